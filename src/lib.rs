@@ -1,0 +1,46 @@
+//! # terraform-provider-maskinporten
+//!
+//! A Terraform provider for Digdir's Maskinporten self-service API, speaking Terraform's plugin
+//! protocol v6 through its own small server.
+//!
+//! ## Crate map: three layers, one direction
+//!
+//! | layer | speaks | knows |
+//! |---|---|---|
+//! | [`tfplugin`] | Terraform: gRPC, schemas, values, plans, diagnostics | nothing of Maskinporten |
+//! | [`provider`] | both: maps state values to API types, one file per resource | `tfplugin` and `api` |
+//! | [`api`] | Maskinporten: HTTP, JWT grant, API types and errors | nothing of Terraform |
+//!
+//! `provider` depends on the other two; they never depend on it or on each other.
+//!
+//! ## An apply, in five hops
+//!
+//! 1. `tfplugin/server.rs` decodes `ApplyResourceChange` and routes it by type name;
+//! 2. `tfplugin/lifecycle.rs` decides create / update / delete and later reconciles the new state
+//!    with the plan (so "inconsistent result" cannot happen);
+//! 3. `provider/<resource>.rs` converts the planned state to API types;
+//! 4. `api/<area>.rs` calls the endpoint;
+//! 5. `api/client.rs` `ApiClient::execute` adds the token, retries what is safe to retry and maps
+//!    errors, which `provider/errors.rs` turns into diagnostics.
+//!
+//! ## Adding a resource
+//!
+//! Write `provider/<name>.rs` implementing [`tfplugin::Resource`] (schema with user-facing
+//! descriptions, validate, plan refinements, CRUD, import), add one line to
+//! `MaskinportenProvider::resources`, add endpoints to `api/` if new, the same area to `sim/`,
+//! an e2e test in `tests/terraform/`, an example under `examples/resources/<name>/` and a doc
+//! page under `docs/resources/`.
+
+pub mod api;
+// (lead: provider and tfplugin modules are enabled once api/ and tfplugin/value.rs land)
+
+/// Code generated from `proto/` by `build.rs` (tfplugin6 and go-plugin's services).
+pub mod proto {
+    #![allow(dead_code, missing_docs, clippy::all, clippy::pedantic)]
+    pub mod tfplugin6 {
+        tonic::include_proto!("tfplugin6");
+    }
+    pub mod plugin {
+        tonic::include_proto!("plugin");
+    }
+}

@@ -1,0 +1,230 @@
+//! The `provider "maskinporten" {}` block (design.md §3): environments with Digdir's real URLs,
+//! overrides for the simulator or a proxy, admin signing material, and tuning knobs. Every
+//! attribute may also come from `MASKINPORTEN_<NAME>`; configuration wins over environment.
+//! Nothing here is ever stored in state.
+
+use crate::api::{ApiConfig, Signing};
+use crate::tfplugin::{AttrPath, Attribute, Diagnostics, Schema, Tri, Type, Value, ValueExt};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use std::time::Duration;
+
+/// Digdir's two environments (maskinporten-api.md §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Test,
+    Prod,
+}
+
+impl Environment {
+    pub fn name(self) -> &'static str {
+        match self {
+            Environment::Test => "test",
+            Environment::Prod => "prod",
+        }
+    }
+    fn api_url(self) -> &'static str {
+        match self {
+            Environment::Test => "https://api.test.samarbeid.digdir.no",
+            Environment::Prod => "https://api.samarbeid.digdir.no",
+        }
+    }
+    fn issuer(self) -> &'static str {
+        match self {
+            Environment::Test => "https://test.maskinporten.no/",
+            Environment::Prod => "https://maskinporten.no/",
+        }
+    }
+    /// The real host of the *other* environment, to catch test credentials aimed at prod.
+    fn foreign_hosts(self) -> &'static [&'static str] {
+        match self {
+            Environment::Test => &["api.samarbeid.digdir.no", "maskinporten.no"],
+            Environment::Prod => &["api.test.samarbeid.digdir.no", "test.maskinporten.no"],
+        }
+    }
+}
+
+/// The admin scopes requested by default: enough for every resource of this provider.
+pub const DEFAULT_SCOPES: &[&str] =
+    &["idporten:scopes.read", "idporten:scopes.write", "idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"];
+
+pub fn schema() -> Schema {
+    let s = |n: &str, d: &str| Attribute::optional(n, Type::String).describe(d);
+    Schema::new(
+        "Manage Maskinporten scopes, grants, clients and keys through Digdir's self-service API. \
+         Every attribute can also be set with an environment variable `MASKINPORTEN_<NAME>` \
+         (for example `MASKINPORTEN_CLIENT_ID`); configuration takes precedence.",
+        vec![
+            s("environment", "Digdir environment: `test` or `prod`. Selects the self-service API URL (`https://api.test.samarbeid.digdir.no` or `https://api.samarbeid.digdir.no`) and the Maskinporten issuer (`https://test.maskinporten.no/` or `https://maskinporten.no/`). Required; it also guards against test credentials used on production and back."),
+            s("api_url", "Override of the self-service API base URL, e.g. for the simulator. `/api/v1` is appended when missing. Plain `http://` is accepted only for loopback addresses."),
+            s("issuer", "Override of the Maskinporten issuer (used as the `aud` of the signed grant). The token endpoint is discovered from `<issuer>/.well-known/oauth-authorization-server`."),
+            s("client_id", "Client id of the organisation's administration client, issued by Digdir (servicedesk@digdir.no)."),
+            s("certificate_chain_pem", "PEM certificate chain of the enterprise certificate (virksomhetssertifikat), leaf first. Sent as `x5c` in the signed grant. Use together with `private_key_pem`; leave unset to sign with `key_id` instead.").sensitive(),
+            s("private_key_pem", "PEM private key (PKCS#8 or PKCS#1 RSA) that signs the JWT grant. Never stored in state or logged. Newlines may be written as `\\n`.").sensitive(),
+            s("key_id", "Key id (`kid`) of a key registered on the administration client, used instead of a certificate chain."),
+            Attribute::optional("scopes", Type::set(Type::String)).describe("Admin scopes to request. Defaults to `idporten:scopes.read`, `idporten:scopes.write`, `idporten:dcr.read`, `idporten:dcr.write` and `idporten:dcr.modify`; Digdir must have granted each of them to the administration client. With `MASKINPORTEN_SCOPES`, separate scopes by spaces."),
+            s("request_timeout", "Timeout of one HTTP request, as a duration such as `30s` or `1m`. Default `30s`."),
+            Attribute::optional("max_retries", Type::Number).describe("How often a failed request that is safe to repeat (429, 5xx, network errors) is retried. Default 5."),
+            Attribute::optional("max_concurrent_requests", Type::Number).describe("Upper bound on API requests in flight from one provider instance; Digdir documents no rate limit, so this keeps large plans polite. Default 8."),
+            s("merchant_data_url", "**Experimental.** Base URL of a server implementing the merchant-data contract in this provider's `docs/merchant-data-api.md`. Digdir's public API has no such endpoint; unset by default."),
+        ],
+    )
+}
+
+/// The configured provider, ready to build an [`ApiClient`](crate::api::ApiClient).
+pub struct Settings {
+    pub environment: Environment,
+    pub api: ApiConfig,
+    pub merchant_data_url: Option<String>,
+}
+
+/// A config value, or its environment variable; `Unknown` only at validate time.
+fn setting(config: &Value, name: &str) -> Tri<String> {
+    match config.tri_str(name) {
+        Tri::Known(s) => Tri::Known(s.to_string()),
+        Tri::Unknown => Tri::Unknown,
+        Tri::Null => {
+            let var = format!("MASKINPORTEN_{}", name.to_ascii_uppercase());
+            std::env::var(&var).ok().filter(|v| !v.is_empty()).map_or(Tri::Null, Tri::Known)
+        }
+    }
+}
+
+/// Environment files keep each variable on one line, so PEM newlines may arrive as `\n`.
+fn unescape_pem(s: &str) -> String {
+    s.replace("\\n", "\n")
+}
+
+fn number(config: &Value, name: &str, default: i64, diags: &mut Diagnostics) -> i64 {
+    let v = match config.tri_i64(name) {
+        Tri::Known(v) => Some(v),
+        _ => setting(config, name).known().map(|s| s.trim().parse().unwrap_or(-1)),
+    };
+    match v {
+        None => default,
+        Some(v) if v >= 0 => v,
+        Some(_) => {
+            diags.attr_error(AttrPath::attr(name), format!("Invalid {name}"), "Must be a whole number of 0 or more.");
+            default
+        }
+    }
+}
+
+/// Static checks for `terraform validate`: only values known now, nothing from the network.
+pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    if let Tri::Known(e) = config.tri_str("environment") {
+        if e != "test" && e != "prod" {
+            diags.attr_error(AttrPath::attr("environment"), "Invalid environment", format!("Expected \"test\" or \"prod\", got {e:?}."));
+        }
+    }
+    if let Tri::Known(t) = config.tri_str("request_timeout") {
+        if humantime::parse_duration(t).is_err() {
+            diags.attr_error(AttrPath::attr("request_timeout"), "Invalid duration", "Write a duration such as \"30s\" or \"2m\".");
+        }
+    }
+}
+
+/// Resolve the full configuration. Errors point at the attribute (or name the variable).
+pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics) -> Option<Settings> {
+    let env = match setting(config, "environment").known().as_deref() {
+        Some("test") => Environment::Test,
+        Some("prod") => Environment::Prod,
+        Some(other) => {
+            diags.attr_error(AttrPath::attr("environment"), "Invalid environment", format!("Expected \"test\" or \"prod\", got {other:?}."));
+            return None;
+        }
+        None => {
+            diags.attr_error(
+                AttrPath::attr("environment"),
+                "Missing environment",
+                "Set environment = \"test\" or \"prod\" (or MASKINPORTEN_ENVIRONMENT). It selects Digdir's URLs and guards against using test credentials on production.",
+            );
+            return None;
+        }
+    };
+    let api_url = setting(config, "api_url").known().unwrap_or_else(|| env.api_url().to_string());
+    let issuer = setting(config, "issuer").known().unwrap_or_else(|| env.issuer().to_string());
+    for (attr, url) in [("api_url", &api_url), ("issuer", &issuer)] {
+        let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+        if env.foreign_hosts().contains(&host.as_str()) {
+            diags.attr_error(
+                AttrPath::attr(attr),
+                "URL of the other environment",
+                format!("{attr} = {url:?} belongs to Digdir's other environment, but environment = {:?}. Credentials of one environment are not accepted in the other.", env.name()),
+            );
+        }
+    }
+    let api_url = match crate::api::ApiConfig::normalise_api_url(&api_url) {
+        Ok(u) => u,
+        Err(e) => {
+            diags.attr_error(AttrPath::attr("api_url"), "Invalid api_url", e.to_string());
+            return None;
+        }
+    };
+    let Some(client_id) = setting(config, "client_id").known() else {
+        diags.attr_error(AttrPath::attr("client_id"), "Missing client_id", "Set client_id (or MASKINPORTEN_CLIENT_ID) to the administration client's id that Digdir issued.");
+        return None;
+    };
+    let signing = signing(config, diags)?;
+    let scopes = match config.tri_strs("scopes") {
+        Tri::Known(v) => v.into_iter().flatten().collect(),
+        _ => setting(config, "scopes")
+            .known()
+            .map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_else(|| DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect()),
+    };
+    let timeout = match setting(config, "request_timeout").known() {
+        None => Duration::from_secs(30),
+        Some(t) => match humantime::parse_duration(&t) {
+            Ok(d) => d,
+            Err(_) => {
+                diags.attr_error(AttrPath::attr("request_timeout"), "Invalid duration", "Write a duration such as \"30s\" or \"2m\".");
+                return None;
+            }
+        },
+    };
+    let max_retries = number(config, "max_retries", 5, diags) as u32;
+    let max_concurrent = number(config, "max_concurrent_requests", 8, diags).max(1) as usize;
+    if diags.has_errors() {
+        return None;
+    }
+    let user_agent = format!("terraform-provider-maskinporten/{} (+terraform {terraform_version})", env!("CARGO_PKG_VERSION"));
+    Some(Settings {
+        environment: env,
+        api: ApiConfig {
+            api_url,
+            issuer,
+            token_endpoint: None,
+            client_id,
+            signing,
+            scopes,
+            request_timeout: timeout,
+            max_retries,
+            max_concurrent_requests: max_concurrent,
+            user_agent,
+            retry_deadline: Duration::from_secs(120),
+        },
+        merchant_data_url: setting(config, "merchant_data_url").known(),
+    })
+}
+
+fn signing(config: &Value, diags: &mut Diagnostics) -> Option<Signing> {
+    let Some(key_pem) = setting(config, "private_key_pem").known().map(|k| unescape_pem(&k)) else {
+        diags.attr_error(AttrPath::attr("private_key_pem"), "Missing private_key_pem", "Set private_key_pem (or MASKINPORTEN_PRIVATE_KEY_PEM) to the PEM private key of the administration client's enterprise certificate.");
+        return None;
+    };
+    if let Some(kid) = setting(config, "key_id").known() {
+        return Some(Signing::Kid { kid, key_pem });
+    }
+    let Some(chain) = setting(config, "certificate_chain_pem").known().map(|c| unescape_pem(&c)) else {
+        diags.attr_error(AttrPath::attr("certificate_chain_pem"), "Missing signing certificate", "Set certificate_chain_pem (the enterprise certificate chain, sent as x5c) or key_id (a key registered on the administration client).");
+        return None;
+    };
+    let chain_der: Vec<Vec<u8>> =
+        CertificateDer::pem_slice_iter(chain.as_bytes()).filter_map(Result::ok).map(|c| c.to_vec()).collect();
+    if chain_der.is_empty() {
+        diags.attr_error(AttrPath::attr("certificate_chain_pem"), "Invalid certificate chain", "No PEM certificate (-----BEGIN CERTIFICATE-----) was found.");
+        return None;
+    }
+    Some(Signing::X5c { chain_der, key_pem })
+}

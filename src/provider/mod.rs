@@ -1,0 +1,134 @@
+//! MAPPING LAYER: the only layer that knows both Terraform (`tfplugin`) and Maskinporten (`api`).
+//! [`MaskinportenProvider`] holds the provider configuration and the one [`ApiClient`] of this
+//! process; each resource and data source lives in its own file and converts between state values
+//! and API types.
+//!
+//! Registry: adding a resource means one file here and one line in
+//! [`MaskinportenProvider::resources`] (or `data_sources`).
+
+pub mod config;
+pub mod data_scope;
+pub mod errors;
+pub mod scope;
+mod scope_rules;
+
+use crate::api::{ApiClient, ApiError};
+use crate::tfplugin::{AttrPath, DataSource, Diagnostics, Provider, Resource, Schema, Value};
+use async_trait::async_trait;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
+
+/// What every resource of one provider instance shares: the configured client and short-lived
+/// lookups that many resources need (the organisation's prefixes).
+pub struct Shared {
+    stop: CancellationToken,
+    configured: OnceLock<Configured>,
+    /// Set when the provider block had values unknown at plan time; API checks wait for apply.
+    deferred: OnceLock<()>,
+    prefixes: OnceCell<Vec<String>>,
+}
+
+struct Configured {
+    client: ApiClient,
+    environment: &'static str,
+}
+
+impl Shared {
+    fn new(stop: CancellationToken) -> Self {
+        Shared { stop, configured: OnceLock::new(), deferred: OnceLock::new(), prefixes: OnceCell::new() }
+    }
+
+    /// The API client, or an error diagnostic when the provider is not configured.
+    pub fn client(&self, diags: &mut Diagnostics) -> Option<&ApiClient> {
+        match self.configured.get() {
+            Some(c) => Some(&c.client),
+            None => {
+                diags.error(
+                    "Provider not configured",
+                    "The maskinporten provider has no usable configuration. Check the provider block and the MASKINPORTEN_* environment variables.",
+                );
+                None
+            }
+        }
+    }
+
+    /// The client for plan-time checks; `None` (skip the checks) when configuration is deferred.
+    pub fn client_for_plan(&self) -> Option<&ApiClient> {
+        self.configured.get().map(|c| &c.client)
+    }
+
+    pub fn environment(&self) -> &'static str {
+        self.configured.get().map_or("unknown", |c| c.environment)
+    }
+
+    /// Record an API failure as a diagnostic (through the single conversion in [`errors`]).
+    pub fn push_api(&self, diags: &mut Diagnostics, err: &ApiError, what: &str, path: Option<AttrPath>) {
+        errors::push_api(diags, err, what, self.environment(), path);
+    }
+
+    /// The organisation's scope prefixes, fetched once per provider process.
+    pub async fn prefixes(&self, client: &ApiClient) -> Result<Vec<String>, ApiError> {
+        self.prefixes
+            .get_or_try_init(|| async {
+                let list = client.list_prefixes().await?;
+                Ok::<_, ApiError>(list.into_iter().filter(|p| p.active != Some(false)).filter_map(|p| p.prefix).collect())
+            })
+            .await
+            .cloned()
+    }
+}
+
+pub struct MaskinportenProvider {
+    shared: Arc<Shared>,
+}
+
+impl MaskinportenProvider {
+    /// `stop` is cancelled when Terraform calls StopProvider.
+    pub fn new(stop: CancellationToken) -> Self {
+        MaskinportenProvider { shared: Arc::new(Shared::new(stop)) }
+    }
+}
+
+#[async_trait]
+impl Provider for MaskinportenProvider {
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        vec![scope::ScopeResource::new(self.shared.clone())]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        vec![data_scope::ScopeData::new(self.shared.clone())]
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        config::validate(config, diags);
+    }
+
+    async fn configure(&self, terraform_version: &str, config: &Value, diags: &mut Diagnostics) {
+        if !config.is_fully_known() {
+            // Values derived from resources not yet created: Terraform configures again at apply.
+            let _ = self.shared.deferred.set(());
+            return;
+        }
+        let Some(settings) = config::resolve(config, terraform_version, diags) else { return };
+        let environment = settings.environment.name();
+        let client = match ApiClient::new(settings.api, self.shared.stop.clone()) {
+            Ok(c) => c,
+            Err(e) => {
+                errors::push_api(diags, &e, "set up the API client", environment, None);
+                return;
+            }
+        };
+        // Fail at configure, with the token endpoint's own explanation, rather than on the first
+        // resource; the token is cached and serves the rest of this run.
+        if let Err(e) = client.fetch_token_for_check().await {
+            errors::push_api(diags, &e, "obtain an admin token from Maskinporten", environment, None);
+            return;
+        }
+        let _ = self.shared.configured.set(Configured { client, environment });
+    }
+}

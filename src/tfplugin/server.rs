@@ -1,0 +1,375 @@
+//! The tfplugin6 gRPC service: decodes each request, routes it by type name to the registered
+//! resource or data source, applies the lifecycle rules, and encodes the answer. Every handler
+//! runs inside [`guarded`], so a panic becomes an error diagnostic instead of a dead provider.
+
+use super::diag::{Diagnostic, Diagnostics};
+use super::lifecycle;
+use super::resource::{DataSource, Provider, Resource};
+use super::schema::Schema;
+use super::value::{self, Value};
+use crate::proto::tfplugin6 as pb;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+struct Registered<T: ?Sized> {
+    imp: Arc<T>,
+    schema: Schema,
+}
+
+/// The state shared by all RPCs of one provider process.
+pub struct ProviderService {
+    provider: Arc<dyn Provider>,
+    provider_schema: Schema,
+    resources: HashMap<String, Registered<dyn Resource>>,
+    data_sources: HashMap<String, Registered<dyn DataSource>>,
+    stop: CancellationToken,
+}
+
+impl ProviderService {
+    /// Wrap a provider. `stop` is the token StopProvider cancels; the provider was built with a
+    /// clone of it so its API client can abandon waits and reads.
+    pub fn new(provider: Arc<dyn Provider>, stop: CancellationToken) -> Self {
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| (r.type_name().to_string(), Registered { schema: r.schema(), imp: r }))
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| (d.type_name().to_string(), Registered { schema: d.schema(), imp: d }))
+            .collect();
+        ProviderService { provider_schema: provider.schema(), provider, resources, data_sources, stop }
+    }
+
+    fn resource(&self, name: &str) -> Result<&Registered<dyn Resource>, Diagnostics> {
+        self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
+    }
+
+    fn data_source(&self, name: &str) -> Result<&Registered<dyn DataSource>, Diagnostics> {
+        self.data_sources.get(name).ok_or_else(|| unknown_type("data source", name))
+    }
+}
+
+fn unknown_type(kind: &str, name: &str) -> Diagnostics {
+    Diagnostic::error(format!("Unknown {kind} type {name}"), "This provider does not implement it.").into()
+}
+
+/// Decode a DynamicValue of the given schema; absent means null.
+fn decode(dv: Option<&pb::DynamicValue>, schema: &Schema) -> Result<Value, Diagnostics> {
+    let ty = schema.value_type();
+    let res = match dv {
+        Some(d) if !d.msgpack.is_empty() => value::decode_msgpack(&d.msgpack, &ty),
+        Some(d) if !d.json.is_empty() => value::decode_json(&d.json, &ty),
+        _ => return Ok(Value::Null),
+    };
+    res.map_err(|e| Diagnostic::error("Invalid value from Terraform", e.to_string()).into())
+}
+
+fn encode(v: &Value, schema: &Schema) -> Result<pb::DynamicValue, Diagnostics> {
+    let msgpack = value::encode_msgpack(v, &schema.value_type())
+        .map_err(|e| Diagnostics::from(Diagnostic::error("Provider bug: could not encode a value", e.to_string())))?;
+    Ok(pb::DynamicValue { msgpack, json: vec![] })
+}
+
+/// Run a handler on its own task so that a panic inside it is caught and reported as a
+/// diagnostic (design.md §2 principle 6: never panic in an RPC).
+async fn guarded<T, F>(fut: F, on_error: impl FnOnce(Diagnostics) -> T) -> T
+where
+    F: Future<Output = Result<T, Diagnostics>> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::spawn(fut).await {
+        Ok(Ok(v)) => v,
+        Ok(Err(d)) => on_error(d),
+        Err(e) => {
+            tracing::error!(error = %e, "RPC handler panicked");
+            on_error(Diagnostic::error("Provider internal error", format!("The provider failed unexpectedly ({e}). Please report this.")).into())
+        }
+    }
+}
+
+type Rpc<T> = Result<Response<T>, Status>;
+
+/// The gRPC face. Cloning is cheap; each handler gets its own `Arc` for [`guarded`].
+#[derive(Clone)]
+pub struct Server(pub Arc<ProviderService>);
+
+#[tonic::async_trait]
+impl pb::provider_server::Provider for Server {
+    async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> Rpc<pb::get_metadata::Response> {
+        let s = &self.0;
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            resources: s.resources.keys().map(|k| pb::get_metadata::ResourceMetadata { type_name: k.clone() }).collect(),
+            data_sources: s
+                .data_sources
+                .keys()
+                .map(|k| pb::get_metadata::DataSourceMetadata { type_name: k.clone() })
+                .collect(),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_provider_schema(&self, _: Request<pb::get_provider_schema::Request>) -> Rpc<pb::get_provider_schema::Response> {
+        let s = &self.0;
+        Ok(Response::new(pb::get_provider_schema::Response {
+            provider: Some(s.provider_schema.to_proto()),
+            resource_schemas: s.resources.iter().map(|(k, r)| (k.clone(), r.schema.to_proto())).collect(),
+            data_source_schemas: s.data_sources.iter().map(|(k, r)| (k.clone(), r.schema.to_proto())).collect(),
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Rpc<pb::get_resource_identity_schemas::Response> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        req: Request<pb::validate_provider_config::Request>,
+    ) -> Rpc<pb::validate_provider_config::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let diagnostics = guarded(
+            async move {
+                let config = decode(req.config.as_ref(), &s.provider_schema)?;
+                let mut d = Diagnostics::default();
+                s.provider.validate(&config, &mut d);
+                Ok(d.to_proto())
+            },
+            |d| d.to_proto(),
+        )
+        .await;
+        Ok(Response::new(pb::validate_provider_config::Response { diagnostics }))
+    }
+
+    async fn configure_provider(&self, req: Request<pb::configure_provider::Request>) -> Rpc<pb::configure_provider::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let diagnostics = guarded(
+            async move {
+                let config = decode(req.config.as_ref(), &s.provider_schema)?;
+                let mut d = Diagnostics::default();
+                s.provider.configure(&req.terraform_version, &config, &mut d).await;
+                Ok(d.to_proto())
+            },
+            |d| d.to_proto(),
+        )
+        .await;
+        Ok(Response::new(pb::configure_provider::Response { diagnostics }))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        req: Request<pb::validate_resource_config::Request>,
+    ) -> Rpc<pb::validate_resource_config::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let diagnostics = guarded(
+            async move {
+                let r = s.resource(&req.type_name)?;
+                let config = decode(req.config.as_ref(), &r.schema)?;
+                let mut d = Diagnostics::default();
+                let wo_allowed = req.client_capabilities.is_some_and(|c| c.write_only_attributes_allowed);
+                super::validate::write_only_allowed(&r.schema, &config, wo_allowed, &mut d);
+                r.imp.validate(&config, &mut d);
+                Ok(d.to_proto())
+            },
+            |d| d.to_proto(),
+        )
+        .await;
+        Ok(Response::new(pb::validate_resource_config::Response { diagnostics }))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        req: Request<pb::validate_data_resource_config::Request>,
+    ) -> Rpc<pb::validate_data_resource_config::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let diagnostics = guarded(
+            async move {
+                let r = s.data_source(&req.type_name)?;
+                let config = decode(req.config.as_ref(), &r.schema)?;
+                let mut d = Diagnostics::default();
+                r.imp.validate(&config, &mut d);
+                Ok(d.to_proto())
+            },
+            |d| d.to_proto(),
+        )
+        .await;
+        Ok(Response::new(pb::validate_data_resource_config::Response { diagnostics }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<pb::upgrade_resource_state::Request>,
+    ) -> Rpc<pb::upgrade_resource_state::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let resp = guarded(
+            async move {
+                let r = s.resource(&req.type_name)?;
+                let raw = req.raw_state.map(|r| r.json).unwrap_or_default();
+                let mut d = Diagnostics::default();
+                let json: serde_json::Value = if raw.is_empty() {
+                    serde_json::Value::Null
+                } else {
+                    serde_json::from_slice(&raw).map_err(|e| {
+                        Diagnostics::from(Diagnostic::error("Stored state is not valid JSON", e.to_string()))
+                    })?
+                };
+                let upgraded = if json.is_null() {
+                    Value::Null
+                } else {
+                    let json = r.imp.upgrade_state(req.version, json, &mut d);
+                    let json = lifecycle::conform_json(&r.schema, json);
+                    let bytes = serde_json::to_vec(&json).unwrap_or_default();
+                    value::decode_json(&bytes, &r.schema.value_type()).map_err(|e| {
+                        Diagnostics::from(Diagnostic::error("Stored state does not match the schema", e.to_string()))
+                    })?
+                };
+                Ok(pb::upgrade_resource_state::Response {
+                    upgraded_state: Some(encode(&upgraded, &r.schema)?),
+                    diagnostics: d.to_proto(),
+                })
+            },
+            |d| pb::upgrade_resource_state::Response { diagnostics: d.to_proto(), ..Default::default() },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn read_resource(&self, req: Request<pb::read_resource::Request>) -> Rpc<pb::read_resource::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let fallback = req.current_state.clone();
+        let private = req.private.clone();
+        let resp = guarded(
+            async move {
+                let r = s.resource(&req.type_name)?;
+                let current = decode(req.current_state.as_ref(), &r.schema)?;
+                let (new, d) = lifecycle::read(r.imp.as_ref(), &r.schema, &current).await;
+                Ok(pb::read_resource::Response {
+                    new_state: Some(encode(&new, &r.schema)?),
+                    diagnostics: d.to_proto(),
+                    private: req.private,
+                    ..Default::default()
+                })
+            },
+            |d| pb::read_resource::Response { new_state: fallback, private, diagnostics: d.to_proto(), ..Default::default() },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        req: Request<pb::plan_resource_change::Request>,
+    ) -> Rpc<pb::plan_resource_change::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let resp = guarded(
+            async move {
+                let r = s.resource(&req.type_name)?;
+                let prior = decode(req.prior_state.as_ref(), &r.schema)?;
+                let proposed = decode(req.proposed_new_state.as_ref(), &r.schema)?;
+                let config = decode(req.config.as_ref(), &r.schema)?;
+                let out = lifecycle::plan(r.imp.as_ref(), &r.schema, &prior, &proposed, &config).await;
+                Ok(pb::plan_resource_change::Response {
+                    planned_state: Some(encode(&out.planned, &r.schema)?),
+                    requires_replace: out.requires_replace.iter().map(|p| p.to_proto()).collect(),
+                    planned_private: req.prior_private,
+                    diagnostics: out.diags.to_proto(),
+                    ..Default::default()
+                })
+            },
+            |d| pb::plan_resource_change::Response { diagnostics: d.to_proto(), ..Default::default() },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        req: Request<pb::apply_resource_change::Request>,
+    ) -> Rpc<pb::apply_resource_change::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let fallback = req.prior_state.clone();
+        let resp = guarded(
+            async move {
+                let r = s.resource(&req.type_name)?;
+                let prior = decode(req.prior_state.as_ref(), &r.schema)?;
+                let planned = decode(req.planned_state.as_ref(), &r.schema)?;
+                let config = decode(req.config.as_ref(), &r.schema)?;
+                let (new, d) = lifecycle::apply(r.imp.as_ref(), &r.schema, &prior, &planned, &config).await;
+                Ok(pb::apply_resource_change::Response {
+                    new_state: Some(encode(&new, &r.schema)?),
+                    private: req.planned_private,
+                    diagnostics: d.to_proto(),
+                    ..Default::default()
+                })
+            },
+            |d| pb::apply_resource_change::Response { new_state: fallback, diagnostics: d.to_proto(), ..Default::default() },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn import_resource_state(
+        &self,
+        req: Request<pb::import_resource_state::Request>,
+    ) -> Rpc<pb::import_resource_state::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let resp = guarded(
+            async move {
+                let r = s.resource(&req.type_name)?;
+                let mut d = Diagnostics::default();
+                let state = r.imp.import(&req.id, &mut d).await;
+                let imported_resources = match state {
+                    Some(st) if !d.has_errors() => vec![pb::import_resource_state::ImportedResource {
+                        type_name: req.type_name.clone(),
+                        state: Some(encode(&st, &r.schema)?),
+                        ..Default::default()
+                    }],
+                    _ => vec![],
+                };
+                Ok(pb::import_resource_state::Response { imported_resources, diagnostics: d.to_proto(), ..Default::default() })
+            },
+            |d| pb::import_resource_state::Response { diagnostics: d.to_proto(), ..Default::default() },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn read_data_source(&self, req: Request<pb::read_data_source::Request>) -> Rpc<pb::read_data_source::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let resp = guarded(
+            async move {
+                let r = s.data_source(&req.type_name)?;
+                let config = decode(req.config.as_ref(), &r.schema)?;
+                let mut d = Diagnostics::default();
+                let result = r.imp.read(&config, &mut d).await;
+                let state = match result {
+                    Some(v) if !d.has_errors() => Some(encode(&lifecycle::data_result(&r.schema, &config, v), &r.schema)?),
+                    _ => None,
+                };
+                Ok(pb::read_data_source::Response { state, diagnostics: d.to_proto(), ..Default::default() })
+            },
+            |d| pb::read_data_source::Response { diagnostics: d.to_proto(), ..Default::default() },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn stop_provider(&self, _: Request<pb::stop_provider::Request>) -> Rpc<pb::stop_provider::Response> {
+        tracing::info!("StopProvider: cancelling waits and reads; writes already sent will finish");
+        self.0.stop.cancel();
+        Ok(Response::new(pb::stop_provider::Response { error: String::new() }))
+    }
+}
+
+fn capabilities() -> pb::ServerCapabilities {
+    pb::ServerCapabilities { plan_destroy: true, get_provider_schema_optional: true, ..Default::default() }
+}

@@ -1,0 +1,179 @@
+//! The e2e harness: a simulator per test, and a working directory driven by the real terraform
+//! CLI through `dev_overrides` (plugin-protocol.md §6). The terraform binary comes from
+//! `$TERRAFORM` (or `$TERRAFORM_1_11` for the oldest supported version), else from
+//! `scripts/install-terraform.sh`, which installs one when the machine has none: these tests are
+//! never skipped.
+
+use maskinporten_sim::{SimConfig, Simulator};
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The terraform binary for a minor version ("1.15" or "1.11").
+pub fn terraform_bin(minor: &str) -> PathBuf {
+    let var = if minor == "1.11" { "TERRAFORM_1_11" } else { "TERRAFORM" };
+    if let Ok(p) = std::env::var(var) {
+        if !p.is_empty() {
+            return PathBuf::from(p);
+        }
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-terraform.sh");
+    let out = Command::new("bash").arg(&script).arg(minor).output().expect("run install-terraform.sh");
+    assert!(out.status.success(), "install-terraform.sh {minor} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// A running simulator with its own tokio runtime, so tests stay plain `#[test]` functions.
+pub struct Sim {
+    pub sim: Simulator,
+    _rt: tokio::runtime::Runtime,
+    pub dir: tempfile::TempDir,
+}
+
+impl Sim {
+    pub fn start() -> Sim {
+        Self::with(|c| c)
+    }
+    pub fn with(f: impl FnOnce(SimConfig) -> SimConfig) -> Sim {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sim = rt.block_on(Simulator::start(f(SimConfig::new(dir.path().join("sim"))))).expect("simulator starts");
+        Sim { sim, _rt: rt, dir }
+    }
+    /// The store as JSON (`GET /__sim/state`).
+    pub fn state(&self) -> Json {
+        self.sim.state()
+    }
+    /// The scope of that name in the simulator's store.
+    pub fn scope(&self, name: &str) -> Option<Json> {
+        self.state()["scopes"].as_array()?.iter().find(|s| s["name"] == name).cloned()
+    }
+    pub fn requests(&self) -> Vec<Json> {
+        self.sim.requests().as_array().cloned().unwrap_or_default()
+    }
+    /// Call the simulated API as the organisation would outside Terraform (Samarbeidsportalen).
+    pub fn out_of_band(&self, orgno: &str, method: &str, path_and_query: &str, body: Option<Json>) -> Json {
+        let token = self.sim.mint_token(orgno);
+        let url = format!("{}{}", self.sim.url(), path_and_query);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        self._rt.block_on(async {
+            let mut req = reqwest::Client::new().request(method, url).bearer_auth(token);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.expect("simulator reachable");
+            resp.json::<Json>().await.unwrap_or(Json::Null)
+        })
+    }
+}
+
+/// A Terraform working directory wired to the provider binary and one simulated organisation.
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+    terraform: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl Workdir {
+    pub fn new(sim: &Sim, minor: &str, main_tf: &str) -> Workdir {
+        let dir = tempfile::tempdir().expect("workdir");
+        let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-maskinporten")).parent().expect("bin dir").to_path_buf();
+        let rc = dir.path().join("terraformrc");
+        std::fs::write(
+            &rc,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/digdir/maskinporten\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir.display()
+            ),
+        )
+        .expect("write terraformrc");
+        let mut env: Vec<(String, String)> = sim.sim.env_for("991825827");
+        env.push(("TF_CLI_CONFIG_FILE".into(), rc.display().to_string()));
+        env.push(("CHECKPOINT_DISABLE".into(), "1".into()));
+        env.push(("TF_IN_AUTOMATION".into(), "1".into()));
+        let w = Workdir { dir, terraform: terraform_bin(minor), env };
+        w.write(main_tf);
+        w
+    }
+
+    /// Replace main.tf (a `terraform` block requiring the provider is prepended).
+    pub fn write(&self, main_tf: &str) {
+        let header = "terraform {\n  required_providers {\n    maskinporten = { source = \"digdir/maskinporten\" }\n  }\n}\n\nprovider \"maskinporten\" {}\n\n";
+        std::fs::write(self.dir.path().join("main.tf"), format!("{header}{main_tf}")).expect("write main.tf");
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(&self.terraform);
+        cmd.args(args).current_dir(self.dir.path()).env_remove("TF_LOG").env_remove("TF_LOG_PROVIDER");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().expect("run terraform"))
+    }
+
+    /// Run and require success.
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, 0, "terraform {args:?} failed:\n{}", r.text());
+        r
+    }
+
+    pub fn apply(&self) -> Run {
+        self.ok(&["apply", "-auto-approve", "-input=false", "-no-color"])
+    }
+
+    /// After every apply: `plan` and `plan -refresh-only` must both be empty (design.md §2.8).
+    pub fn assert_converged(&self) {
+        let r = self.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+        assert_eq!(r.code, 0, "plan is not empty:\n{}", r.text());
+        assert!(r.stdout.contains("No changes"), "{}", r.stdout);
+        let r = self.run(&["plan", "-refresh-only", "-detailed-exitcode", "-input=false", "-no-color"]);
+        assert_eq!(r.code, 0, "plan -refresh-only is not empty:\n{}", r.text());
+    }
+
+    /// Plan into a file and return `terraform show -json` of it.
+    pub fn plan_json(&self, extra: &[&str]) -> Json {
+        let mut args = vec!["plan", "-out=tfplan", "-input=false", "-no-color"];
+        args.extend_from_slice(extra);
+        self.ok(&args);
+        serde_json::from_str(&self.ok(&["show", "-json", "tfplan"]).stdout).expect("plan json")
+    }
+
+    /// The actions planned for one resource address, e.g. ["update"] or ["delete", "create"].
+    pub fn planned_actions(plan: &Json, address: &str) -> Vec<String> {
+        plan["resource_changes"]
+            .as_array()
+            .and_then(|rc| rc.iter().find(|c| c["address"] == address))
+            .map(|c| c["change"]["actions"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    }
+
+    /// `terraform show -json` of the state: the values of one resource address.
+    pub fn state_values(&self, address: &str) -> Json {
+        let show: Json = serde_json::from_str(&self.ok(&["show", "-json"]).stdout).expect("state json");
+        show["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+            .map(|r| r["values"].clone())
+            .unwrap_or(Json::Null)
+    }
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests: the real terraform CLI, our provider binary and the simulator.
+//! One test binary, one module per resource; each test reads like its scenario.
+
+mod harness;
+mod scope;
