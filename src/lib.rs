@@ -32,7 +32,8 @@
 //! page under `docs/resources/`.
 
 pub mod api;
-// (lead: provider and tfplugin modules are enabled once api/ and tfplugin/value.rs land)
+pub mod provider;
+pub mod tfplugin;
 
 /// Code generated from `proto/` by `build.rs` (tfplugin6 and go-plugin's services).
 pub mod proto {

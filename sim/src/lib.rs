@@ -1,1 +1,152 @@
+//! maskinporten-sim: an independent implementation of Digdir's Maskinporten self-service API and
+//! token endpoint, written from `maskinporten-api.md` (each quirk cites its section) and sharing
+//! no types with the provider's `src/api`, so a misread field cannot hide on both sides.
+//!
+//! Use it as a library (`Simulator::start`) in tests, or as the `maskinporten-sim` binary for the
+//! quickstart. It serves on 127.0.0.1 only.
 
+mod creds;
+mod errors;
+mod log;
+mod scopes;
+mod store;
+mod token;
+
+pub use creds::OrgCreds;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::Store;
+
+/// One simulated organisation: an organisation number and the scope prefixes Digdir assigned it.
+#[derive(Clone, Debug)]
+pub struct OrgSpec {
+    pub orgno: String,
+    pub prefixes: Vec<String>,
+}
+
+/// How to start a simulator.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// 0 = any free port.
+    pub port: u16,
+    /// Where credentials and env files are written.
+    pub dir: PathBuf,
+    pub orgs: Vec<OrgSpec>,
+    pub token_lifetime_secs: u64,
+    /// Answer empty lists with Digdir's "does not have any" error (§6.2).
+    pub empty_list_quirk: bool,
+    /// Added to every request.
+    pub latency_ms: u64,
+    default_orgs: bool,
+}
+
+impl SimConfig {
+    /// One organisation, 991825827, with prefix `demo`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        SimConfig {
+            port: 0,
+            dir: dir.into(),
+            orgs: vec![OrgSpec { orgno: "991825827".into(), prefixes: vec!["demo".into()] }],
+            token_lifetime_secs: 3600,
+            empty_list_quirk: true,
+            latency_ms: 0,
+            default_orgs: true,
+        }
+    }
+    /// Add an organisation; the first call replaces the default one.
+    pub fn org(mut self, orgno: &str, prefix: Option<&str>) -> Self {
+        if std::mem::take(&mut self.default_orgs) {
+            self.orgs.clear();
+        }
+        self.orgs.push(OrgSpec { orgno: orgno.into(), prefixes: prefix.map(|p| vec![p.to_string()]).unwrap_or_default() });
+        self
+    }
+}
+
+/// A running simulator. The server stops when this is dropped.
+pub struct Simulator {
+    addr: SocketAddr,
+    store: Arc<Store>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Simulator {
+    /// Generate credentials, write env files, bind 127.0.0.1 and serve in a background task.
+    pub async fn start(cfg: SimConfig) -> anyhow::Result<Simulator> {
+        std::fs::create_dir_all(&cfg.dir)?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", cfg.port)).await?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let ca = creds::Ca::new()?;
+        let mut orgs = Vec::new();
+        for o in &cfg.orgs {
+            orgs.push(ca.issue(&o.orgno, o.prefixes.clone())?);
+        }
+        creds::write_env_files(&cfg.dir, &base, &orgs, &ca)?;
+        std::fs::write(cfg.dir.join("sim.url"), &base)?;
+        let store = Arc::new(Store::new(base.clone(), orgs, ca.pem(), &cfg));
+        let app = router(store.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).with_graceful_shutdown(async move { let _ = rx.await; }).await;
+        });
+        Ok(Simulator { addr, store, shutdown: Some(tx) })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    pub fn issuer(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+    /// The `MASKINPORTEN_*` variables that configure the provider for one organisation.
+    pub fn env_for(&self, orgno: &str) -> Vec<(String, String)> {
+        self.store.env_for(orgno)
+    }
+    /// The request log, as `GET /__sim/requests` returns it.
+    pub fn requests(&self) -> serde_json::Value {
+        self.store.requests()
+    }
+    pub fn clear_requests(&self) {
+        self.store.clear_requests();
+    }
+    /// The store, as `GET /__sim/state` returns it.
+    pub fn state(&self) -> serde_json::Value {
+        self.store.dump()
+    }
+    /// An admin token of an organisation with every admin scope, for out-of-band changes.
+    pub fn mint_token(&self, orgno: &str) -> String {
+        self.store.mint_token(orgno)
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn router(store: Arc<Store>) -> axum::Router {
+    use axum::routing::{get, post, put};
+    axum::Router::new()
+        .route("/.well-known/oauth-authorization-server", get(token::well_known))
+        .route("/token", post(token::token))
+        .route("/api/v1/scopes", get(scopes::list).post(scopes::create).put(scopes::update).delete(scopes::deactivate))
+        .route("/api/v1/scopes/scope", get(scopes::get_one))
+        .route("/api/v1/scopes/all", get(scopes::catalogue))
+        .route("/api/v1/scopes/access", get(scopes::list_access))
+        .route("/api/v1/scopes/access/all", get(scopes::received_access))
+        .route("/api/v1/scopes/access/{orgno}", put(scopes::grant).delete(scopes::revoke))
+        .route("/api/v1/prefix", get(scopes::prefixes))
+        .route("/api/v1/prefix/all", get(scopes::all_prefixes))
+        .route("/api/v1/delegationsources", get(scopes::delegation_sources))
+        .route("/api/v1/organizations/{orgno}", get(scopes::organization))
+        .route("/__sim/requests", get(log::requests).delete(log::clear))
+        .route("/__sim/state", get(log::state))
+        .route("/__sim/token", post(log::test_token))
+        .layer(axum::middleware::from_fn_with_state(store.clone(), log::record))
+        .with_state(store)
+}

@@ -1,1 +1,71 @@
-fn main() {}
+//! `maskinporten-sim --port 0 --dir DIR [--org ORGNO[:PREFIX]]... [--token-lifetime SECS]
+//! [--latency-ms MS] [--no-empty-list-quirk]`: runs until killed.
+
+use maskinporten_sim::{SimConfig, Simulator};
+
+const USAGE: &str = "usage: maskinporten-sim --dir DIR [--port PORT] [--org ORGNO[:PREFIX]]... [--token-lifetime SECS] [--latency-ms MS] [--no-empty-list-quirk]";
+
+fn parse() -> Result<SimConfig, String> {
+    let mut args = std::env::args().skip(1);
+    let mut cfg: Option<SimConfig> = None;
+    let (mut port, mut orgs, mut lifetime, mut latency, mut quirk) = (0u16, vec![], None, 0u64, true);
+    let num = |v: Option<String>, f: &str| v.ok_or(format!("{f} needs a value"))?.parse::<u64>().map_err(|e| format!("{f}: {e}"));
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--dir" => cfg = Some(SimConfig::new(args.next().ok_or("--dir needs a value")?)),
+            "--port" => port = num(args.next(), "--port")? as u16,
+            "--org" => orgs.push(args.next().ok_or("--org needs a value")?),
+            "--token-lifetime" => lifetime = Some(num(args.next(), "--token-lifetime")?),
+            "--latency-ms" => latency = num(args.next(), "--latency-ms")?,
+            "--no-empty-list-quirk" => quirk = false,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    let mut cfg = cfg.ok_or("--dir is required")?;
+    for o in orgs {
+        let (orgno, prefix) = match o.split_once(':') {
+            Some((n, p)) => (n.to_string(), Some(p.to_string())),
+            None => (o.clone(), None),
+        };
+        if orgno.len() != 9 || !orgno.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("--org {o}: an organisation number has nine digits"));
+        }
+        cfg = cfg.org(&orgno, prefix.as_deref());
+    }
+    cfg.port = port;
+    cfg.latency_ms = latency;
+    cfg.empty_list_quirk = quirk;
+    if let Some(l) = lifetime {
+        cfg.token_lifetime_secs = l;
+    }
+    Ok(cfg)
+}
+
+#[tokio::main]
+async fn main() {
+    let cfg = match parse() {
+        Ok(c) => c,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("maskinporten-sim: {e}");
+            }
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let dir = cfg.dir.clone();
+    let sim = match Simulator::start(cfg).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("maskinporten-sim: {e}");
+            std::process::exit(1);
+        }
+    };
+    println!("maskinporten-sim listening on {} (env files in {})", sim.url(), dir.display());
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {}
+    }
+}

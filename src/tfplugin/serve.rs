@@ -4,7 +4,7 @@
 
 use super::server::{ProviderService, Server};
 use super::resource::Provider;
-use super::tls::{self, PluginStream};
+use super::tls;
 use crate::proto::{plugin as gp, tfplugin6 as pb};
 use std::io::Write;
 use std::sync::Arc;
@@ -116,7 +116,7 @@ where
     tonic::transport::Server::builder()
         .add_service(provider_svc)
         .add_service(controller)
-        .serve_with_incoming_shutdown::<_, _, PluginStream, std::io::Error>(incoming, async move { done.cancelled().await })
+        .serve_with_incoming_shutdown(incoming, async move { done.cancelled().await })
         .await?;
     stop.cancel();
     Ok(())

@@ -1,0 +1,96 @@
+//! Test credentials: a CA standing in for the enterprise-certificate issuers (Buypass,
+//! Commfides), and per organisation an administration client with an RSA key and a leaf
+//! certificate carrying the organisation number, as a virksomhetssertifikat does.
+
+use std::path::Path;
+
+pub struct Ca {
+    key: rcgen::KeyPair,
+    cert: rcgen::Certificate,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+/// What the simulator knows about one organisation's administration client.
+#[derive(Clone)]
+pub struct OrgCreds {
+    pub orgno: String,
+    pub prefixes: Vec<String>,
+    pub client_id: String,
+    pub key_pem: String,
+    pub public_key_pem: String,
+    pub leaf_der: Vec<u8>,
+    pub leaf_pem: String,
+}
+
+impl Ca {
+    pub fn new() -> anyhow::Result<Ca> {
+        let key = rcgen::KeyPair::generate()?;
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+        params.distinguished_name.push(rcgen::DnType::CommonName, "maskinporten-sim test CA");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key)?;
+        let issuer = rcgen::Issuer::new(params, rcgen::KeyPair::from_pem(&key.serialize_pem())?);
+        Ok(Ca { key, cert, issuer })
+    }
+
+    pub fn pem(&self) -> String {
+        let _ = &self.key;
+        self.cert.pem()
+    }
+
+    /// An administration client for `orgno`: RSA-2048 key, leaf certificate with the orgno as
+    /// subject serialNumber (as Norwegian enterprise certificates carry it).
+    pub fn issue(&self, orgno: &str, prefixes: Vec<String>) -> anyhow::Result<OrgCreds> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)?;
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+        params.distinguished_name.push(rcgen::DnType::OrganizationName, format!("SIM ORG {orgno}"));
+        params.distinguished_name.push(rcgen::DnType::CustomDnType(vec![2, 5, 4, 5]), orgno);
+        let cert = params.signed_by(&key, &self.issuer)?;
+        Ok(OrgCreds {
+            orgno: orgno.to_string(),
+            prefixes,
+            client_id: uuid::Uuid::new_v4().to_string(),
+            key_pem: key.serialize_pem(),
+            public_key_pem: key.public_key_pem(),
+            leaf_der: cert.der().to_vec(),
+            leaf_pem: cert.pem(),
+        })
+    }
+}
+
+/// One line per variable; PEM newlines written as the two characters `\n`.
+fn escape(s: &str) -> String {
+    s.trim_end().replace('\n', "\\n")
+}
+
+pub fn env_pairs(base: &str, o: &OrgCreds, ca_pem: &str) -> Vec<(String, String)> {
+    vec![
+        ("MASKINPORTEN_ENVIRONMENT".into(), "test".into()),
+        ("MASKINPORTEN_API_URL".into(), base.to_string()),
+        ("MASKINPORTEN_ISSUER".into(), format!("{base}/")),
+        ("MASKINPORTEN_CLIENT_ID".into(), o.client_id.clone()),
+        ("MASKINPORTEN_PRIVATE_KEY_PEM".into(), escape(&o.key_pem)),
+        ("MASKINPORTEN_CERTIFICATE_CHAIN_PEM".into(), escape(&format!("{}{}", o.leaf_pem, ca_pem))),
+    ]
+}
+
+/// Write `DIR/<orgno>.env` for each organisation and `DIR/provider.env` for the first, plus the
+/// key and chain as PEM files (the key readable by the owner only).
+pub fn write_env_files(dir: &Path, base: &str, orgs: &[OrgCreds], ca: &Ca) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for (i, o) in orgs.iter().enumerate() {
+        let text: String = env_pairs(base, o, &ca.pem()).iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        std::fs::write(dir.join(format!("{}.env", o.orgno)), &text)?;
+        if i == 0 {
+            std::fs::write(dir.join("provider.env"), &text)?;
+        }
+        let key = dir.join(format!("{}.key.pem", o.orgno));
+        std::fs::write(&key, &o.key_pem)?;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))?;
+        std::fs::write(dir.join(format!("{}.chain.pem", o.orgno)), format!("{}{}", o.leaf_pem, ca.pem()))?;
+    }
+    for p in ["provider.env"].iter().map(|f| dir.join(f)).chain(orgs.iter().map(|o| dir.join(format!("{}.env", o.orgno)))) {
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! Digdir's error bodies: `ApiErrorResponse` for the admin API (§3.1) and OAuth-style errors for
+//! the token endpoint (§2.2).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string()
+}
+
+fn correlation_id() -> String {
+    format!("{:032x}", fastrand::u128(..))
+}
+
+/// An `ApiErrorResponse` with a plain message.
+pub fn api(status: u16, message: &str) -> Response {
+    body(status, vec![], message.to_string())
+}
+
+/// An `ApiErrorResponse` with field errors; `error` and `error_description` are the
+/// concatenation `", msg1, msg2"` as Digdir sends them (§3.1).
+pub fn fields(status: u16, object: &str, errs: &[(&str, String)]) -> Response {
+    let list = errs
+        .iter()
+        .map(|(f, m)| json!({"errorMessage": m, "isFieldError": true, "objectName": object, "fieldIdentifier": f}))
+        .collect();
+    let text: String = errs.iter().map(|(_, m)| format!(", {m}")).collect();
+    body(status, list, text)
+}
+
+fn body(status: u16, errors: Vec<serde_json::Value>, text: String) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let b = json!({
+        "status": status,
+        "timestamp": now_rfc3339(),
+        "correlation_id": correlation_id(),
+        "errors": errors,
+        "error": text,
+        "error_description": text,
+    });
+    (code, Json(b)).into_response()
+}
+
+/// A token-endpoint error: HTTP 400 `{error, error_description}` with a trace id (§2.2).
+pub fn oauth(error: &str, description: &str) -> Response {
+    let d = format!("{description} (trace_id: {})", correlation_id());
+    (StatusCode::BAD_REQUEST, Json(json!({"error": error, "error_description": d}))).into_response()
+}

@@ -1,0 +1,127 @@
+//! The simulator's memory: organisations, scopes, grants, issued tokens and the request log.
+//! Nothing is ever removed (Digdir deactivates instead, §6.6).
+
+use crate::SimConfig;
+use crate::creds::{OrgCreds, env_pairs};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const ADMIN_SCOPES: &[&str] =
+    &["idporten:scopes.read", "idporten:scopes.write", "idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"];
+
+/// An issued admin access token.
+#[derive(Clone)]
+pub struct Grant {
+    pub orgno: String,
+    pub scopes: Vec<String>,
+    pub expires: Instant,
+}
+
+/// One consumer organisation's access to one scope (§3.3).
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub scope: String,
+    pub owner: String,
+    pub consumer: String,
+    pub state: &'static str,
+    pub active: bool,
+    pub created: String,
+    pub last_updated: String,
+}
+
+#[derive(Default)]
+pub struct Data {
+    /// Scopes by name, stored as served (so unknown fields survive, §6.2).
+    pub scopes: BTreeMap<String, Map<String, Value>>,
+    pub accesses: Vec<Access>,
+    pub tokens: HashMap<String, Grant>,
+    pub jtis: HashSet<String>,
+    pub requests: Vec<Value>,
+}
+
+pub struct Store {
+    pub base: String,
+    pub orgs: Vec<OrgCreds>,
+    ca_pem: String,
+    pub token_lifetime: u64,
+    pub empty_list_quirk: bool,
+    pub latency: Duration,
+    pub data: Mutex<Data>,
+}
+
+impl Store {
+    pub fn new(base: String, orgs: Vec<OrgCreds>, ca_pem: String, cfg: &SimConfig) -> Store {
+        Store {
+            base,
+            orgs,
+            ca_pem,
+            token_lifetime: cfg.token_lifetime_secs,
+            empty_list_quirk: cfg.empty_list_quirk,
+            latency: Duration::from_millis(cfg.latency_ms),
+            data: Mutex::new(Data::default()),
+        }
+    }
+
+    /// The store, locked. A poisoned lock (a panicked handler) is recovered: the data is plain.
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, Data> {
+        self.data.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn org(&self, orgno: &str) -> Option<&OrgCreds> {
+        self.orgs.iter().find(|o| o.orgno == orgno)
+    }
+
+    pub fn org_name(orgno: &str) -> String {
+        format!("SIM ORG {orgno}")
+    }
+
+    pub fn env_for(&self, orgno: &str) -> Vec<(String, String)> {
+        self.org(orgno).map(|o| env_pairs(&self.base, o, &self.ca_pem)).unwrap_or_default()
+    }
+
+    pub fn issue_token(&self, orgno: &str, scopes: Vec<String>) -> String {
+        let token = format!("sim-{}", uuid::Uuid::new_v4().simple());
+        let expires = Instant::now() + Duration::from_secs(self.token_lifetime);
+        self.lock().tokens.insert(token.clone(), Grant { orgno: orgno.into(), scopes, expires });
+        token
+    }
+
+    pub fn mint_token(&self, orgno: &str) -> String {
+        self.issue_token(orgno, ADMIN_SCOPES.iter().map(|s| s.to_string()).collect())
+    }
+
+    pub fn requests(&self) -> Value {
+        Value::Array(self.lock().requests.clone())
+    }
+
+    pub fn clear_requests(&self) {
+        self.lock().requests.clear();
+    }
+
+    pub fn dump(&self) -> Value {
+        let d = self.lock();
+        json!({
+            "orgs": self.orgs.iter().map(|o| json!({"orgno": o.orgno, "prefixes": o.prefixes, "admin_client_id": o.client_id})).collect::<Vec<_>>(),
+            "scopes": d.scopes.values().cloned().collect::<Vec<_>>(),
+            "accesses": d.accesses.iter().map(Access::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl Access {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "scope": self.scope,
+            "owner_orgno": self.owner,
+            "owner_organization_name": Store::org_name(&self.owner),
+            "consumer_orgno": self.consumer,
+            "consumer_organization_name": Store::org_name(&self.consumer),
+            "state": self.state,
+            "active": self.active,
+            "created": self.created,
+            "last_updated": self.last_updated,
+        })
+    }
+}

@@ -1,0 +1,260 @@
+//! The RFC 7523 JWT-bearer grant that turns the administration client's key into an admin
+//! access token (maskinporten-api.md §2.2): RS256, `x5c` or `kid`, `aud` = issuer, a lifetime of
+//! at most 120 s, a fresh `jti`, and no claims beyond those Maskinporten documents. One token is
+//! cached per client and renewed shortly before it expires.
+
+use super::config::{ApiConfig, Signing, check_scheme};
+use super::error::ApiError;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::Mutex;
+
+/// A secret string (access token, signed assertion) that never prints itself.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Exactly the claims Maskinporten documents for a grant; extra claims get 400 "Invalid assertion".
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct GrantClaims {
+    pub aud: String,
+    pub iss: String,
+    pub scope: String,
+    pub iat: u64,
+    pub exp: u64,
+    pub jti: String,
+}
+
+/// Well below Maskinporten's 120 s maximum, leaving room for clock skew.
+const GRANT_LIFETIME: u64 = 100;
+
+/// Sign a grant assertion.
+pub fn sign_assertion(cfg: &ApiConfig, now: SystemTime) -> Result<Secret, ApiError> {
+    let iat = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let claims = GrantClaims {
+        aud: cfg.issuer.clone(),
+        iss: cfg.client_id.clone(),
+        scope: cfg.scopes.join(" "),
+        iat,
+        exp: iat + GRANT_LIFETIME,
+        jti: uuid::Uuid::new_v4().to_string(),
+    };
+    let mut header = Header::new(Algorithm::RS256);
+    let key_pem = match &cfg.signing {
+        Signing::X5c { chain_der, key_pem } => {
+            // Standard base64 (not URL-safe) DER, leaf first, as a JSON array (MP-123 otherwise).
+            header.x5c = Some(chain_der.iter().map(|d| base64::engine::general_purpose::STANDARD.encode(d)).collect());
+            key_pem
+        }
+        Signing::Kid { kid, key_pem } => {
+            header.kid = Some(kid.clone());
+            key_pem
+        }
+    };
+    let key = EncodingKey::from_rsa_pem(key_pem.as_bytes())
+        .map_err(|_| ApiError::Config("private_key_pem is not an RSA private key in PEM form".into()))?;
+    jsonwebtoken::encode(&header, &claims, &key)
+        .map(Secret)
+        .map_err(|e| ApiError::Config(format!("could not sign the grant: {}", e.kind_name())))
+}
+
+trait KindName {
+    fn kind_name(&self) -> String;
+}
+impl KindName for jsonwebtoken::errors::Error {
+    fn kind_name(&self) -> String {
+        format!("{:?}", self.kind()).chars().take(80).collect()
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct TokenError {
+    #[serde(default)]
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+#[derive(Deserialize)]
+struct WellKnown {
+    token_endpoint: String,
+}
+
+/// A cached admin token.
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub access_token: Secret,
+    pub expires_at: Instant,
+    /// The scopes Maskinporten granted (to explain 403s).
+    pub scope: Option<String>,
+}
+
+/// Token cache with single-flight renewal.
+pub struct TokenSource {
+    endpoint: tokio::sync::OnceCell<url::Url>,
+    cached: Mutex<Option<Token>>,
+    pub(crate) requests: std::sync::atomic::AtomicU64,
+}
+
+/// The MP-xxx code in Maskinporten's error description, if any.
+fn mp_code(description: &str) -> Option<String> {
+    let i = description.find("MP-")?;
+    let digits: String = description[i + 3..].chars().take_while(char::is_ascii_digit).collect();
+    (!digits.is_empty()).then(|| format!("MP-{digits}"))
+}
+
+impl TokenSource {
+    pub fn new(known_endpoint: Option<url::Url>) -> Self {
+        let endpoint = tokio::sync::OnceCell::new();
+        if let Some(e) = known_endpoint {
+            let _ = endpoint.set(e);
+        }
+        TokenSource { endpoint, cached: Mutex::new(None), requests: Default::default() }
+    }
+
+    async fn endpoint(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<url::Url, ApiError> {
+        self.endpoint
+            .get_or_try_init(|| async {
+                let base = cfg.issuer.trim_end_matches('/');
+                let url = format!("{base}/.well-known/oauth-authorization-server");
+                let transport = |e: reqwest::Error| ApiError::Transport { method: "GET".into(), path: url.clone(), message: e.to_string(), maybe_committed: false };
+                let resp = http.get(&url).send().await.map_err(transport)?;
+                let status = resp.status().as_u16();
+                if !resp.status().is_success() {
+                    return Err(ApiError::Http { method: "GET".into(), path: url.clone(), status, body: None, correlation_id: None, date: None, raw: None });
+                }
+                let wk: WellKnown = resp.json().await.map_err(|e| ApiError::Decode { method: "GET".into(), path: url.clone(), message: e.to_string() })?;
+                let ep = url::Url::parse(&wk.token_endpoint).map_err(|e| ApiError::Config(format!("token_endpoint {:?}: {e}", wk.token_endpoint)))?;
+                check_scheme(&ep)?;
+                Ok(ep)
+            })
+            .await
+            .cloned()
+    }
+
+    /// The current token, renewing it when less than 30 s (or a tenth of its life) remain.
+    pub async fn token(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<Token, ApiError> {
+        let mut guard = self.cached.lock().await;
+        if let Some(t) = guard.as_ref() {
+            if t.expires_at > Instant::now() {
+                return Ok(t.clone());
+            }
+        }
+        let t = self.fetch(http, cfg).await?;
+        *guard = Some(t.clone());
+        Ok(t)
+    }
+
+    /// Forget the cached token (after a 401).
+    pub async fn invalidate(&self, rejected: &Secret) {
+        let mut guard = self.cached.lock().await;
+        if guard.as_ref().is_some_and(|t| t.access_token.expose() == rejected.expose()) {
+            *guard = None;
+        }
+    }
+
+    async fn fetch(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<Token, ApiError> {
+        let endpoint = self.endpoint(http, cfg).await?;
+        let assertion = sign_assertion(cfg, SystemTime::now())?;
+        self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let started = Instant::now();
+        let resp = http
+            .post(endpoint.clone())
+            .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.expose())])
+            .send()
+            .await
+            .map_err(|e| ApiError::Transport { method: "POST".into(), path: endpoint.path().into(), message: e.without_url().to_string(), maybe_committed: false })?;
+        let status = resp.status().as_u16();
+        tracing::debug!(method = "POST", path = endpoint.path(), status, duration_ms = started.elapsed().as_millis() as u64, "token request");
+        if !resp.status().is_success() {
+            let body: TokenError = resp.json().await.unwrap_or_default();
+            return Err(ApiError::Token { status, mp_code: mp_code(&body.error_description), error: body.error, description: body.error_description });
+        }
+        let body: TokenResponse = resp.json().await.map_err(|e| ApiError::Decode { method: "POST".into(), path: endpoint.path().into(), message: e.to_string() })?;
+        let life = body.expires_in.unwrap_or(120);
+        let margin = (life / 10).clamp(1, 30);
+        Ok(Token {
+            access_token: Secret(body.access_token),
+            expires_at: Instant::now() + Duration::from_secs(life.saturating_sub(margin)),
+            scope: body.scope,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> ApiConfig {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["x".into()]).unwrap().self_signed(&key).unwrap();
+        ApiConfig {
+            api_url: url::Url::parse("http://127.0.0.1/api/v1").unwrap(),
+            issuer: "https://test.maskinporten.no/".into(),
+            token_endpoint: None,
+            client_id: "admin-client".into(),
+            signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem() },
+            scopes: vec!["idporten:scopes.read".into(), "idporten:scopes.write".into()],
+            request_timeout: Duration::from_secs(5),
+            max_retries: 0,
+            max_concurrent_requests: 1,
+            user_agent: "t".into(),
+            retry_deadline: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn assertion_has_exactly_the_documented_claims() {
+        let cfg = config();
+        let jwt = sign_assertion(&cfg, SystemTime::now()).unwrap();
+        let parts: Vec<&str> = jwt.expose().split('.').collect();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let header: serde_json::Value = serde_json::from_slice(&b64.decode(parts[0]).unwrap()).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+        let keys: Vec<&String> = claims.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["aud", "exp", "iat", "iss", "jti", "scope"]);
+        assert_eq!(claims["aud"], "https://test.maskinporten.no/");
+        assert_eq!(claims["scope"], "idporten:scopes.read idporten:scopes.write");
+        assert!(claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap() <= 120);
+        assert_eq!(header["alg"], "RS256");
+        let x5c = header["x5c"].as_array().expect("x5c is an array");
+        assert!(base64::engine::general_purpose::STANDARD.decode(x5c[0].as_str().unwrap()).is_ok(), "standard base64");
+        let again = sign_assertion(&cfg, SystemTime::now()).unwrap();
+        assert_ne!(jwt.expose(), again.expose(), "fresh jti");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let s = Secret("eyJ.secret".into());
+        assert_eq!(format!("{s} {s:?}"), "<redacted> <redacted>");
+        assert_eq!(mp_code("MP-122 Certificate orgno mismatch (trace_id: x)").as_deref(), Some("MP-122"));
+    }
+}

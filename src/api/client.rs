@@ -1,0 +1,278 @@
+//! [`ApiClient::execute`]: one API call with the admin token, a bound on requests in flight,
+//! timeouts, retries only where repeating is safe, and typed errors.
+//!
+//! Retry policy (design.md §7): 429, 500, 502, 503, 504 and transport errors are retried for
+//! idempotent requests (GET, PUT, DELETE) with capped exponential backoff and full jitter,
+//! honouring `Retry-After`, within `retry_deadline`. Other 4xx are never retried, except that the
+//! first 401 renews the token and retries once. A POST is never repeated after it may have been
+//! sent. Terraform's StopProvider cancels waits, backoffs and reads — never a write in flight.
+
+use super::auth::TokenSource;
+use super::config::ApiConfig;
+use super::error::{ApiError, ApiErrorResponse};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+/// One request, relative to the API base URL.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub method: http::Method,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<serde_json::Value>,
+    pub idempotent: bool,
+    pub auth: bool,
+}
+
+impl Request {
+    fn new(method: http::Method, path: &str, idempotent: bool) -> Self {
+        Request { method, path: path.to_string(), query: vec![], body: None, idempotent, auth: true }
+    }
+    pub fn get(path: &str) -> Self {
+        Self::new(http::Method::GET, path, true)
+    }
+    pub fn post(path: &str) -> Self {
+        Self::new(http::Method::POST, path, false)
+    }
+    pub fn put(path: &str) -> Self {
+        Self::new(http::Method::PUT, path, true)
+    }
+    pub fn delete(path: &str) -> Self {
+        Self::new(http::Method::DELETE, path, true)
+    }
+    pub fn query(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.query.push((k.to_string(), v.into()));
+        self
+    }
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+    pub fn no_auth(mut self) -> Self {
+        self.auth = false;
+        self
+    }
+    fn is_write(&self) -> bool {
+        self.method != http::Method::GET
+    }
+}
+
+struct Inner {
+    cfg: ApiConfig,
+    http: reqwest::Client,
+    tokens: TokenSource,
+    limit: Semaphore,
+    cancel: CancellationToken,
+}
+
+/// The Maskinporten self-service API client. Cheap to clone.
+#[derive(Clone)]
+pub struct ApiClient(Arc<Inner>);
+
+enum Attempt {
+    Done(Option<bytes_body::Body>),
+    Retry { after: Option<Duration>, err: ApiError, free: bool },
+    Fail(ApiError),
+}
+
+mod bytes_body {
+    /// A successful response body (possibly empty).
+    pub struct Body(pub Vec<u8>);
+}
+
+fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = h.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate(v)?;
+    at.duration_since(SystemTime::now()).ok()
+}
+
+fn httpdate(v: &str) -> Option<SystemTime> {
+    humantime::parse_rfc3339_weak(v).ok().or_else(|| {
+        // IMF-fixdate, e.g. "Tue, 24 Nov 2026 13:00:00 GMT".
+        let parts: Vec<&str> = v.split_whitespace().collect();
+        if parts.len() != 6 {
+            return None;
+        }
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let m = months.iter().position(|x| *x == parts[2])? + 1;
+        humantime::parse_rfc3339_weak(&format!("{}-{:02}-{:0>2} {}", parts[3], m, parts[1], parts[4])).ok()
+    })
+}
+
+impl ApiClient {
+    pub fn new(cfg: ApiConfig, cancel: CancellationToken) -> Result<ApiClient, ApiError> {
+        super::config::check_scheme(&cfg.api_url)?;
+        let http = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .timeout(cfg.request_timeout)
+            .connect_timeout(Duration::from_secs(10))
+            // Never follow redirects: an Authorization header must not travel to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build()
+            .map_err(|e| ApiError::Config(format!("HTTP client: {e}")))?;
+        let tokens = TokenSource::new(cfg.token_endpoint.clone());
+        let limit = Semaphore::new(cfg.max_concurrent_requests.max(1));
+        Ok(ApiClient(Arc::new(Inner { cfg, http, tokens, limit, cancel })))
+    }
+
+    pub fn config(&self) -> &ApiConfig {
+        &self.0.cfg
+    }
+
+    /// How many token requests this client has made (for tests and benchmarks).
+    pub fn token_requests(&self) -> u64 {
+        self.0.tokens.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Obtain a token now, so a bad configuration fails early with Maskinporten's explanation.
+    pub async fn fetch_token_for_check(&self) -> Result<(), ApiError> {
+        self.0.tokens.token(&self.0.http, &self.0.cfg).await.map(|_| ())
+    }
+
+    /// Execute a request; `None` for a 2xx without a body.
+    pub async fn execute<T: DeserializeOwned>(&self, req: Request) -> Result<Option<T>, ApiError> {
+        let started = Instant::now();
+        let deadline = started + self.0.cfg.retry_deadline;
+        let mut attempt = 0u32;
+        let mut renewed = false;
+        loop {
+            if self.0.cancel.is_cancelled() && !req.is_write() {
+                return Err(ApiError::Cancelled);
+            }
+            match self.once(&req, &mut renewed).await {
+                Attempt::Done(None) => return Ok(None),
+                Attempt::Done(Some(body)) if body.0.iter().all(u8::is_ascii_whitespace) => return Ok(None),
+                Attempt::Done(Some(body)) => {
+                    return serde_json::from_slice(&body.0).map(Some).map_err(|e| ApiError::Decode {
+                        method: req.method.to_string(),
+                        path: req.path.clone(),
+                        message: e.to_string(),
+                    });
+                }
+                Attempt::Fail(e) => return Err(e),
+                Attempt::Retry { after, err, free } => {
+                    attempt += u32::from(!free);
+                    let cap = Duration::from_secs(10);
+                    let backoff = Duration::from_millis(250).saturating_mul(1 << attempt.min(6)).min(cap);
+                    let wait = after.unwrap_or_else(|| backoff.mul_f64(fastrand::f64()));
+                    if (!free && attempt > self.0.cfg.max_retries) || Instant::now() + wait > deadline {
+                        return Err(err);
+                    }
+                    tracing::debug!(method = %req.method, path = %req.path, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::select! {
+                        _ = self.0.cancel.cancelled() => return Err(ApiError::Cancelled),
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    async fn once(&self, req: &Request, renewed: &mut bool) -> Attempt {
+        let method = req.method.to_string();
+        let _permit = tokio::select! {
+            _ = self.0.cancel.cancelled() => return Attempt::Fail(ApiError::Cancelled),
+            p = self.0.limit.acquire() => match p { Ok(p) => p, Err(_) => return Attempt::Fail(ApiError::Cancelled) },
+        };
+        let token = if req.auth {
+            match self.0.tokens.token(&self.0.http, &self.0.cfg).await {
+                Ok(t) => Some(t.access_token),
+                Err(e) => return Attempt::Fail(e),
+            }
+        } else {
+            None
+        };
+        let url = format!("{}{}", self.0.cfg.api_url.as_str().trim_end_matches('/'), req.path);
+        let mut rb = self.0.http.request(req.method.clone(), &url).header("Accept", "application/json");
+        if !req.query.is_empty() {
+            rb = rb.query(&req.query);
+        }
+        if let Some(b) = &req.body {
+            rb = rb.json(b);
+        }
+        if let Some(t) = &token {
+            rb = rb.bearer_auth(t.expose());
+        }
+        let started = Instant::now();
+        let send = rb.send();
+        // Reads are abandoned on StopProvider; a write, once sent, is allowed to finish.
+        let result = if req.is_write() {
+            send.await
+        } else {
+            tokio::select! {
+                _ = self.0.cancel.cancelled() => return Attempt::Fail(ApiError::Cancelled),
+                r = send => r,
+            }
+        };
+        let resp = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let sent = !e.is_connect();
+                let err = if e.is_timeout() {
+                    ApiError::Timeout { method: method.clone(), path: req.path.clone() }
+                } else {
+                    ApiError::Transport { method: method.clone(), path: req.path.clone(), message: e.without_url().to_string(), maybe_committed: sent && req.is_write() }
+                };
+                tracing::debug!(method = %method, path = %req.path, error = %err, "request failed");
+                return if req.idempotent || !sent { Attempt::Retry { after: None, err, free: false } } else { Attempt::Fail(err) };
+            }
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let parsed: Option<ApiErrorResponse> = if (200..300).contains(&status) { None } else { serde_json::from_slice(&body).ok() };
+        let correlation_id = parsed.as_ref().and_then(|b| b.correlation_id.clone());
+        tracing::debug!(method = %method, path = %req.path, status, duration_ms = started.elapsed().as_millis() as u64, correlation_id = correlation_id.as_deref().unwrap_or(""), "API call");
+        if (200..300).contains(&status) {
+            tracing::trace!(method = %method, path = %req.path, body = %String::from_utf8_lossy(&body), "API response");
+            return Attempt::Done(if body.is_empty() { None } else { Some(bytes_body::Body(body)) });
+        }
+        let raw = if parsed.is_none() && !body.is_empty() {
+            Some(String::from_utf8_lossy(&body).chars().take(300).collect())
+        } else if (300..400).contains(&status) {
+            headers.get("location").and_then(|l| l.to_str().ok()).map(|l| format!("redirect to {l} (not followed)"))
+        } else {
+            None
+        };
+        let err = ApiError::Http {
+            method,
+            path: req.path.clone(),
+            status,
+            body: parsed,
+            correlation_id,
+            date: headers.get("date").and_then(|d| d.to_str().ok()).and_then(httpdate),
+            raw,
+        };
+        match status {
+            401 if req.auth && !*renewed => {
+                *renewed = true;
+                if let Some(t) = &token {
+                    self.0.tokens.invalidate(t).await;
+                }
+                Attempt::Retry { after: Some(Duration::ZERO), err, free: true }
+            }
+            429 | 500 | 502 | 503 | 504 if req.idempotent => Attempt::Retry { after: retry_after(&headers), err, free: false },
+            _ => Attempt::Fail(err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_and_dates() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, "3".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        assert!(httpdate("Tue, 24 Nov 2026 13:00:00 GMT").is_some());
+    }
+}

@@ -1,0 +1,143 @@
+//! API errors, keeping what a user needs to act: status, Digdir's explanation, correlation id.
+
+use serde::Deserialize;
+use std::time::SystemTime;
+
+/// One field error of an [`ApiErrorResponse`] (camelCase on the wire, §3.1).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ApiFieldError {
+    #[serde(rename = "errorMessage", default)]
+    pub error_message: Option<String>,
+    #[serde(rename = "isFieldError", default)]
+    pub is_field_error: Option<bool>,
+    #[serde(rename = "objectName", default)]
+    pub object_name: Option<String>,
+    #[serde(rename = "fieldIdentifier", default)]
+    pub field_identifier: Option<String>,
+}
+
+/// Digdir's error body (2025+), tolerant of the older `{error, error_description}` form.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ApiErrorResponse {
+    #[serde(default)]
+    pub status: Option<i64>,
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    #[serde(default)]
+    pub correlation_id: Option<String>,
+    #[serde(default)]
+    pub errors: Vec<ApiFieldError>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+impl ApiErrorResponse {
+    /// The human explanation: field errors when present, else the description.
+    pub fn explanation(&self) -> String {
+        let fields: Vec<String> = self
+            .errors
+            .iter()
+            .filter_map(|e| {
+                let m = e.error_message.clone()?;
+                Some(match &e.field_identifier {
+                    Some(f) if !f.is_empty() => format!("{f}: {m}"),
+                    _ => m,
+                })
+            })
+            .collect();
+        if !fields.is_empty() {
+            return fields.join("; ");
+        }
+        let d = self.error_description.clone().or_else(|| self.error.clone()).unwrap_or_default();
+        d.trim_start_matches(", ").to_string()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{method} {path} returned HTTP {status}{}{}", explain(body, raw), cid(correlation_id))]
+    Http {
+        method: String,
+        path: String,
+        status: u16,
+        body: Option<ApiErrorResponse>,
+        correlation_id: Option<String>,
+        /// The response `Date`, for diagnosing clock skew.
+        date: Option<SystemTime>,
+        raw: Option<String>,
+    },
+    #[error("Maskinporten's token endpoint returned HTTP {status}: {error}: {description}")]
+    Token { status: u16, error: String, description: String, mp_code: Option<String> },
+    #[error("{method} {path} failed: {message}{}", if *maybe_committed { " (the request may have reached Digdir)" } else { "" })]
+    Transport { method: String, path: String, message: String, maybe_committed: bool },
+    #[error("{method} {path} timed out")]
+    Timeout { method: String, path: String },
+    #[error("cancelled: Terraform asked the provider to stop")]
+    Cancelled,
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("{method} {path}: unexpected response: {message}")]
+    Decode { method: String, path: String, message: String },
+}
+
+fn explain(body: &Option<ApiErrorResponse>, raw: &Option<String>) -> String {
+    match (body.as_ref().map(ApiErrorResponse::explanation), raw) {
+        (Some(e), _) if !e.is_empty() => format!(": {e}"),
+        (_, Some(r)) if !r.is_empty() => format!(": {r}"),
+        _ => String::new(),
+    }
+}
+
+fn cid(c: &Option<String>) -> String {
+    c.as_ref().map(|c| format!(" (correlation_id {c})")).unwrap_or_default()
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Http { status, .. } | ApiError::Token { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+    /// Digdir answers some list endpoints with an error instead of `[]` (§6.2).
+    pub fn is_does_not_have_any(&self) -> bool {
+        match self {
+            ApiError::Http { body: Some(b), .. } => {
+                [&b.error_description, &b.error].iter().any(|s| s.as_deref().is_some_and(|s| s.contains("does not have any")))
+            }
+            ApiError::Http { raw: Some(r), .. } => r.contains("does not have any"),
+            _ => false,
+        }
+    }
+    pub fn correlation_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Http { correlation_id, .. } => correlation_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_2025_body_and_explains_field_errors() {
+        let b: ApiErrorResponse = serde_json::from_str(r#"{"status":400,"timestamp":"2025-07-02T08:30:00.000000000Z","correlation_id":"0123456789abcdef0123456789abcdef","errors":[{"errorMessage":"error 1","isFieldError":true,"objectName":"Client","fieldIdentifier":"scopes"},{"errorMessage":"error 2","isFieldError":true,"objectName":"Client","fieldIdentifier":"client_name"}],"error":", error 1, error 2","error_description":", error 1, error 2"}"#).unwrap();
+        assert_eq!(b.explanation(), "scopes: error 1; client_name: error 2");
+        assert_eq!(b.correlation_id.as_deref(), Some("0123456789abcdef0123456789abcdef"));
+    }
+
+    #[test]
+    fn parses_the_old_oauth_shape() {
+        let b: ApiErrorResponse = serde_json::from_str(r#"{"error":"invalid_request","error_description":"Organization 1 does not have any scopes"}"#).unwrap();
+        let e = ApiError::Http { method: "GET".into(), path: "/scopes".into(), status: 404, body: Some(b), correlation_id: None, date: None, raw: None };
+        assert!(e.is_does_not_have_any());
+        assert!(e.to_string().contains("does not have any scopes"));
+    }
+}

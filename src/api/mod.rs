@@ -1,0 +1,16 @@
+//! API LAYER: Digdir's Maskinporten self-service API (maskinporten-api.md), with no Terraform
+//! words. [`ApiClient`] obtains admin tokens with the RFC 7523 JWT-bearer grant ([`auth`]) and
+//! executes requests with timeouts, bounded concurrency, safe retries and typed errors
+//! ([`error`]); the typed operations live per area ([`scopes`]).
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod scopes;
+pub mod types;
+
+pub use client::{ApiClient, Request};
+pub use config::{ApiConfig, Signing};
+pub use error::{ApiError, ApiErrorResponse};
+pub use types::*;

@@ -1,0 +1,136 @@
+//! Scope endpoints (maskinporten-api.md §3.2, §3.3). Scope names travel in the query string,
+//! because they may contain `/`.
+
+use super::client::{ApiClient, Request};
+use super::error::ApiError;
+use super::types::{Organization, Scope, ScopeAccess, ScopePrefix};
+
+/// An organisation number as a path segment: exactly nine digits, checked before any path is
+/// built (§3.3: `..` would turn a grant revocation into `DELETE /scopes`).
+pub fn orgno_segment(orgno: &str) -> Result<&str, ApiError> {
+    if orgno.len() == 9 && orgno.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(orgno)
+    } else {
+        Err(ApiError::Config(format!("{orgno:?} is not an organisation number (nine digits)")))
+    }
+}
+
+/// Fields the server owns; sending them back on PUT is at best ignored (§3.4 docs: remove them).
+fn strip_server_fields(s: &mut Scope) {
+    s.created = None;
+    s.last_updated = None;
+    s.owner_orgno = None;
+}
+
+impl ApiClient {
+    async fn list<T: serde::de::DeserializeOwned>(&self, req: Request) -> Result<Vec<T>, ApiError> {
+        match self.execute::<Vec<T>>(req).await {
+            Ok(v) => Ok(v.unwrap_or_default()),
+            // §6.2: "… does not have any …" instead of [] on list endpoints.
+            Err(e) if e.is_does_not_have_any() => Ok(vec![]),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn required<T>(v: Option<T>, method: &str, path: &str) -> Result<T, ApiError> {
+        v.ok_or_else(|| ApiError::Decode { method: method.into(), path: path.into(), message: "empty response body".into() })
+    }
+
+    pub async fn list_scopes(&self, inactive: bool) -> Result<Vec<Scope>, ApiError> {
+        self.list(Request::get("/scopes").query("inactive", inactive.to_string())).await
+    }
+
+    /// One scope of ours, active or not; `None` when Digdir does not know it.
+    pub async fn get_scope(&self, name: &str) -> Result<Option<Scope>, ApiError> {
+        match self.execute(Request::get("/scopes/scope").query("scope", name)).await {
+            Err(e) if e.is_not_found() => Ok(None),
+            r => r,
+        }
+    }
+
+    pub async fn create_scope(&self, scope: &Scope) -> Result<Scope, ApiError> {
+        let body = serde_json::to_value(scope).unwrap_or_default();
+        let r = self.execute(Request::post("/scopes").json(body)).await?;
+        Self::required(r, "POST", "/scopes")
+    }
+
+    /// Full replace. `active` must be set: a PUT without it may deactivate (§3.2).
+    pub async fn update_scope(&self, name: &str, scope: &Scope) -> Result<Scope, ApiError> {
+        let mut scope = scope.clone();
+        scope.active = Some(scope.active.unwrap_or(true));
+        strip_server_fields(&mut scope);
+        let body = serde_json::to_value(&scope).unwrap_or_default();
+        let r = self.execute(Request::put("/scopes").query("scope", name).json(body)).await?;
+        Self::required(r, "PUT", "/scopes")
+    }
+
+    /// GET → change → PUT, keeping every field the change does not touch (also unknown ones).
+    pub async fn merge_update_scope(&self, name: &str, change: impl FnOnce(&mut Scope)) -> Result<Scope, ApiError> {
+        let mut current = self.get_scope(name).await?.ok_or_else(|| ApiError::Http {
+            method: "GET".into(),
+            path: "/scopes/scope".into(),
+            status: 404,
+            body: None,
+            correlation_id: None,
+            date: None,
+            raw: Some(format!("scope {name} not found")),
+        })?;
+        change(&mut current);
+        self.update_scope(name, &current).await
+    }
+
+    /// Deactivate (Digdir's DELETE); returns the deactivated scope when the API sends it.
+    pub async fn deactivate_scope(&self, name: &str) -> Result<Option<Scope>, ApiError> {
+        self.execute(Request::delete("/scopes").query("scope", name)).await
+    }
+
+    pub async fn list_prefixes(&self) -> Result<Vec<ScopePrefix>, ApiError> {
+        self.list(Request::get("/prefix")).await
+    }
+
+    /// Grants made by us on one scope.
+    pub async fn list_accesses(&self, scope: &str, inactive: bool) -> Result<Vec<ScopeAccess>, ApiError> {
+        self.list(Request::get("/scopes/access").query("scope", scope).query("inactive", inactive.to_string())).await
+    }
+
+    pub async fn grant_access(&self, scope: &str, consumer_orgno: &str) -> Result<ScopeAccess, ApiError> {
+        let path = format!("/scopes/access/{}", orgno_segment(consumer_orgno)?);
+        let r = self.execute(Request::put(&path).query("scope", scope)).await?;
+        Self::required(r, "PUT", &path)
+    }
+
+    pub async fn revoke_access(&self, scope: &str, consumer_orgno: &str) -> Result<(), ApiError> {
+        let path = format!("/scopes/access/{}", orgno_segment(consumer_orgno)?);
+        self.execute::<serde_json::Value>(Request::delete(&path).query("scope", scope)).await.map(|_| ())
+    }
+
+    /// The public catalogue (`/scopes/all`), optionally filtered.
+    pub async fn list_all_scopes(&self, filters: &[(&str, String)]) -> Result<Vec<Scope>, ApiError> {
+        let mut req = Request::get("/scopes/all").no_auth();
+        for (k, v) in filters {
+            req = req.query(k, v.clone());
+        }
+        self.list(req).await
+    }
+
+    pub async fn get_organization(&self, orgno: &str) -> Result<Option<Organization>, ApiError> {
+        let path = format!("/organizations/{}", orgno_segment(orgno)?);
+        match self.execute(Request::get(&path).no_auth()).await {
+            Err(e) if e.is_not_found() => Ok(None),
+            r => r,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orgno_segments_are_nine_digits() {
+        assert!(orgno_segment("991825827").is_ok());
+        for bad in ["..", "99182582", "9918258270", "99182582a", "../scopes"] {
+            assert!(orgno_segment(bad).is_err(), "{bad}");
+        }
+    }
+}
