@@ -128,12 +128,25 @@ pub async fn plan(res: &dyn Resource, schema: &Schema, prior: &Value, proposed: 
     res.plan(&mut ctx).await;
     let PlanCtx { mut planned, requires_replace, mut diags, .. } = ctx;
     enforce_config(schema, config, &mut planned, &mut diags);
-    if let (Some(p), false) = (prior_opt, replacing) {
-        if equivalent(&planned, p) {
-            planned = p.clone();
-        }
+    if let (Some(_), false) = (prior_opt, replacing) {
+        keep_prior_form(schema, config, &prior_attrs, &mut planned);
     }
     Planned { planned, requires_replace, diags }
+}
+
+/// A computed value left to the provider that is equivalent to the prior one keeps the prior's
+/// exact form (a reordered set, null for empty), so an unchanged object plans no change.
+/// Configured values always stay exactly as configured.
+fn keep_prior_form(schema: &Schema, config: &Value, prior: &BTreeMap<String, Value>, planned: &mut Value) {
+    let cfg = attrs(config);
+    let Value::Object(p) = planned else { return };
+    for a in schema.attributes.iter().filter(|a| a.is_computed() && cfg.get(&a.name).is_none_or(Value::is_null)) {
+        if let (Some(old), Some(new)) = (prior.get(&a.name), p.get_mut(&a.name)) {
+            if equivalent(old, new) {
+                *new = old.clone();
+            }
+        }
+    }
 }
 
 /// Terraform rejects a plan whose non-computed attributes differ from config; a resource that
