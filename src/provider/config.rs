@@ -110,6 +110,11 @@ fn number(config: &Value, name: &str, default: i64, diags: &mut Diagnostics) -> 
     }
 }
 
+/// The environment named in config or MASKINPORTEN_ENVIRONMENT, when known.
+pub fn environment_name(config: &Value) -> Option<String> {
+    setting(config, "environment").known()
+}
+
 /// Static checks for `terraform validate`: only values known now, nothing from the network.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     if let Tri::Known(e) = config.tri_str("environment") {

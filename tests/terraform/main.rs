@@ -2,4 +2,5 @@
 //! One test binary, one module per resource; each test reads like its scenario.
 
 mod harness;
+mod grants;
 mod scope;
