@@ -5,6 +5,7 @@
 //! Use it as a library (`Simulator::start`) in tests, or as the `maskinporten-sim` binary for the
 //! quickstart. It serves on 127.0.0.1 only.
 
+mod clients;
 mod creds;
 mod errors;
 mod log;
@@ -140,6 +141,9 @@ fn router(store: Arc<Store>) -> axum::Router {
         .route("/api/v1/scopes/access", get(scopes::list_access))
         .route("/api/v1/scopes/access/all", get(scopes::received_access))
         .route("/api/v1/scopes/access/{orgno}", put(scopes::grant).delete(scopes::revoke))
+        .route("/api/v1/clients", get(clients::list).post(clients::create))
+        .route("/api/v1/clients/{id}", get(clients::get_one).put(clients::update).delete(clients::deactivate))
+        .route("/api/v1/clients/{id}/jwks", get(clients::get_jwks).post(clients::post_jwks).delete(clients::delete_jwks))
         .route("/api/v1/prefix", get(scopes::prefixes))
         .route("/api/v1/prefix/all", get(scopes::all_prefixes))
         .route("/api/v1/delegationsources", get(scopes::delegation_sources))

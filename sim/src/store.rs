@@ -36,6 +36,10 @@ pub struct Data {
     /// Scopes by name, stored as served (so unknown fields survive, §6.2).
     pub scopes: BTreeMap<String, Map<String, Value>>,
     pub accesses: Vec<Access>,
+    /// Clients by client_id, with the creating organisation in `owner_orgno` (not served).
+    pub clients: BTreeMap<String, Map<String, Value>>,
+    /// Registered keys per client_id (§4.2).
+    pub keys: BTreeMap<String, Vec<Value>>,
     pub tokens: HashMap<String, Grant>,
     pub jtis: HashSet<String>,
     pub requests: Vec<Value>,
@@ -106,6 +110,8 @@ impl Store {
             "orgs": self.orgs.iter().map(|o| json!({"orgno": o.orgno, "prefixes": o.prefixes, "admin_client_id": o.client_id})).collect::<Vec<_>>(),
             "scopes": d.scopes.values().cloned().collect::<Vec<_>>(),
             "accesses": d.accesses.iter().map(Access::to_json).collect::<Vec<_>>(),
+            "clients": d.clients.values().cloned().collect::<Vec<_>>(),
+            "keys": d.keys.clone(),
         })
     }
 }

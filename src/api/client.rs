@@ -51,6 +51,11 @@ impl Request {
         self.body = Some(body);
         self
     }
+    /// Mark a POST whose repetition is harmless (it replaces a whole set), so it may be retried.
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
     pub fn no_auth(mut self) -> Self {
         self.auth = false;
         self
@@ -103,6 +108,32 @@ fn httpdate(v: &str) -> Option<SystemTime> {
         let m = months.iter().position(|x| *x == parts[2])? + 1;
         humantime::parse_rfc3339_weak(&format!("{}-{:02}-{:0>2} {}", parts[3], m, parts[1], parts[4])).ok()
     })
+}
+
+/// A response body for trace logs with every secret-bearing member blanked.
+fn redacted(body: &[u8]) -> String {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if ["client_secret", "access_token", "assertion", "d", "p", "q", "dp", "dq", "qi"].contains(&k.as_str()) {
+                        *x = serde_json::Value::String("<redacted>".into());
+                    } else {
+                        walk(x);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            walk(&mut v);
+            v.to_string()
+        }
+        Err(_) => format!("<{} bytes, not JSON>", body.len()),
+    }
 }
 
 impl ApiClient {
@@ -231,7 +262,9 @@ impl ApiClient {
         let correlation_id = parsed.as_ref().and_then(|b| b.correlation_id.clone());
         tracing::debug!(method = %method, path = %req.path, status, duration_ms = started.elapsed().as_millis() as u64, correlation_id = correlation_id.as_deref().unwrap_or(""), "API call");
         if (200..300).contains(&status) {
-            tracing::trace!(method = %method, path = %req.path, body = %String::from_utf8_lossy(&body), "API response");
+            if tracing::enabled!(tracing::Level::TRACE) {
+                tracing::trace!(method = %method, path = %req.path, body = %redacted(&body), "API response");
+            }
             return Attempt::Done(if body.is_empty() { None } else { Some(bytes_body::Body(body)) });
         }
         let raw = if parsed.is_none() && !body.is_empty() {

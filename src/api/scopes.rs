@@ -93,6 +93,11 @@ impl ApiClient {
         self.list(Request::get("/scopes/access").query("scope", scope).query("inactive", inactive.to_string())).await
     }
 
+    /// Grants made *to* us (the consumer view), including REQUESTED ones.
+    pub async fn list_received_accesses(&self) -> Result<Vec<ScopeAccess>, ApiError> {
+        self.list(Request::get("/scopes/access/all")).await
+    }
+
     pub async fn grant_access(&self, scope: &str, consumer_orgno: &str) -> Result<ScopeAccess, ApiError> {
         let path = format!("/scopes/access/{}", orgno_segment(consumer_orgno)?);
         let r = self.execute(Request::put(&path).query("scope", scope)).await?;

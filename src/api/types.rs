@@ -53,6 +53,78 @@ pub struct Scope {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
+/// A client registration (§4.1). Only fields a Maskinporten client uses are typed; the rest are
+/// kept in `extra` and sent back unchanged on update.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Client {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_orgno: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier_orgno: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_types: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token_lifetime: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_lifetime: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// A public key registered on a client (§4.2).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Jwk {
+    pub kty: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
+    pub key_use: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x5c: Option<Vec<String>>,
+    /// Expiry, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+}
+
+/// A key set.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Jwks {
+    #[serde(default)]
+    pub keys: Vec<Jwk>,
+}
+
 /// A prefix assigned to an organisation (§3.2).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ScopePrefix {

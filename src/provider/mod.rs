@@ -7,16 +7,21 @@
 //! [`MaskinportenProvider::resources`] (or `data_sources`).
 
 mod cache;
+pub mod client;
+pub mod client_key;
+mod client_key_rules;
+mod client_rules;
 pub mod config;
 pub mod data_scope;
 pub mod errors;
+pub mod keys;
 pub mod orgno;
 pub mod scope;
 pub mod scope_access;
 pub mod scope_consumers;
 mod scope_rules;
 
-use crate::api::{ApiClient, ApiError, ScopeAccess};
+use crate::api::{ApiClient, ApiError, Jwk, ScopeAccess};
 use cache::Coalesced;
 use std::time::Duration;
 use crate::tfplugin::{AttrPath, DataSource, Diagnostics, Provider, Resource, Schema, Value};
@@ -38,6 +43,10 @@ pub struct Shared {
     validated_env: std::sync::Mutex<Option<String>>,
     /// Grants per scope, one list call shared by every grant read of a refresh.
     grants: Coalesced<Vec<ScopeAccess>>,
+    /// Keys per client, one GET shared by every key read of a refresh.
+    jwks: Coalesced<Vec<Jwk>>,
+    /// One key-set write at a time per client: Digdir replaces whole sets.
+    key_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 struct Configured {
@@ -54,6 +63,8 @@ impl Shared {
             prefixes: OnceCell::new(),
             validated_env: std::sync::Mutex::new(None),
             grants: Coalesced::new(Duration::from_secs(20)),
+            jwks: Coalesced::new(Duration::from_secs(20)),
+            key_locks: Default::default(),
         }
     }
 
@@ -106,6 +117,21 @@ impl Shared {
         self.grants.invalidate(scope);
     }
 
+    /// The keys of a client (shared by concurrent reads).
+    pub async fn jwks(&self, client: &ApiClient, client_id: &str) -> Result<Vec<Jwk>, ApiError> {
+        self.jwks.get(client_id, || client.get_jwks(client_id)).await
+    }
+
+    pub fn jwks_changed(&self, client_id: &str) {
+        self.jwks.invalidate(client_id);
+    }
+
+    /// Serialise key-set writes to one client within this process.
+    pub async fn key_lock(&self, client_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let m = self.key_locks.lock().unwrap_or_else(|p| p.into_inner()).entry(client_id.to_string()).or_default().clone();
+        m.lock_owned().await
+    }
+
     /// The organisation's scope prefixes, fetched once per provider process.
     pub async fn prefixes(&self, client: &ApiClient) -> Result<Vec<String>, ApiError> {
         self.prefixes
@@ -140,6 +166,8 @@ impl Provider for MaskinportenProvider {
             scope::ScopeResource::new(self.shared.clone()),
             scope_access::ScopeAccessResource::new(self.shared.clone()),
             scope_consumers::ScopeConsumersResource::new(self.shared.clone()),
+            client::ClientResource::new(self.shared.clone()),
+            client_key::ClientKeyResource::new(self.shared.clone()),
         ]
     }
 

@@ -122,9 +122,17 @@ impl Workdir {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// Run with extra environment variables (e.g. `TF_LOG`).
+    pub fn run_with_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(&self.terraform);
-        cmd.args(args).current_dir(self.dir.path()).env_remove("TF_LOG").env_remove("TF_LOG_PROVIDER");
+        cmd.args(args).current_dir(self.dir.path()).env_remove("TF_LOG").env_remove("TF_LOG_PROVIDER").env_remove("TF_LOG_PATH");
         for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra {
             cmd.env(k, v);
         }
         Run::from(cmd.output().expect("run terraform"))

@@ -2,5 +2,6 @@
 //! One test binary, one module per resource; each test reads like its scenario.
 
 mod harness;
+mod clients;
 mod grants;
 mod scope;

@@ -1,0 +1,146 @@
+//! `maskinporten_client_key`: one public key on a client (maskinporten-api.md §4.2). Digdir only
+//! replaces whole key sets, so adding or removing one key rewrites the set: writes to one client
+//! are serialised inside the provider, the other keys are always re-sent, and the set is read
+//! back to prove no key vanished. The key material is write-only (never in plan or state); its
+//! identity is the RFC 7638 thumbprint, so a reformatted PEM is no change.
+
+use super::keys::{self, thumbprint_of};
+use super::Shared;
+use super::client_key_rules as rules;
+use crate::api::Jwk;
+use crate::tfplugin::{AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+pub struct ClientKeyResource {
+    shared: Arc<Shared>,
+}
+
+impl ClientKeyResource {
+    pub fn new(shared: Arc<Shared>) -> Arc<Self> {
+        Arc::new(ClientKeyResource { shared })
+    }
+}
+
+pub fn schema() -> Schema {
+    Schema::new(
+        "One public key registered on a Maskinporten client, used by the client to sign its token grants \
+         (`kid` in the JWT header). Give the public key only: a public key PEM, a certificate PEM (which also \
+         binds the client to that certificate) or a public JWK; private keys are refused. A client holds at \
+         most 5 keys. See the key-rotation guide for replacing keys without downtime.",
+        vec![
+            Attribute::computed("id", Type::String).describe("`<client_id>,<kid>`; the import id."),
+            Attribute::required("client_id", Type::String).force_new().describe("The client the key belongs to. Changing it moves the key (a new key on the other client)."),
+            Attribute::required("key", Type::String).write_only().sensitive().describe("The public key: PEM (`-----BEGIN PUBLIC KEY-----` or `RSA PUBLIC KEY`), a certificate PEM, or a public JWK as JSON. RSA, at least 2048 bits. Write-only: never stored in plan or state; the key is identified by `thumbprint`, so reformatting the PEM changes nothing, while a different key replaces this resource. Needs Terraform 1.11 or later."),
+            Attribute::optional_computed("kid", Type::String).force_new().describe("Key id (API field `kid`): letters, digits and `. _ -`. Kids are unique across all of Maskinporten, so the default is derived from the client id and the key's thumbprint. When you set it yourself, a new key needs a new kid. Changing it replaces the key."),
+            Attribute::optional_computed("alg", Type::String).force_new().describe("Signing algorithm (API field `alg`): `RS256` (default) or `RS512`."),
+            Attribute::computed("thumbprint", Type::String).describe("RFC 7638 SHA-256 thumbprint of the key: its identity. A different key plans a replacement."),
+            Attribute::computed("expires_at", Type::String).describe("When Maskinporten stops accepting the key (RFC 3339), at most one year after it was registered. The plan warns 30 days ahead."),
+        ],
+    )
+}
+
+pub fn default_kid(client_id: &str, thumbprint: &str) -> String {
+    let short: String = thumbprint.chars().filter(|c| c.is_ascii_alphanumeric()).take(16).collect();
+    format!("{client_id}.{short}")
+}
+
+pub fn expires_at(exp: Option<i64>) -> Option<String> {
+    let exp = u64::try_from(exp?).ok()?;
+    Some(humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(exp)).to_string())
+}
+
+pub fn state(client_id: &str, k: &Jwk) -> Value {
+    let kid = k.kid.clone().unwrap_or_default();
+    let thumb = thumbprint_of(k.n.as_deref().unwrap_or(""), k.e.as_deref().unwrap_or(""));
+    ObjectBuilder::new(&schema())
+        .str("id", Some(format!("{client_id},{kid}")))
+        .str("client_id", Some(client_id))
+        .str("kid", Some(kid))
+        .str("alg", Some(k.alg.clone().unwrap_or_else(|| "RS256".into())))
+        .str("thumbprint", Some(thumb))
+        .str("expires_at", expires_at(k.exp))
+        .build()
+}
+
+/// Static checks: the key parses as a public RSA key of ≥ 2048 bits; alg and kid are well formed.
+fn validate_config(config: &Value, diags: &mut Diagnostics) {
+    if let Tri::Known(text) = config.tri_str("key") {
+        if let Err(e) = keys::parse(text) {
+            diags.attr_error(AttrPath::attr("key"), "Unusable key material", format!("The key is refused: {e}."));
+        }
+    }
+    if let Tri::Known(a) = config.tri_str("alg") {
+        if a != "RS256" && a != "RS512" {
+            diags.attr_error(AttrPath::attr("alg"), "Invalid alg", format!("Maskinporten accepts RS256 or RS512; got {a:?}."));
+        }
+    }
+    if let Tri::Known(k) = config.tri_str("kid") {
+        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+            diags.attr_error(AttrPath::attr("kid"), "Invalid kid", "A kid may contain only letters, digits and . _ - (and must not be empty).");
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for ClientKeyResource {
+    fn type_name(&self) -> &'static str {
+        "maskinporten_client_key"
+    }
+
+    fn schema(&self) -> Schema {
+        schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate_config(config, diags);
+    }
+
+    async fn plan(&self, ctx: &mut PlanCtx<'_>) {
+        rules::plan(&self.shared, ctx).await;
+    }
+
+    async fn create(&self, planned: &Value, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let client = self.shared.client(diags)?;
+        let key = keys::parse(config.tri_str("key").known()?).map_err(|e| diags.attr_error(AttrPath::attr("key"), "Unusable key material", e.to_string())).ok()?;
+        rules::add(&self.shared, client, planned, &key, diags).await
+    }
+
+    async fn read(&self, st: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let client = self.shared.client(diags)?;
+        let (client_id, kid) = (st.opt_str("client_id")?, st.opt_str("kid")?);
+        match self.shared.jwks(client, &client_id).await {
+            Ok(list) => {
+                let found = list.iter().find(|k| k.kid.as_deref() == Some(kid.as_str()))?;
+                let now = state(&client_id, found);
+                // The kid now names a different key: ours is gone.
+                match st.opt_str("thumbprint") {
+                    Some(t) if Some(&t) != now.opt_str("thumbprint").as_ref() => None,
+                    _ => Some(now),
+                }
+            }
+            Err(e) => {
+                self.shared.push_api(diags, &e, &format!("read the keys of client {client_id}"), None);
+                None
+            }
+        }
+    }
+
+    async fn update(&self, _prior: &Value, planned: &Value, _config: &Value, _diags: &mut Diagnostics) -> Option<Value> {
+        // Every argument forces replacement or is write-only; nothing to change in place.
+        Some(planned.clone())
+    }
+
+    async fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
+        let Some(client) = self.shared.client(diags) else { return };
+        rules::remove(&self.shared, client, prior, diags).await;
+    }
+
+    async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
+        let Some((client_id, kid)) = id.split_once(',').filter(|(c, k)| !c.is_empty() && !k.is_empty()) else {
+            diags.error("Invalid import id", format!("Expected <client_id>,<kid>; got {id:?}."));
+            return None;
+        };
+        Some(ObjectBuilder::new(&schema()).str("id", Some(id)).str("client_id", Some(client_id)).str("kid", Some(kid)).build())
+    }
+}

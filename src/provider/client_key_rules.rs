@@ -1,0 +1,192 @@
+//! Planning and writing keys under every key rule of design.md §3: thumbprint identity, a kid
+//! that is never silently re-pointed, the 5-key limit named, warnings for expiry and for a client
+//! switching between certificate and kid authentication, whole-set writes that keep the other
+//! keys, and a read-back proving it.
+
+use super::Shared;
+use super::client_key::{default_kid, state};
+use super::keys::{self, PublicKey};
+use crate::api::{ApiClient, Jwk};
+use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, PlanCtx, Tri, Value, ValueExt};
+use std::time::{Duration, SystemTime};
+
+/// Maskinporten's limit of keys per client (§4.2, "inntil 5").
+pub const MAX_KEYS: usize = 5;
+
+pub async fn plan(shared: &Shared, ctx: &mut PlanCtx<'_>) {
+    let key = match ctx.config.tri_str("key") {
+        Tri::Known(t) => keys::parse(t).ok(),
+        _ => None,
+    };
+    let thumb = key.as_ref().map(PublicKey::thumbprint);
+    if ctx.config.attr("alg").is_null() {
+        ctx.set("alg", Value::String("RS256".into()));
+    }
+    let client_id = ctx.config.tri_str("client_id").known().map(str::to_string);
+    let prior = ctx.prior.cloned();
+    match &prior {
+        Some(p) => {
+            let (Some(new), Some(old)) = (&thumb, p.opt_str("thumbprint")) else { return };
+            if *new != old {
+                if !ctx.config.attr("kid").is_null() {
+                    ctx.diags.push(Diagnostic::error(
+                        "New key material under the same kid",
+                        "This kid is set explicitly and already names another key. Clients sign with the kid, and kids are unique in Maskinporten, so a new key needs a new kid: change `kid` too (or leave it out for a derived one), or add the new key as a separate resource (two-phase rotation).",
+                    ).at(AttrPath::attr("key")));
+                    return;
+                }
+                // A different key is a different object: replace, with a new derived kid.
+                ctx.requires_replace.push(AttrPath::attr("thumbprint"));
+                ctx.set("thumbprint", Value::String(new.clone()));
+                ctx.set("expires_at", Value::unknown());
+                let kid = client_id.as_deref().map_or_else(Value::unknown, |c| Value::String(default_kid(c, new)));
+                ctx.set("kid", kid.clone());
+                ctx.set("id", id_value(client_id.as_deref(), &kid));
+            } else if let Some(exp) = p.opt_str("expires_at") {
+                warn_expiry(&exp, &mut ctx.diags);
+            }
+        }
+        None => {
+            ctx.set("thumbprint", thumb.clone().map_or_else(Value::unknown, Value::String));
+            let kid = match (ctx.config.tri_str("kid"), &client_id, &thumb) {
+                (Tri::Known(k), _, _) => Value::String(k.to_string()),
+                (Tri::Null, Some(c), Some(t)) => Value::String(default_kid(c, t)),
+                _ => Value::unknown(),
+            };
+            ctx.set("kid", kid.clone());
+            ctx.set("id", id_value(client_id.as_deref(), &kid));
+            if let (Some(c), Some(api)) = (&client_id, shared.client_for_plan()) {
+                if let Ok(list) = shared.jwks(api, c).await {
+                    if list.is_empty() {
+                        ctx.diags.warning(
+                            format!("First key on client {c}"),
+                            "Once a client has a registered key, Maskinporten requires its token grants to name the key with `kid`; grants signed with a certificate in `x5c` stop working. Make sure the client's software signs with this key's kid.",
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn id_value(client_id: Option<&str>, kid: &Value) -> Value {
+    match (client_id, kid.as_str()) {
+        (Some(c), Some(k)) => Value::String(format!("{c},{k}")),
+        _ => Value::unknown(),
+    }
+}
+
+fn warn_expiry(expires_at: &str, diags: &mut Diagnostics) {
+    let Ok(at) = humantime::parse_rfc3339_weak(expires_at) else { return };
+    if at < SystemTime::now() + Duration::from_secs(30 * 24 * 3600) {
+        diags.warning(
+            format!("Client key expires at {expires_at}"),
+            "Maskinporten keys live at most a year, and this one expires within 30 days. Rotate it: add a new maskinporten_client_key, deploy the client with the new kid, then remove this one.",
+        );
+    }
+}
+
+fn to_jwk(kid: &str, alg: &str, k: &PublicKey) -> Jwk {
+    Jwk {
+        kty: "RSA".into(),
+        kid: Some(kid.into()),
+        key_use: Some("sig".into()),
+        alg: Some(alg.into()),
+        n: Some(k.n_b64()),
+        e: Some(k.e_b64()),
+        x5c: k.x5c.clone().map(|c| vec![c]),
+        ..Default::default()
+    }
+}
+
+fn kids(list: &[Jwk]) -> Vec<String> {
+    list.iter().filter_map(|k| k.kid.clone()).collect()
+}
+
+/// Add one key, re-sending the others; the set is read back to prove every key is there.
+pub async fn add(shared: &Shared, api: &ApiClient, planned: &Value, key: &PublicKey, diags: &mut Diagnostics) -> Option<Value> {
+    let (client_id, kid) = (planned.opt_str("client_id")?, planned.opt_str("kid")?);
+    let alg = planned.opt_str("alg").unwrap_or_else(|| "RS256".into());
+    let _guard = shared.key_lock(&client_id).await;
+    let what = format!("add key {kid} to client {client_id}");
+    let current = match api.get_jwks(&client_id).await {
+        Ok(c) => c,
+        Err(e) => {
+            shared.push_api(diags, &e, &what, None);
+            return None;
+        }
+    };
+    if let Some(existing) = current.iter().find(|k| k.kid.as_deref() == Some(kid.as_str())) {
+        if existing.n.as_deref() == Some(key.n_b64().as_str()) {
+            return Some(state(&client_id, existing));
+        }
+        diags.attr_error(AttrPath::attr("kid"), format!("kid {kid} is already used on client {client_id}"), "It names a different key there. Choose another kid, or import the existing key.");
+        return None;
+    }
+    if current.len() >= MAX_KEYS {
+        diags.error(
+            format!("Client {client_id} already has {MAX_KEYS} keys"),
+            format!("Maskinporten allows at most {MAX_KEYS} keys per client, and it has {} ({}). Remove a key first (apply the removal of an old maskinporten_client_key), then add this one.", current.len(), kids(&current).join(", ")),
+        );
+        return None;
+    }
+    let mut next = current.clone();
+    next.push(to_jwk(&kid, &alg, key));
+    let result = api.replace_jwks(&client_id, &next).await;
+    shared.jwks_changed(&client_id);
+    if let Err(e) = result {
+        shared.push_api(diags, &e, &what, None);
+        return None;
+    }
+    let after = match api.get_jwks(&client_id).await {
+        Ok(a) => a,
+        Err(e) => {
+            shared.push_api(diags, &e, &format!("read back the keys of client {client_id}"), None);
+            return None;
+        }
+    };
+    let missing: Vec<String> = kids(&next).into_iter().filter(|k| !kids(&after).contains(k)).collect();
+    if !missing.is_empty() {
+        diags.error(format!("Keys vanished from client {client_id}"), format!("After adding {kid}, Digdir no longer lists: {}. Check the client in Samarbeidsportalen.", missing.join(", ")));
+    }
+    let mine = after.iter().find(|k| k.kid.as_deref() == Some(kid.as_str()))?;
+    Some(state(&client_id, mine))
+}
+
+/// Remove one key — only if its kid still names our key — re-sending the others.
+pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut Diagnostics) {
+    let (Some(client_id), Some(kid)) = (prior.opt_str("client_id"), prior.opt_str("kid")) else { return };
+    let _guard = shared.key_lock(&client_id).await;
+    let what = format!("remove key {kid} from client {client_id}");
+    let current = match api.get_jwks(&client_id).await {
+        Ok(c) => c,
+        Err(e) if e.is_not_found() => return,
+        Err(e) => return shared.push_api(diags, &e, &what, None),
+    };
+    let Some(mine) = current.iter().find(|k| k.kid.as_deref() == Some(kid.as_str())) else { return };
+    let theirs = super::keys::thumbprint_of(mine.n.as_deref().unwrap_or(""), mine.e.as_deref().unwrap_or(""));
+    if prior.opt_str("thumbprint").is_some_and(|t| t != theirs) {
+        diags.warning(format!("Key {kid} was not removed"), "The kid now names a different key than the one Terraform registered, so it was left in place.");
+        return;
+    }
+    let rest: Vec<Jwk> = current.iter().filter(|k| k.kid.as_deref() != Some(kid.as_str())).cloned().collect();
+    // An empty set cannot be POSTed; DELETE removes the last key (§4.2).
+    let result = if rest.is_empty() { api.delete_jwks(&client_id).await } else { api.replace_jwks(&client_id, &rest).await.map(|_| ()) };
+    shared.jwks_changed(&client_id);
+    if let Err(e) = result {
+        return shared.push_api(diags, &e, &what, None);
+    }
+    if rest.is_empty() {
+        diags.warning(format!("Client {client_id} has no keys left"), "Without registered keys the client authenticates with its enterprise certificate (x5c) again; grants naming a kid stop working.");
+        return;
+    }
+    match api.get_jwks(&client_id).await {
+        Ok(after) => {
+            let missing: Vec<String> = kids(&rest).into_iter().filter(|k| !kids(&after).contains(k)).collect();
+            if !missing.is_empty() {
+                diags.error(format!("Keys vanished from client {client_id}"), format!("After removing {kid}, Digdir no longer lists: {}.", missing.join(", ")));
+            }
+        }
+        Err(e) => shared.push_api(diags, &e, &format!("read back the keys of client {client_id}"), None),
+    }
+}

@@ -1,0 +1,130 @@
+//! The rules of `maskinporten_client` beyond field mapping: static validation, the plan-time
+//! scope-usability warning (design.md §3), and a create that never makes a second client.
+
+use super::{Shared, orgno};
+use crate::api::{ApiClient, ApiError, Client};
+use crate::tfplugin::{AttrPath, Diagnostics, PlanCtx, Tri, Value, ValueExt};
+use std::collections::BTreeSet;
+
+pub fn validate(shared: &Shared, config: &Value, diags: &mut Diagnostics) {
+    for attr in ["access_token_lifetime", "authorization_lifetime"] {
+        if let Tri::Known(n) = config.tri_i64(attr) {
+            if n <= 0 {
+                diags.attr_error(AttrPath::attr(attr), format!("Invalid {attr}"), "Must be greater than 0 seconds; Digdir refuses 0 since 2025. Leave it out for Digdir's default.");
+            }
+        }
+    }
+    if let Tri::Known(scopes) = config.tri_strs("scopes") {
+        if scopes.is_empty() {
+            diags.attr_error(AttrPath::attr("scopes"), "No scopes", "A Maskinporten client needs at least one scope; Digdir refuses clients without.");
+        }
+        for s in scopes.into_iter().flatten() {
+            if !s.split_once(':').is_some_and(|(p, r)| !p.is_empty() && !r.is_empty()) || s.contains(char::is_whitespace) {
+                diags.attr_error(AttrPath::attr("scopes").key(s.clone()), "Invalid scope name", format!("{s:?} is not a scope name of the form <prefix>:<subscope>."));
+            }
+        }
+    }
+    for attr in ["client_name", "description"] {
+        if let Tri::Known("") = config.tri_str(attr) {
+            diags.attr_error(AttrPath::attr(attr), format!("Empty {attr}"), "Digdir requires a non-empty value.");
+        }
+    }
+    if let Tri::Known(o) = config.tri_str("client_orgno") {
+        orgno::check(o, AttrPath::attr("client_orgno"), shared.is_test_env(), diags);
+    }
+}
+
+/// Scopes the organisation can put on its own clients: its own, those granted to it (APPROVED),
+/// and those accessible to all. Delegation-source scopes are left out of the warning entirely.
+async fn usable_scopes(client: &ApiClient) -> Result<(BTreeSet<String>, BTreeSet<String>), ApiError> {
+    let mut usable: BTreeSet<String> = client.list_scopes(false).await?.into_iter().filter_map(|s| s.name).collect();
+    usable.extend(client.list_received_accesses().await?.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.scope));
+    usable.extend(client.list_all_scopes(&[("accessible_for_all", "true".into())]).await?.into_iter().filter_map(|s| s.name));
+    let delegated = client.list_all_scopes(&[("delegated_sources", "true".into())]).await?.into_iter().filter_map(|s| s.name).collect();
+    Ok((usable, delegated))
+}
+
+/// A plan-time *warning* (apply gives the authoritative answer) for scopes the organisation does
+/// not seem able to use. Skipped for supplier clients (their customer's grants are not visible
+/// to us) and delegation-source scopes. A grant made in this same apply by the API provider's
+/// configuration cannot be seen from here; the warning says so.
+pub async fn warn_unusable_scopes(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<'_>) {
+    if !ctx.config.attr("client_orgno").is_null() {
+        return;
+    }
+    let Tri::Known(scopes) = ctx.config.tri_strs("scopes") else { return };
+    let (usable, delegated) = match usable_scopes(client).await {
+        Ok(u) => u,
+        Err(e) => {
+            shared.push_api(&mut ctx.diags, &e, "check which scopes your organisation may use", None);
+            return;
+        }
+    };
+    for s in scopes.into_iter().flatten() {
+        if !usable.contains(&s) && !delegated.contains(&s) {
+            ctx.diags.push(
+                crate::tfplugin::Diagnostic::warning(
+                    format!("Scope {s} may not be usable by your organisation"),
+                    format!("Your organisation has no approved grant for {s}, does not own it, and it is not accessible to all. Digdir will refuse the client unless the API provider grants access first. If the grant is made in this same apply (for example by another provider configuration), ignore this warning."),
+                )
+                .at(AttrPath::attr("scopes").key(s.clone())),
+            );
+        }
+    }
+}
+
+fn same_request(c: &Client, sent: &Client) -> bool {
+    let set = |v: &Option<Vec<String>>| v.clone().unwrap_or_default().into_iter().collect::<BTreeSet<_>>();
+    c.client_name == sent.client_name
+        && c.description == sent.description
+        && c.integration_type == sent.integration_type
+        && set(&c.scopes) == set(&sent.scopes)
+}
+
+/// POST a client. When the answer is lost (transport error after sending, timeout, 5xx), the
+/// client list is read and compared with a snapshot taken before: exactly one new client matching
+/// what was sent is adopted; otherwise the create fails, listing candidates with the import
+/// command, and is never repeated blindly (design.md §7).
+pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &mut Diagnostics) -> Option<Client> {
+    let before: BTreeSet<String> = match client.list_clients(false).await {
+        Ok(list) => list.into_iter().filter(|c| same_request(c, body)).filter_map(|c| c.client_id).collect(),
+        Err(e) => {
+            shared.push_api(diags, &e, "list clients before creating one", None);
+            return None;
+        }
+    };
+    let name = body.client_name.clone().unwrap_or_default();
+    let err = match client.create_client(body).await {
+        Ok(c) => return Some(c),
+        Err(e) => e,
+    };
+    let ambiguous = matches!(err, ApiError::Transport { maybe_committed: true, .. } | ApiError::Timeout { .. })
+        || err.status().is_some_and(|s| s >= 500);
+    if !ambiguous {
+        shared.push_api(diags, &err, &format!("create client {name}"), None);
+        return None;
+    }
+    let after = match client.list_clients(false).await {
+        Ok(list) => list,
+        Err(e) => {
+            shared.push_api(diags, &err, &format!("create client {name} (and the client list could not be read to check: {e})"), None);
+            return None;
+        }
+    };
+    let new: Vec<Client> = after.into_iter().filter(|c| same_request(c, body)).filter(|c| c.client_id.as_ref().is_some_and(|id| !before.contains(id))).collect();
+    match new.len() {
+        1 => new.into_iter().next(),
+        0 => {
+            shared.push_api(diags, &err, &format!("create client {name} (no client was created; it is safe to apply again)"), None);
+            None
+        }
+        _ => {
+            let ids: Vec<String> = new.iter().filter_map(|c| c.client_id.clone()).map(|id| format!("  terraform import <address> {id}")).collect();
+            diags.error(
+                format!("Creating client {name} had an uncertain outcome"),
+                format!("The answer to the create request was lost ({err}), and several new clients match it. Import the right one and deactivate the others:\n{}", ids.join("\n")),
+            );
+            None
+        }
+    }
+}
