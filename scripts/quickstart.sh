@@ -25,7 +25,8 @@ rm -rf "$work" && mkdir -p "$work/sim" "$work/tf"
 cp "$repo"/examples/complete/*.tf "$work/tf/"
 
 log "starting the simulator"
-"$bindir/maskinporten-sim" --port 0 --dir "$work/sim" >"$work/sim.log" 2>&1 &
+# Two organisations: 991825827 offers scopes under the prefix "demo"; 889640782 consumes them.
+"$bindir/maskinporten-sim" --port 0 --dir "$work/sim" --org 991825827:demo --org 889640782 >"$work/sim.log" 2>&1 &
 sim_pid=$!
 cleanup() { $keep || kill "$sim_pid" 2>/dev/null || true; }
 trap cleanup EXIT
@@ -35,6 +36,14 @@ log "simulator at $(cat "$work/sim/sim.url")"
 
 # provider.env has one MASKINPORTEN_<NAME>=value per line (PEM newlines written as \n).
 while IFS= read -r line; do [[ -n "$line" ]] && export "${line?}"; done <"$work/sim/provider.env"
+# The consumer's provider block takes its credentials from variables.
+consumer_var() { grep "^MASKINPORTEN_$1=" "$work/sim/889640782.env" | cut -d= -f2-; }
+export TF_VAR_consumer_orgno=889640782
+TF_VAR_consumer_client_id=$(consumer_var CLIENT_ID)
+TF_VAR_consumer_private_key_pem=$(consumer_var PRIVATE_KEY_PEM)
+TF_VAR_consumer_certificate_chain_pem=$(consumer_var CERTIFICATE_CHAIN_PEM)
+TF_VAR_client_public_key_pem=$(cat "$work/sim/example-client.pub.pem")
+export TF_VAR_consumer_client_id TF_VAR_consumer_private_key_pem TF_VAR_consumer_certificate_chain_pem TF_VAR_client_public_key_pem
 cat >"$work/terraformrc" <<RC
 provider_installation {
   dev_overrides {
@@ -55,7 +64,12 @@ python3 - "$(cat "$work/sim/sim.url")" <<'PY'
 import json, sys, urllib.request
 state = json.load(urllib.request.urlopen(sys.argv[1] + "/__sim/state"))
 for s in state.get("scopes", []):
-    print(f'  scope {s["name"]:<28} active={s["active"]}  owner={s.get("owner_orgno")}')
+    print(f'  scope  {s["name"]:<30} active={s["active"]}  owner={s.get("owner_orgno")}')
+for a in state.get("accesses", []):
+    print(f'  grant  {a["scope"]:<30} to {a["consumer_orgno"]} ({a["consumer_organization_name"]}) {a["state"]}')
+for c in state.get("clients", []):
+    keys = [k["kid"] for k in state.get("keys", {}).get(c["client_id"], [])]
+    print(f'  client {c["client_name"]:<30} {c["client_id"]} of {c["client_orgno"]} scopes={c["scopes"]} keys={keys}')
 PY
 log "second plan (expect: No changes)"
 "$terraform" plan -input=false -detailed-exitcode

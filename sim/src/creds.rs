@@ -89,6 +89,13 @@ pub fn write_env_files(dir: &Path, base: &str, orgs: &[OrgCreds], ca: &Ca) -> an
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))?;
         std::fs::write(dir.join(format!("{}.chain.pem", o.orgno)), format!("{}{}", o.leaf_pem, ca.pem()))?;
     }
+    // A key pair for an example integration (a client of the consumer), so the quickstart can
+    // register a public key; the private half is what the integration would sign grants with.
+    let client_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)?;
+    std::fs::write(dir.join("example-client.pub.pem"), client_key.public_key_pem())?;
+    let private = dir.join("example-client.key.pem");
+    std::fs::write(&private, client_key.serialize_pem())?;
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600))?;
     for p in ["provider.env"].iter().map(|f| dir.join(f)).chain(orgs.iter().map(|o| dir.join(format!("{}.env", o.orgno)))) {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
     }

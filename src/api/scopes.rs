@@ -118,6 +118,10 @@ impl ApiClient {
         self.list(req).await
     }
 
+    pub async fn list_delegation_sources(&self) -> Result<Vec<super::types::DelegationSource>, ApiError> {
+        self.list(Request::get("/delegationsources").no_auth()).await
+    }
+
     pub async fn get_organization(&self, orgno: &str) -> Result<Option<Organization>, ApiError> {
         let path = format!("/organizations/{}", orgno_segment(orgno)?);
         match self.execute(Request::get(&path).no_auth()).await {

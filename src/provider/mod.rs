@@ -12,7 +12,7 @@ pub mod client_key;
 mod client_key_rules;
 mod client_rules;
 pub mod config;
-pub mod data_scope;
+pub mod data;
 pub mod errors;
 pub mod keys;
 pub mod orgno;
@@ -172,7 +172,18 @@ impl Provider for MaskinportenProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![data_scope::ScopeData::new(self.shared.clone())]
+        let s = &self.shared;
+        vec![
+            data::scope::ScopeData::new(s.clone()),
+            Arc::new(data::scopes::ScopesData(s.clone())),
+            Arc::new(data::client::ClientData(s.clone())),
+            Arc::new(data::clients::ClientsData(s.clone())),
+            Arc::new(data::prefixes::PrefixesData(s.clone())),
+            Arc::new(data::delegation_sources::DelegationSourcesData(s.clone())),
+            Arc::new(data::scope_accesses::GrantedData(s.clone())),
+            Arc::new(data::scope_accesses::ReceivedData(s.clone())),
+            Arc::new(data::organization::OrganizationData(s.clone())),
+        ]
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -115,6 +115,16 @@ impl Workdir {
         w
     }
 
+    /// Add environment variables for every later run (e.g. `TF_VAR_*`).
+    pub fn env(&mut self, k: &str, v: &str) {
+        self.env.push((k.to_string(), v.to_string()));
+    }
+
+    /// Write main.tf exactly as given (for configurations with their own provider blocks).
+    pub fn write_raw(&self, main_tf: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), main_tf).expect("write main.tf");
+    }
+
     /// Replace main.tf (a `terraform` block requiring the provider is prepended).
     pub fn write(&self, main_tf: &str) {
         let header = "terraform {\n  required_providers {\n    maskinporten = { source = \"digdir/maskinporten\" }\n  }\n}\n\nprovider \"maskinporten\" {}\n\n";

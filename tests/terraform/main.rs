@@ -3,5 +3,6 @@
 
 mod harness;
 mod clients;
+mod examples;
 mod grants;
 mod scope;

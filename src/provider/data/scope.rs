@@ -1,7 +1,7 @@
 //! Data source `maskinporten_scope`: one scope of the organisation, by name.
 
-use super::Shared;
-use super::scope;
+use crate::provider::Shared;
+use crate::provider::scope;
 use crate::tfplugin::{AttrPath, Attribute, DataSource, Diagnostics, Schema, Type, Value, ValueExt};
 use async_trait::async_trait;
 use std::sync::Arc;
