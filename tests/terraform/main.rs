@@ -3,6 +3,7 @@
 
 mod harness;
 mod clients;
+mod data_sources;
 mod examples;
 mod grants;
 mod scope;
