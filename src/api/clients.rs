@@ -27,12 +27,7 @@ fn strip_server_fields(c: &mut Client) {
 
 impl ApiClient {
     pub async fn list_clients(&self, inactive: bool) -> Result<Vec<Client>, ApiError> {
-        let r = self.execute::<Vec<Client>>(Request::get("/clients").query("inactive", inactive.to_string())).await;
-        match r {
-            Ok(v) => Ok(v.unwrap_or_default()),
-            Err(e) if e.is_does_not_have_any() => Ok(vec![]),
-            Err(e) => Err(e),
-        }
+        self.list(Request::get("/clients").query("inactive", inactive.to_string())).await
     }
 
     /// One client; `None` when Digdir does not know it.

@@ -23,7 +23,8 @@ fn strip_server_fields(s: &mut Scope) {
 }
 
 impl ApiClient {
-    async fn list<T: serde::de::DeserializeOwned>(&self, req: Request) -> Result<Vec<T>, ApiError> {
+    /// A list endpoint: `[]`, or Digdir's "does not have any" error read as empty (§6.2).
+    pub(super) async fn list<T: serde::de::DeserializeOwned>(&self, req: Request) -> Result<Vec<T>, ApiError> {
         match self.execute::<Vec<T>>(req).await {
             Ok(v) => Ok(v.unwrap_or_default()),
             // §6.2: "… does not have any …" instead of [] on list endpoints.
