@@ -1,0 +1,153 @@
+//! ApiClient against a scripted HTTP server: token discovery and caching, the single 401
+//! refresh, which failures are retried (and which never are), Retry-After, and 2xx bodies.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use terraform_provider_maskinporten::api::{ApiClient, ApiConfig, ApiError, Request, Signing};
+use tokio_util::sync::CancellationToken;
+
+/// Scripted answers for `/api/v1/thing`, and counters.
+#[derive(Default)]
+struct Script {
+    answers: Mutex<VecDeque<(u16, &'static str, Option<&'static str>)>>,
+    tokens: Mutex<u32>,
+    calls: Mutex<Vec<(String, String)>>,
+}
+
+async fn token(State(s): State<Arc<Script>>) -> Response {
+    let mut n = s.tokens.lock().unwrap();
+    *n += 1;
+    axum::Json(serde_json::json!({"access_token": format!("t{n}"), "token_type": "Bearer", "expires_in": 3600, "scope": "idporten:scopes.read"})).into_response()
+}
+
+async fn thing(State(s): State<Arc<Script>>, method: axum::http::Method, h: HeaderMap) -> Response {
+    let auth = h.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    s.calls.lock().unwrap().push((method.to_string(), auth));
+    let (status, body, retry_after) = s.answers.lock().unwrap().pop_front().unwrap_or((200, "{}", None));
+    let mut resp = (StatusCode::from_u16(status).unwrap(), body.to_string()).into_response();
+    if let Some(r) = retry_after {
+        resp.headers_mut().insert("retry-after", r.parse().unwrap());
+    }
+    resp
+}
+
+async fn server(answers: Vec<(u16, &'static str, Option<&'static str>)>) -> (String, Arc<Script>) {
+    let script = Arc::new(Script { answers: Mutex::new(answers.into()), ..Default::default() });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let b = base.clone();
+    let app = Router::new()
+        .route("/.well-known/oauth-authorization-server", get(move || async move { axum::Json(serde_json::json!({"issuer": format!("{b}/"), "token_endpoint": format!("{b}/token")})) }))
+        .route("/token", post(token))
+        .route("/api/v1/thing", get(thing).post(thing).put(thing).delete(thing))
+        .with_state(script.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, script)
+}
+
+fn client(base: &str, max_retries: u32) -> ApiClient {
+    client_with(base, max_retries, CancellationToken::new())
+}
+
+fn client_with(base: &str, max_retries: u32, cancel: CancellationToken) -> ApiClient {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["x".into()]).unwrap().self_signed(&key).unwrap();
+    ApiClient::new(
+        ApiConfig {
+            api_url: ApiConfig::normalise_api_url(base).unwrap(),
+            issuer: format!("{base}/"),
+            token_endpoint: None,
+            client_id: "admin".into(),
+            signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem() },
+            scopes: vec!["idporten:scopes.read".into()],
+            request_timeout: Duration::from_secs(5),
+            max_retries,
+            max_concurrent_requests: 4,
+            user_agent: "test".into(),
+            retry_deadline: Duration::from_secs(20),
+        },
+        cancel,
+    )
+    .unwrap()
+}
+
+const ERR: &str = r#"{"status":400,"correlation_id":"abc123","error":"bad","error_description":"bad input"}"#;
+
+#[tokio::test]
+async fn one_token_serves_many_calls_and_a_401_renews_it_once() {
+    let (base, s) = server(vec![(200, "{}", None), (200, "{}", None), (401, "{}", None), (200, r#"{"ok":true}"#, None)]).await;
+    let c = client(&base, 0);
+    for _ in 0..2 {
+        c.execute::<serde_json::Value>(Request::get("/thing")).await.unwrap();
+    }
+    assert_eq!(*s.tokens.lock().unwrap(), 1, "token discovered once and cached");
+    let v = c.execute::<serde_json::Value>(Request::get("/thing")).await.unwrap();
+    assert_eq!(v, Some(serde_json::json!({"ok": true})));
+    assert_eq!(*s.tokens.lock().unwrap(), 2, "the 401 renewed the token once");
+    let calls = s.calls.lock().unwrap();
+    assert_eq!(calls[2].1, "Bearer t1");
+    assert_eq!(calls[3].1, "Bearer t2", "retried with the new token");
+}
+
+#[tokio::test]
+async fn a_second_401_is_an_error() {
+    let (base, s) = server(vec![(401, ERR, None), (401, ERR, None)]).await;
+    let e = client(&base, 3).execute::<serde_json::Value>(Request::post("/thing")).await.unwrap_err();
+    assert_eq!(e.status(), Some(401));
+    assert_eq!(s.calls.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn reads_retry_5xx_and_429_honouring_retry_after() {
+    let (base, s) = server(vec![(503, "", None), (429, "", Some("1")), (200, "{}", None)]).await;
+    let start = Instant::now();
+    client(&base, 3).execute::<serde_json::Value>(Request::get("/thing")).await.unwrap();
+    assert_eq!(s.calls.lock().unwrap().len(), 3);
+    assert!(start.elapsed() >= Duration::from_millis(900), "waited for Retry-After");
+}
+
+#[tokio::test]
+async fn a_post_is_never_repeated_and_4xx_are_never_retried() {
+    let (base, s) = server(vec![(503, "", None)]).await;
+    let e = client(&base, 3).execute::<serde_json::Value>(Request::post("/thing")).await.unwrap_err();
+    assert_eq!((e.status(), s.calls.lock().unwrap().len()), (Some(503), 1));
+
+    let (base, s) = server(vec![(400, ERR, None)]).await;
+    let e = client(&base, 3).execute::<serde_json::Value>(Request::put("/thing")).await.unwrap_err();
+    assert_eq!(s.calls.lock().unwrap().len(), 1);
+    assert_eq!(e.correlation_id(), Some("abc123"));
+    assert!(e.to_string().contains("bad input") && e.to_string().contains("abc123"), "{e}");
+}
+
+#[tokio::test]
+async fn retries_stop_at_max_retries() {
+    let (base, s) = server(vec![(502, "", None); 5]).await;
+    let e = client(&base, 2).execute::<serde_json::Value>(Request::delete("/thing")).await.unwrap_err();
+    assert!(matches!(e, ApiError::Http { status: 502, .. }));
+    assert_eq!(s.calls.lock().unwrap().len(), 3, "1 try + 2 retries");
+}
+
+#[tokio::test]
+async fn any_2xx_is_success_with_or_without_a_body() {
+    let (base, _) = server(vec![(200, "", None), (204, "", None), (201, r#"{"a":1}"#, None)]).await;
+    let c = client(&base, 0);
+    assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing")).await.unwrap(), None);
+    assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing")).await.unwrap(), None);
+    assert_eq!(c.execute::<serde_json::Value>(Request::post("/thing")).await.unwrap(), Some(serde_json::json!({"a": 1})));
+}
+
+#[tokio::test]
+async fn a_cancelled_client_abandons_reads() {
+    let (base, s) = server(vec![]).await;
+    let cancel = CancellationToken::new();
+    let c = client_with(&base, 0, cancel.clone());
+    cancel.cancel();
+    assert!(matches!(c.execute::<serde_json::Value>(Request::get("/thing")).await, Err(ApiError::Cancelled)));
+    assert!(s.calls.lock().unwrap().is_empty());
+}
