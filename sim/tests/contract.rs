@@ -1,0 +1,168 @@
+//! The simulator keeps the contract of maskinporten-api.md: the token endpoint refuses what
+//! Maskinporten refuses (§2.2), and the scope endpoints show Digdir's quirks (§3.2, §6.2).
+
+use base64::Engine;
+use maskinporten_sim::{SimConfig, Simulator};
+use serde_json::{Value, json};
+
+struct T {
+    sim: Simulator,
+    _dir: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+async fn start() -> T {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Simulator::start(SimConfig::new(dir.path()).org("991825827", Some("demo")).org("889640782", None)).await.unwrap();
+    T { sim, _dir: dir, http: reqwest::Client::new() }
+}
+
+fn env(t: &T, org: &str, name: &str) -> String {
+    t.sim.env_for(org).into_iter().find(|(k, _)| k == &format!("MASKINPORTEN_{name}")).unwrap().1.replace("\\n", "\n")
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Sign an assertion as the organisation's admin client, after `tweak` edits claims and header.
+fn assertion(t: &T, org: &str, tweak: impl FnOnce(&mut Value, &mut jsonwebtoken::Header)) -> String {
+    let chain = env(t, org, "CERTIFICATE_CHAIN_PEM");
+    let leaf_b64: String = chain.split("-----END CERTIFICATE-----").next().unwrap().lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.x5c = Some(vec![leaf_b64]);
+    let mut claims = json!({
+        "aud": t.sim.issuer(), "iss": env(t, org, "CLIENT_ID"), "scope": "idporten:scopes.write",
+        "iat": now(), "exp": now() + 100, "jti": uuid::Uuid::new_v4().to_string(),
+    });
+    tweak(&mut claims, &mut header);
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(env(t, org, "PRIVATE_KEY_PEM").as_bytes()).unwrap();
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+async fn grant(t: &T, jwt: &str) -> (u16, Value) {
+    let r = t.http.post(format!("{}/token", t.sim.url())).form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", jwt)]).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn token_endpoint_verifies_assertions_like_maskinporten() {
+    let t = start().await;
+    let (status, body) = grant(&t, &assertion(&t, "991825827", |_, _| {})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+
+    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value, &mut jsonwebtoken::Header)>)> = vec![
+        ("MP-110", Box::new(|c, _| c["aud"] = json!(format!("{}token", "http://x/")))),
+        ("Maximum 120 seconds", Box::new(|c, _| c["exp"] = json!(now() + 300))),
+        ("not allowed", Box::new(|c, _| c["pid"] = json!("12345678901"))),
+        ("MP-100", Box::new(|c, _| c["iss"] = json!("no-such-client"))),
+        ("Invalid scope", Box::new(|c, _| c["scope"] = json!("idporten:dcr.supplier"))),
+        ("MP-130", Box::new(|c, _| {
+            c["iat"] = json!(now() - 5);
+            c["exp"] = json!(now() - 1);
+        })),
+        ("Unknown key identifier", Box::new(|_, h| {
+            h.x5c = None;
+            h.kid = Some("k1".into());
+        })),
+    ];
+    for (expect, tweak) in cases {
+        let (status, body) = grant(&t, &assertion(&t, "991825827", tweak)).await;
+        assert_eq!(status, 400, "{expect}: {body}");
+        assert!(body["error_description"].as_str().unwrap_or("").contains(expect), "{expect}: {body}");
+    }
+
+    // Another organisation's certificate for this client: MP-122.
+    let other_cert = assertion(&t, "889640782", |c, _| c["iss"] = json!(env(&t, "991825827", "CLIENT_ID")));
+    let (_, body) = grant(&t, &other_cert).await;
+    assert!(body["error_description"].as_str().unwrap().contains("MP-122"), "{body}");
+
+    // A replayed grant: MP-012.
+    let once = assertion(&t, "991825827", |_, _| {});
+    assert_eq!(grant(&t, &once).await.0, 200);
+    let (_, body) = grant(&t, &once).await;
+    assert!(body["error_description"].as_str().unwrap().contains("MP-012"), "{body}");
+
+    // The request log never holds the assertion.
+    let log = t.sim.requests().to_string();
+    assert!(!log.contains(&once) && log.contains("<redacted>"));
+}
+
+async fn call(t: &T, org: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut r = t.http.request(method, format!("{}{path}", t.sim.url())).bearer_auth(t.sim.mint_token(org));
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn scopes_follow_digdirs_quirks() {
+    use reqwest::Method as M;
+    let t = start().await;
+    // "does not have any" instead of an empty list (§6.2).
+    let (status, body) = call(&t, "991825827", M::GET, "/api/v1/scopes", None).await;
+    assert_eq!(status, 404);
+    assert!(body["error_description"].as_str().unwrap().contains("does not have any"));
+
+    let scope = json!({"prefix": "demo", "subscope": "a", "description": "A", "description#en": "A in English"});
+    let (status, created) = call(&t, "991825827", M::POST, "/api/v1/scopes", Some(scope.clone())).await;
+    assert_eq!(status, 200);
+    assert_eq!((created["name"].clone(), created["description#en"].clone()), (json!("demo:a"), json!("A in English")));
+    assert_eq!(call(&t, "991825827", M::POST, "/api/v1/scopes", Some(scope.clone())).await.0, 409, "re-POST of an existing scope");
+
+    // Another organisation's prefix: 403 with an ApiErrorResponse.
+    let (status, err) = call(&t, "889640782", M::POST, "/api/v1/scopes", Some(json!({"prefix": "demo", "subscope": "b", "description": "B"}))).await;
+    assert_eq!(status, 403);
+    assert_eq!(err["correlation_id"].as_str().unwrap().len(), 32);
+
+    // Soft delete, then 409 on POST of the deactivated scope; PUT with active reactivates.
+    let (_, gone) = call(&t, "991825827", M::DELETE, "/api/v1/scopes?scope=demo:a", None).await;
+    assert_eq!(gone["active"], false);
+    assert_eq!(call(&t, "991825827", M::POST, "/api/v1/scopes", Some(scope.clone())).await.0, 409);
+    let (_, back) = call(&t, "991825827", M::PUT, "/api/v1/scopes?scope=demo:a", Some(json!({"description": "A", "active": true}))).await;
+    assert_eq!(back["active"], true);
+    // A PUT without `active` deactivates (§3.2 [I]).
+    let (_, off) = call(&t, "991825827", M::PUT, "/api/v1/scopes?scope=demo:a", Some(json!({"description": "A"}))).await;
+    assert_eq!(off["active"], false);
+    // Lifetimes 0 are allowed on scopes; an unknown visibility is not.
+    let (status, _) = call(&t, "991825827", M::PUT, "/api/v1/scopes?scope=demo:a", Some(json!({"description": "A", "active": true, "visibility": "INTERNAL"}))).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn grants_and_clients_follow_the_reference() {
+    use reqwest::Method as M;
+    let t = start().await;
+    call(&t, "991825827", M::POST, "/api/v1/scopes", Some(json!({"prefix": "demo", "subscope": "a", "description": "A"}))).await;
+    // A client may only use scopes its organisation may use.
+    let client = json!({"integration_type": "maskinporten", "client_name": "c", "description": "d", "scopes": ["demo:a"]});
+    assert_eq!(call(&t, "889640782", M::POST, "/api/v1/clients", Some(client.clone())).await.0, 400);
+    assert_eq!(call(&t, "991825827", M::PUT, "/api/v1/scopes/access/123456789?scope=demo:a", None).await.0, 400, "mod-11");
+    let (status, g) = call(&t, "991825827", M::PUT, "/api/v1/scopes/access/889640782?scope=demo:a", None).await;
+    assert_eq!((status, g["state"].clone()), (200, json!("APPROVED")));
+    let (status, c) = call(&t, "889640782", M::POST, "/api/v1/clients", Some(client.clone())).await;
+    assert_eq!(status, 200, "{c}");
+    let id = c["client_id"].as_str().unwrap();
+    // Lifetimes of 0 are refused on clients (§6.3).
+    let zero = json!({"integration_type": "maskinporten", "client_name": "c", "description": "d", "scopes": ["demo:a"], "access_token_lifetime": 0});
+    assert_eq!(call(&t, "889640782", M::PUT, &format!("/api/v1/clients/{id}"), Some(zero)).await.0, 400);
+    // Keys: use required, at most five, no empty set.
+    let key = |kid: &str, with_use: bool| {
+        let mut k = json!({"kty": "RSA", "kid": kid, "alg": "RS256", "n": "AQAB", "e": "AQAB"});
+        if with_use {
+            k["use"] = json!("sig");
+        }
+        k
+    };
+    let path = format!("/api/v1/clients/{id}/jwks");
+    assert_eq!(call(&t, "889640782", M::POST, &path, Some(json!({"keys": [key("a", false)]}))).await.0, 400, "use required");
+    let six: Vec<Value> = (0..6).map(|i| key(&format!("k{i}"), true)).collect();
+    assert_eq!(call(&t, "889640782", M::POST, &path, Some(json!({"keys": six}))).await.0, 400, "at most five");
+    assert_eq!(call(&t, "889640782", M::POST, &path, Some(json!({"keys": []}))).await.0, 400, "no empty set");
+    assert_eq!(call(&t, "889640782", M::GET, &path, None).await.0, 404, "no keys reads as 404 (§6.2)");
+    // Another organisation's client: 403.
+    assert_eq!(call(&t, "991825827", M::GET, &format!("/api/v1/clients/{id}"), None).await.0, 403);
+}
