@@ -6,6 +6,7 @@
 //! quickstart. It serves on 127.0.0.1 only.
 
 mod clients;
+mod contacts;
 mod creds;
 mod errors;
 mod log;
@@ -144,6 +145,8 @@ fn router(store: Arc<Store>) -> axum::Router {
         .route("/api/v1/clients", get(clients::list).post(clients::create))
         .route("/api/v1/clients/{id}", get(clients::get_one).put(clients::update).delete(clients::deactivate))
         .route("/api/v1/clients/{id}/jwks", get(clients::get_jwks).post(clients::post_jwks).delete(clients::delete_jwks))
+        .route("/api/v1/contacts", get(contacts::list).post(contacts::create))
+        .route("/api/v1/contacts/{id}", get(contacts::get_one).put(contacts::update).delete(contacts::deactivate))
         .route("/api/v1/prefix", get(scopes::prefixes))
         .route("/api/v1/prefix/all", get(scopes::all_prefixes))
         .route("/api/v1/delegationsources", get(scopes::delegation_sources))

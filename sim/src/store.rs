@@ -40,6 +40,8 @@ pub struct Data {
     pub clients: BTreeMap<String, Map<String, Value>>,
     /// Registered keys per client_id (§4.2).
     pub keys: BTreeMap<String, Vec<Value>>,
+    /// Merchant-data contacts by id (docs/merchant-data-api.md; not a Digdir endpoint).
+    pub contacts: BTreeMap<String, Map<String, Value>>,
     pub tokens: HashMap<String, Grant>,
     pub jtis: HashSet<String>,
     pub requests: Vec<Value>,
@@ -112,6 +114,7 @@ impl Store {
             "accesses": d.accesses.iter().map(Access::to_json).collect::<Vec<_>>(),
             "clients": d.clients.values().cloned().collect::<Vec<_>>(),
             "keys": d.keys.clone(),
+            "contacts": d.contacts.values().cloned().collect::<Vec<_>>(),
         })
     }
 }

@@ -25,11 +25,13 @@ pub struct Request {
     pub body: Option<serde_json::Value>,
     pub idempotent: bool,
     pub auth: bool,
+    /// Another base URL than the configured API (the merchant-data server).
+    pub base: Option<url::Url>,
 }
 
 impl Request {
     fn new(method: http::Method, path: &str, idempotent: bool) -> Self {
-        Request { method, path: path.to_string(), query: vec![], body: None, idempotent, auth: true }
+        Request { method, path: path.to_string(), query: vec![], body: None, idempotent, auth: true, base: None }
     }
     pub fn get(path: &str) -> Self {
         Self::new(http::Method::GET, path, true)
@@ -54,6 +56,11 @@ impl Request {
     /// Mark a POST whose repetition is harmless (it replaces a whole set), so it may be retried.
     pub fn idempotent(mut self) -> Self {
         self.idempotent = true;
+        self
+    }
+    /// Send to another base URL (ending in `/api/v1`) with the same token.
+    pub fn at(mut self, base: url::Url) -> Self {
+        self.base = Some(base);
         self
     }
     pub fn no_auth(mut self) -> Self {
@@ -220,7 +227,8 @@ impl ApiClient {
         } else {
             None
         };
-        let url = format!("{}{}", self.0.cfg.api_url.as_str().trim_end_matches('/'), req.path);
+        let base = req.base.as_ref().unwrap_or(&self.0.cfg.api_url);
+        let url = format!("{}{}", base.as_str().trim_end_matches('/'), req.path);
         let mut rb = self.0.http.request(req.method.clone(), &url).header("Accept", "application/json");
         if !req.query.is_empty() {
             rb = rb.query(&req.query);

@@ -7,11 +7,13 @@ pub mod auth;
 pub mod client;
 pub mod clients;
 pub mod config;
+pub mod contacts;
 pub mod error;
 pub mod scopes;
 pub mod types;
 
 pub use client::{ApiClient, Request};
 pub use config::{ApiConfig, Signing};
+pub use contacts::Contact;
 pub use error::{ApiError, ApiErrorResponse};
 pub use types::*;

@@ -75,7 +75,7 @@ pub fn schema() -> Schema {
 pub struct Settings {
     pub environment: Environment,
     pub api: ApiConfig,
-    pub merchant_data_url: Option<String>,
+    pub merchant_data_url: Option<url::Url>,
 }
 
 /// A config value, or its environment variable; `Unknown` only at validate time.
@@ -188,6 +188,16 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
             }
         },
     };
+    let merchant_data_url = match setting(config, "merchant_data_url").known() {
+        None => None,
+        Some(u) => match crate::api::ApiConfig::normalise_api_url(&u) {
+            Ok(u) => Some(u),
+            Err(e) => {
+                diags.attr_error(AttrPath::attr("merchant_data_url"), "Invalid merchant_data_url", e.to_string());
+                None
+            }
+        },
+    };
     let max_retries = number(config, "max_retries", 5, diags) as u32;
     let max_concurrent = number(config, "max_concurrent_requests", 8, diags).max(1) as usize;
     if diags.has_errors() {
@@ -209,7 +219,7 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
             user_agent,
             retry_deadline: Duration::from_secs(120),
         },
-        merchant_data_url: setting(config, "merchant_data_url").known(),
+        merchant_data_url,
     })
 }
 

@@ -12,6 +12,7 @@ pub mod client_key;
 mod client_key_rules;
 mod client_rules;
 pub mod config;
+pub mod contact;
 pub mod data;
 pub mod errors;
 pub mod keys;
@@ -47,11 +48,14 @@ pub struct Shared {
     jwks: Coalesced<Vec<Jwk>>,
     /// One key-set write at a time per client: Digdir replaces whole sets.
     key_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Whether the merchant-data server answers the contract (asked once per process).
+    contacts_probe: OnceCell<Result<bool, String>>,
 }
 
 struct Configured {
     client: ApiClient,
     environment: &'static str,
+    merchant_data_url: Option<url::Url>,
 }
 
 impl Shared {
@@ -65,6 +69,7 @@ impl Shared {
             grants: Coalesced::new(Duration::from_secs(20)),
             jwks: Coalesced::new(Duration::from_secs(20)),
             key_locks: Default::default(),
+            contacts_probe: OnceCell::new(),
         }
     }
 
@@ -115,6 +120,19 @@ impl Shared {
     /// Forget cached grants of `scope` after we changed them.
     pub fn grants_changed(&self, scope: &str) {
         self.grants.invalidate(scope);
+    }
+
+    /// The merchant-data server, when configured and answering the contract; otherwise the
+    /// diagnostic that explains Digdir has no such endpoint. `Ok(None)`: configuration deferred.
+    pub async fn merchant_data(&self) -> Result<Option<(&ApiClient, &url::Url)>, crate::tfplugin::Diagnostic> {
+        let Some(c) = self.configured.get() else { return Ok(None) };
+        let Some(url) = c.merchant_data_url.as_ref() else { return Err(contact::unavailable(None)) };
+        let available = self.contacts_probe.get_or_init(|| async { c.client.contacts_available(url).await.map_err(|e| e.to_string()) }).await;
+        match available {
+            Ok(true) => Ok(Some((&c.client, url))),
+            Ok(false) => Err(contact::unavailable(Some(url.as_str()))),
+            Err(e) => Err(crate::tfplugin::Diagnostic::error("Merchant-data server unreachable", format!("{url}: {e}"))),
+        }
     }
 
     /// The keys of a client (shared by concurrent reads).
@@ -168,6 +186,7 @@ impl Provider for MaskinportenProvider {
             scope_consumers::ScopeConsumersResource::new(self.shared.clone()),
             client::ClientResource::new(self.shared.clone()),
             client_key::ClientKeyResource::new(self.shared.clone()),
+            contact::ContactResource::new(self.shared.clone()),
         ]
     }
 
@@ -199,6 +218,7 @@ impl Provider for MaskinportenProvider {
         }
         let Some(settings) = config::resolve(config, terraform_version, diags) else { return };
         let environment = settings.environment.name();
+        let merchant_data_url = settings.merchant_data_url.clone();
         let client = match ApiClient::new(settings.api, self.shared.stop.clone()) {
             Ok(c) => c,
             Err(e) => {
@@ -212,6 +232,6 @@ impl Provider for MaskinportenProvider {
             errors::push_api(diags, &e, "obtain an admin token from Maskinporten", environment, None);
             return;
         }
-        let _ = self.shared.configured.set(Configured { client, environment });
+        let _ = self.shared.configured.set(Configured { client, environment, merchant_data_url });
     }
 }

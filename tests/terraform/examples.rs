@@ -23,12 +23,13 @@ fn every_resource_example_applies_converges_and_destroys() {
         let sim = Sim::start();
         let mut w = Workdir::new(&sim, "1.15", &tf);
         w.env("TF_VAR_public_key_pem", &public_key());
+        w.env("MASKINPORTEN_MERCHANT_DATA_URL", &sim.sim.url());
         w.apply();
         w.assert_converged();
         w.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
         let state = sim.state();
         let active = |kind: &str| state[kind].as_array().into_iter().flatten().filter(|x| x["active"] == true).count();
-        assert_eq!((active("scopes"), active("accesses"), active("clients")), (0, 0, 0), "{} destroyed", dir.display());
+        assert_eq!((active("scopes"), active("accesses"), active("clients"), active("contacts")), (0, 0, 0, 0), "{} destroyed", dir.display());
     }
 }
 

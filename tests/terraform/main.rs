@@ -3,6 +3,7 @@
 
 mod harness;
 mod clients;
+mod contacts;
 mod data_sources;
 mod examples;
 mod grants;

@@ -1,0 +1,182 @@
+//! The merchant-data contract of `docs/merchant-data-api.md` (not Digdir's API: Digdir has no
+//! such endpoint, maskinporten-api.md §5). Contacts attach to a client or to the API-provider
+//! side (a prefix) of the caller's organisation; DELETE deactivates.
+
+use crate::errors::{self, now_rfc3339};
+use crate::log::require;
+use crate::store::Store;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const READ: &[&str] = &["idporten:dcr.read", "idporten:scopes.read", "idporten:dcr.write", "idporten:scopes.write"];
+const WRITE: &[&str] = &["idporten:dcr.write", "idporten:scopes.write"];
+const FIELDS: &[&str] = &["kind", "client_id", "prefix", "name", "email", "phone", "invoice_email", "address", "reference", "active"];
+
+fn email_ok(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
+}
+
+/// E.164 (`+` and 8–15 digits) or a Norwegian number: 8 digits, spaces allowed.
+fn phone_ok(s: &str) -> bool {
+    let digits: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    match digits.strip_prefix('+') {
+        Some(rest) => (8..=15).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_digit()),
+        None => digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()),
+    }
+}
+
+fn str_of<'a>(b: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
+    b.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// Validate a contact body for `org`; returns the stored form.
+fn validate(s: &Store, org: &str, body: Map<String, Value>, existing: Option<&Map<String, Value>>) -> Result<Map<String, Value>, Response> {
+    let mut c: Map<String, Value> = body.into_iter().filter(|(k, _)| FIELDS.contains(&k.as_str())).collect();
+    let mut errs: Vec<(&str, String)> = vec![];
+    let kind = str_of(&c, "kind").unwrap_or("").to_string();
+    if kind != "notification" && kind != "invoice" {
+        errs.push(("kind", "kind must be notification or invoice".into()));
+    }
+    match (str_of(&c, "client_id"), str_of(&c, "prefix")) {
+        (Some(id), None) => {
+            let d = s.lock();
+            match d.clients.get(id) {
+                None => return Err(errors::fields(400, "Contact", &[("client_id", format!("client {id} does not exist"))])),
+                Some(cl) if cl["owner_orgno"] != org => return Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter")),
+                Some(_) => {}
+            }
+        }
+        (None, Some(p)) => {
+            if !s.org(org).is_some_and(|o| o.prefixes.iter().any(|x| x == p)) {
+                return Err(errors::api(403, &format!("Organization {org} does not own prefix {p}")));
+            }
+        }
+        _ => errs.push(("client_id", "exactly one of client_id and prefix is required".into())),
+    }
+    if let Some(e) = existing {
+        for f in ["kind", "client_id", "prefix"] {
+            if c.get(f).unwrap_or(&Value::Null) != e.get(f).unwrap_or(&Value::Null) {
+                errs.push((if f == "kind" { "kind" } else if f == "prefix" { "prefix" } else { "client_id" }, format!("{f} cannot be changed")));
+            }
+        }
+    }
+    for f in ["email", "invoice_email"] {
+        if let Some(v) = str_of(&c, f) {
+            if !email_ok(v) {
+                errs.push((if f == "email" { "email" } else { "invoice_email" }, format!("{v:?} is not an e-mail address")));
+            }
+        }
+    }
+    if let Some(p) = str_of(&c, "phone") {
+        if !phone_ok(p) {
+            errs.push(("phone", format!("{p:?} is neither E.164 nor a Norwegian phone number")));
+        }
+    }
+    if kind == "notification" && str_of(&c, "email").is_none() {
+        errs.push(("email", "a notification contact needs an e-mail address".into()));
+    }
+    if kind == "invoice" && str_of(&c, "invoice_email").is_none() {
+        errs.push(("invoice_email", "an invoice contact needs invoice_email".into()));
+    }
+    if !errs.is_empty() {
+        return Err(errors::fields(400, "Contact", &errs));
+    }
+    let active = c.get("active").and_then(Value::as_bool).unwrap_or(true);
+    c.insert("active".into(), json!(active));
+    c.insert("owner_orgno".into(), json!(org));
+    Ok(c)
+}
+
+pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let (client, prefix) = (q.get("client_id"), q.get("prefix"));
+    if client.is_none() == prefix.is_none() {
+        return errors::fields(400, "Contact", &[("client_id", "give client_id or prefix".into())]);
+    }
+    let inactive = q.get("inactive").is_some_and(|v| v == "true");
+    let items: Vec<Value> = s
+        .lock()
+        .contacts
+        .values()
+        .filter(|c| c["owner_orgno"] == org.as_str() && (inactive || c["active"] == true))
+        .filter(|c| client.is_none_or(|id| c["client_id"] == id.as_str()) && prefix.is_none_or(|p| c["prefix"] == p.as_str()))
+        .map(|c| Value::Object(c.clone()))
+        .collect();
+    Json(Value::Array(items)).into_response()
+}
+
+pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Response {
+    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+    let Some(Json(Value::Object(b))) = body else { return errors::api(400, "Input ikke i korrekt format") };
+    let mut c = match validate(&s, &org, b, None) { Ok(c) => c, Err(r) => return r };
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_rfc3339();
+    c.insert("id".into(), json!(id));
+    c.insert("created".into(), json!(now));
+    c.insert("last_updated".into(), json!(now));
+    s.lock().contacts.insert(id, c.clone());
+    Json(Value::Object(c)).into_response()
+}
+
+fn owned(s: &Store, org: &str, id: &str) -> Result<Map<String, Value>, Response> {
+    match s.lock().contacts.get(id) {
+        None => Err(errors::api(404, &format!("Contact {id} not found"))),
+        Some(c) if c["owner_orgno"] != org => Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter")),
+        Some(c) => Ok(c.clone()),
+    }
+}
+
+pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
+    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    match owned(&s, &org, &id) {
+        Ok(c) => Json(Value::Object(c)).into_response(),
+        Err(r) => r,
+    }
+}
+
+pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>, body: Option<Json<Value>>) -> Response {
+    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+    let existing = match owned(&s, &org, &id) { Ok(c) => c, Err(r) => return r };
+    let Some(Json(Value::Object(b))) = body else { return errors::api(400, "Input ikke i korrekt format") };
+    let mut c = match validate(&s, &org, b, Some(&existing)) { Ok(c) => c, Err(r) => return r };
+    for k in ["id", "created"] {
+        c.insert(k.into(), existing[k].clone());
+    }
+    c.insert("last_updated".into(), json!(now_rfc3339()));
+    s.lock().contacts.insert(id, c.clone());
+    Json(Value::Object(c)).into_response()
+}
+
+pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
+    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+    if let Err(r) = owned(&s, &org, &id) {
+        return r;
+    }
+    let mut d = s.lock();
+    let Some(c) = d.contacts.get_mut(&id) else { return errors::api(404, "gone") };
+    c.insert("active".into(), json!(false));
+    c.insert("last_updated".into(), json!(now_rfc3339()));
+    Json(Value::Object(c.clone())).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_and_emails() {
+        for ok in ["+4799999999", "99 99 99 99", "+47 22 22 22 22", "12345678"] {
+            assert!(phone_ok(ok), "{ok}");
+        }
+        for bad in ["123", "+47abc", "999999999", ""] {
+            assert!(!phone_ok(bad), "{bad}");
+        }
+        assert!(email_ok("ops@example.no") && !email_ok("ops@") && !email_ok("a b@c.no"));
+    }
+}

@@ -1,0 +1,93 @@
+//! Merchant-data contacts on the contract of `docs/merchant-data-api.md`, served at a separate
+//! base URL (`merchant_data_url`). Digdir's public API has no such endpoint
+//! (maskinporten-api.md §5); a server without it answers 404 on `/contacts`.
+
+use super::client::{ApiClient, Request};
+use super::error::ApiError;
+use serde::{Deserialize, Serialize};
+
+/// A notification point or invoice contact.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Contact {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_orgno: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+}
+
+fn id_segment(id: &str) -> Result<&str, ApiError> {
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        Ok(id)
+    } else {
+        Err(ApiError::Config(format!("{id:?} is not a contact id")))
+    }
+}
+
+fn body(c: &Contact) -> serde_json::Value {
+    let mut c = c.clone();
+    c.id = None;
+    c.owner_orgno = None;
+    c.created = None;
+    c.last_updated = None;
+    serde_json::to_value(c).unwrap_or_default()
+}
+
+fn required<T>(v: Option<T>, method: &str) -> Result<T, ApiError> {
+    v.ok_or_else(|| ApiError::Decode { method: method.into(), path: "/contacts".into(), message: "empty response body".into() })
+}
+
+impl ApiClient {
+    /// Whether `base` serves the contract: a bare list without a filter is a 400 there, and a
+    /// 404 from a server that does not implement it.
+    pub async fn contacts_available(&self, base: &url::Url) -> Result<bool, ApiError> {
+        match self.execute::<serde_json::Value>(Request::get("/contacts").at(base.clone())).await {
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) if e.status() == Some(400) => Ok(true),
+            Err(e) => Err(e),
+            Ok(_) => Ok(true),
+        }
+    }
+
+    pub async fn get_contact(&self, base: &url::Url, id: &str) -> Result<Option<Contact>, ApiError> {
+        let path = format!("/contacts/{}", id_segment(id)?);
+        self.execute(Request::get(&path).at(base.clone())).await
+    }
+
+    pub async fn create_contact(&self, base: &url::Url, c: &Contact) -> Result<Contact, ApiError> {
+        required(self.execute(Request::post("/contacts").at(base.clone()).json(body(c))).await?, "POST")
+    }
+
+    pub async fn update_contact(&self, base: &url::Url, id: &str, c: &Contact) -> Result<Contact, ApiError> {
+        let path = format!("/contacts/{}", id_segment(id)?);
+        required(self.execute(Request::put(&path).at(base.clone()).json(body(c))).await?, "PUT")
+    }
+
+    pub async fn deactivate_contact(&self, base: &url::Url, id: &str) -> Result<(), ApiError> {
+        let path = format!("/contacts/{}", id_segment(id)?);
+        self.execute::<serde_json::Value>(Request::delete(&path).at(base.clone())).await.map(|_| ())
+    }
+}
