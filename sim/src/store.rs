@@ -8,8 +8,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub const ADMIN_SCOPES: &[&str] =
-    &["idporten:scopes.read", "idporten:scopes.write", "idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"];
+/// What Digdir granted the simulated administration clients, `idporten:dcr.supplier` included so
+/// supplier mode can be exercised (§2.3).
+pub const ADMIN_SCOPES: &[&str] = &[
+    "idporten:scopes.read",
+    "idporten:scopes.write",
+    "idporten:dcr.read",
+    "idporten:dcr.write",
+    "idporten:dcr.modify",
+    "idporten:dcr.supplier",
+];
 
 /// An issued admin access token.
 #[derive(Clone)]

@@ -57,7 +57,7 @@ async fn token_endpoint_verifies_assertions_like_maskinporten() {
         ("Maximum 120 seconds", Box::new(|c, _| c["exp"] = json!(now() + 300))),
         ("not allowed", Box::new(|c, _| c["pid"] = json!("12345678901"))),
         ("MP-100", Box::new(|c, _| c["iss"] = json!("no-such-client"))),
-        ("Invalid scope", Box::new(|c, _| c["scope"] = json!("idporten:dcr.supplier"))),
+        ("Invalid scope", Box::new(|c, _| c["scope"] = json!("idporten:dcr.datasharing"))),
         ("MP-130", Box::new(|c, _| {
             c["iat"] = json!(now() - 5);
             c["exp"] = json!(now() - 1);

@@ -175,3 +175,59 @@ fn client_lifetimes_must_be_positive() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("Invalid access_token_lifetime"), "{}", r.stderr);
 }
+
+#[test]
+fn supplier_clients_replace_when_the_customer_changes_and_removed_keys_come_back() {
+    let sim = Sim::with(|c| c.org("991825827", Some("demo")).org("889640782", None).org("974760673", None));
+    let mut w = Workdir::new(&sim, "1.15", "");
+    w.env("MASKINPORTEN_SCOPES", "idporten:scopes.read idporten:scopes.write idporten:dcr.read idporten:dcr.write idporten:dcr.modify idporten:dcr.supplier");
+    let (public, _) = keypair();
+    std::fs::write(w.dir.path().join("k.pem"), public).unwrap();
+    let cfg = |customer: &str| {
+        format!(
+            r#"resource "maskinporten_scope" "s" {{
+  prefix      = "demo"
+  subscope    = "orders.read"
+  description = "Read orders"
+}}
+resource "maskinporten_scope_consumers" "g" {{
+  scope     = maskinporten_scope.s.name
+  consumers = ["889640782", "974760673"]
+}}
+resource "maskinporten_client" "c" {{
+  client_name  = "for-a-customer"
+  description  = "Supplier-run integration"
+  scopes       = [maskinporten_scope_consumers.g.scope]
+  client_orgno = "{customer}"
+}}
+resource "maskinporten_client_key" "k" {{
+  client_id = maskinporten_client.c.client_id
+  key       = file("k.pem")
+}}
+"#
+        )
+    };
+    w.write(&cfg("889640782"));
+    w.apply();
+    let c = w.state_values("maskinporten_client.c");
+    assert_eq!((c["client_orgno"].clone(), c["supplier_orgno"].clone()), (Value::from("889640782"), Value::from("991825827")));
+    w.assert_converged();
+
+    // A key removed outside Terraform is planned again.
+    let id = c["client_id"].as_str().unwrap().to_string();
+    sim.out_of_band("991825827", "DELETE", &format!("/api/v1/clients/{id}/jwks"), None);
+    assert_eq!(Workdir::planned_actions(&w.plan_json(&[]), "maskinporten_client_key.k"), ["create"]);
+    w.apply();
+    assert_eq!(kids(&sim, &id).len(), 1);
+    w.assert_converged();
+
+    // Another customer is another client: replaced, the old one deactivated.
+    w.write(&cfg("974760673"));
+    let actions = Workdir::planned_actions(&w.plan_json(&[]), "maskinporten_client.c");
+    assert!(actions.contains(&"delete".to_string()) && actions.contains(&"create".to_string()), "{actions:?}");
+    w.apply();
+    let all = clients(&sim);
+    assert_eq!(all.iter().filter(|c| c["active"] == true).count(), 1);
+    assert_eq!(all.iter().find(|c| c["active"] == true).unwrap()["client_orgno"], "974760673");
+    w.assert_converged();
+}

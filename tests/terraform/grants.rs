@@ -127,3 +127,28 @@ fn bad_organisation_numbers_are_caught_before_any_request() {
     assert_eq!(r.code, 0, "{}", r.text());
     assert!(r.text().contains("fails its check digit"), "{}", r.text());
 }
+
+#[test]
+fn re_creating_a_deactivated_scope_with_kept_grants_fails_listing_them() {
+    let sim = Sim::start();
+    let w = Workdir::new(&sim, "1.15", &format!("{SCOPE}{}", access("a", "889640782")));
+    w.apply();
+    // Deactivated outside Terraform and forgotten by this state; Digdir keeps the grant.
+    sim.out_of_band("991825827", "DELETE", "/api/v1/scopes?scope=demo:orders.read", None);
+    let fresh = Workdir::new(&sim, "1.15", SCOPE);
+    let r = fresh.run(&["plan", "-no-color", "-input=false"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("exists deactivated, with grants") && r.stderr.contains("889640782") && r.stderr.contains("demo:orders.read,889640782"), "{}", r.stderr);
+
+    // The scope_consumers resource replaces when its scope changes.
+    let cfg = |sub: &str| format!("resource \"maskinporten_scope\" \"t\" {{\n  prefix = \"demo\"\n  subscope = \"{sub}\"\n  description = \"T\"\n}}\nresource \"maskinporten_scope_consumers\" \"c\" {{\n  scope     = maskinporten_scope.t.name\n  consumers = [\"974760673\"]\n}}\n");
+    fresh.write(&cfg("t1"));
+    fresh.apply();
+    fresh.write(&cfg("t2"));
+    let actions = Workdir::planned_actions(&fresh.plan_json(&[]), "maskinporten_scope_consumers.c");
+    assert!(actions.contains(&"delete".to_string()) && actions.contains(&"create".to_string()), "{actions:?}");
+    fresh.apply();
+    assert_eq!(grant(&sim, "demo:t1", "974760673").map(|g| g.1), Some(false));
+    assert_eq!(grant(&sim, "demo:t2", "974760673"), Some(("APPROVED".into(), true)));
+    fresh.assert_converged();
+}
