@@ -15,6 +15,7 @@ pub mod config;
 pub mod contact;
 pub mod data;
 pub mod errors;
+pub mod functions;
 pub mod keys;
 pub mod orgno;
 pub mod scope;
@@ -203,6 +204,10 @@ impl Provider for MaskinportenProvider {
             Arc::new(data::scope_accesses::ReceivedData(s.clone())),
             Arc::new(data::organization::OrganizationData(s.clone())),
         ]
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn crate::tfplugin::Function>> {
+        vec![Arc::new(functions::OrgnoValid), Arc::new(functions::JwkThumbprint)]
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

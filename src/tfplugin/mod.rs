@@ -7,10 +7,11 @@
 //! * [`server`]: the gRPC service, decoding and routing each RPC by type name.
 //! * [`lifecycle`]: the plan/apply rules Terraform enforces, applied to every resource.
 //! * [`value`]: the DynamicValue codec (msgpack and JSON, with unknowns); [`access`]: typed access.
-//! * [`schema`], [`diag`]: schemas and diagnostics with attribute paths.
+//! * [`schema`], [`diag`]: schemas and diagnostics with attribute paths; [`function`]: provider functions.
 
 pub mod access;
 pub mod diag;
+pub mod function;
 pub mod lifecycle;
 pub mod logging;
 pub mod resource;
@@ -23,6 +24,7 @@ pub mod value;
 
 pub use access::{ObjectBuilder, Tri, ValueExt};
 pub use diag::{AttrPath, Diagnostic, Diagnostics};
+pub use function::{Function, FunctionError, Param};
 pub use resource::{DataSource, PlanCtx, Provider, Resource};
 pub use schema::{Attribute, Schema};
 pub use value::{Type, Value};

@@ -100,6 +100,10 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+    /// Provider functions; none by default.
+    fn functions(&self) -> Vec<Arc<dyn super::function::Function>> {
+        vec![]
+    }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     /// Configure from the provider block. Called once per provider instance before any CRUD.
     async fn configure(&self, terraform_version: &str, config: &Value, diags: &mut Diagnostics);

@@ -3,6 +3,7 @@
 //! runs inside [`guarded`], so a panic becomes an error diagnostic instead of a dead provider.
 
 use super::diag::{Diagnostic, Diagnostics};
+use super::function::{self, Function};
 use super::lifecycle;
 use super::resource::{DataSource, Provider, Resource};
 use super::schema::Schema;
@@ -25,6 +26,7 @@ pub struct ProviderService {
     provider_schema: Schema,
     resources: HashMap<String, Registered<dyn Resource>>,
     data_sources: HashMap<String, Registered<dyn DataSource>>,
+    functions: HashMap<String, Arc<dyn Function>>,
     stop: CancellationToken,
 }
 
@@ -42,7 +44,8 @@ impl ProviderService {
             .into_iter()
             .map(|d| (d.type_name().to_string(), Registered { schema: d.schema(), imp: d }))
             .collect();
-        ProviderService { provider_schema: provider.schema(), provider, resources, data_sources, stop }
+        let functions = provider.functions().into_iter().map(|f| (f.name().to_string(), f)).collect();
+        ProviderService { provider_schema: provider.schema(), provider, resources, data_sources, functions, stop }
     }
 
     fn resource(&self, name: &str) -> Result<&Registered<dyn Resource>, Diagnostics> {
@@ -120,6 +123,7 @@ impl pb::provider_server::Provider for Server {
             provider: Some(s.provider_schema.to_proto()),
             resource_schemas: s.resources.iter().map(|(k, r)| (k.clone(), r.schema.to_proto())).collect(),
             data_source_schemas: s.data_sources.iter().map(|(k, r)| (k.clone(), r.schema.to_proto())).collect(),
+            functions: s.functions.iter().map(|(k, f)| (k.clone(), function::to_proto(f.as_ref()))).collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -358,6 +362,27 @@ impl pb::provider_server::Provider for Server {
                 Ok(pb::read_data_source::Response { state, diagnostics: d.to_proto(), ..Default::default() })
             },
             |d| pb::read_data_source::Response { diagnostics: d.to_proto(), ..Default::default() },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn get_functions(&self, _: Request<pb::get_functions::Request>) -> Rpc<pb::get_functions::Response> {
+        let functions = self.0.functions.iter().map(|(k, f)| (k.clone(), function::to_proto(f.as_ref()))).collect();
+        Ok(Response::new(pb::get_functions::Response { functions, diagnostics: vec![] }))
+    }
+
+    async fn call_function(&self, req: Request<pb::call_function::Request>) -> Rpc<pb::call_function::Response> {
+        let (s, req) = (self.0.clone(), req.into_inner());
+        let resp = guarded(
+            async move {
+                let f = s.functions.get(&req.name).ok_or_else(|| unknown_type("function", &req.name))?;
+                Ok(function::call(f.as_ref(), &req.arguments))
+            },
+            |d| pb::call_function::Response {
+                result: None,
+                error: Some(pb::FunctionError { text: d.iter().map(|x| x.summary.clone()).collect::<Vec<_>>().join("; "), function_argument: None }),
+            },
         )
         .await;
         Ok(Response::new(resp))

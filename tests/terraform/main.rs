@@ -6,5 +6,6 @@ mod clients;
 mod contacts;
 mod data_sources;
 mod examples;
+mod functions;
 mod grants;
 mod scope;
