@@ -2,6 +2,7 @@
 //! One test binary, one module per resource; each test reads like its scenario.
 
 mod harness;
+mod bad_input;
 mod clients;
 mod contacts;
 mod data_sources;
