@@ -7,7 +7,7 @@
 use super::Shared;
 use super::client_rules as rules;
 use crate::api::Client;
-use crate::tfplugin::{Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Type, Value, ValueExt};
+use crate::tfplugin::{Identity, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Type, Value, ValueExt};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -95,6 +95,10 @@ impl Resource for ClientResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::new(&[("client_id", "The client id.")]))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

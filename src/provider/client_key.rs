@@ -8,7 +8,7 @@ use super::keys::{self, thumbprint_of};
 use super::Shared;
 use super::client_key_rules as rules;
 use crate::api::Jwk;
-use crate::tfplugin::{AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
+use crate::tfplugin::{Identity, AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -90,6 +90,10 @@ impl Resource for ClientKeyResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::new(&[("client_id", "The client id."), ("kid", "The key id.")]))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -6,7 +6,7 @@
 
 use super::Shared;
 use crate::api::Contact;
-use crate::tfplugin::{AttrPath, Attribute, Diagnostic, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
+use crate::tfplugin::{Identity, AttrPath, Attribute, Diagnostic, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -173,6 +173,10 @@ impl Resource for ContactResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::new(&[("id", "The contact id.")]))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

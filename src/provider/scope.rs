@@ -7,7 +7,7 @@
 use super::Shared;
 use super::scope_rules as rules;
 use crate::api::Scope;
-use crate::tfplugin::{
+use crate::tfplugin::{Identity, 
     AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt,
 };
 use async_trait::async_trait;
@@ -126,6 +126,10 @@ impl Resource for ScopeResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::new(&[("name", "The scope name, <prefix>:<subscope>.")]))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

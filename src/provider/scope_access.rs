@@ -4,7 +4,7 @@
 //! again. Reads of many grants on one scope share one list call.
 
 use super::{Shared, orgno};
-use crate::tfplugin::{AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
+use crate::tfplugin::{Identity, AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -57,6 +57,10 @@ impl Resource for ScopeAccessResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::new(&[("scope", "The scope name."), ("consumer_orgno", "The consumer's organisation number.")]))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -6,7 +6,7 @@
 use super::scope_access::check_scope_name;
 use super::{Shared, orgno};
 use crate::api::ApiClient;
-use crate::tfplugin::{AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
+use crate::tfplugin::{Identity, AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -93,6 +93,10 @@ impl Resource for ScopeConsumersResource {
 
     fn schema(&self) -> Schema {
         schema()
+    }
+
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::new(&[("scope", "The scope name.")]))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

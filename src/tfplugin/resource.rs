@@ -53,6 +53,11 @@ pub trait Resource: Send + Sync + 'static {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
 
+    /// The resource identity (Terraform ≥ 1.12): the parts of the import id, in order.
+    fn identity(&self) -> Option<super::identity::Identity> {
+        None
+    }
+
     /// Static checks that need no API: formats, enums, ranges. Runs in `terraform validate`
     /// (offline) and again before every plan; unknown values must be skipped.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}

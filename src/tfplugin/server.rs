@@ -1,16 +1,18 @@
 //! The tfplugin6 gRPC service: decodes each request, routes it by type name to the registered
 //! resource or data source, applies the lifecycle rules, and encodes the answer. Every handler
-//! runs inside [`guarded`], so a panic becomes an error diagnostic instead of a dead provider.
+//! runs inside [`super::rpc::guarded`], so a panic becomes an error diagnostic instead of a dead
+//! provider.
 
 use super::diag::{Diagnostic, Diagnostics};
 use super::function::{self, Function};
+use super::identity::Identity;
 use super::lifecycle;
 use super::resource::{DataSource, Provider, Resource};
+use super::rpc::{decode, encode, guarded, unknown_type};
 use super::schema::Schema;
 use super::value::{self, Value};
 use crate::proto::tfplugin6 as pb;
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
@@ -18,6 +20,7 @@ use tonic::{Request, Response, Status};
 struct Registered<T: ?Sized> {
     imp: Arc<T>,
     schema: Schema,
+    identity: Option<Identity>,
 }
 
 /// The state shared by all RPCs of one provider process.
@@ -37,12 +40,12 @@ impl ProviderService {
         let resources = provider
             .resources()
             .into_iter()
-            .map(|r| (r.type_name().to_string(), Registered { schema: r.schema(), imp: r }))
+            .map(|r| (r.type_name().to_string(), Registered { schema: r.schema(), identity: r.identity(), imp: r }))
             .collect();
         let data_sources = provider
             .data_sources()
             .into_iter()
-            .map(|d| (d.type_name().to_string(), Registered { schema: d.schema(), imp: d }))
+            .map(|d| (d.type_name().to_string(), Registered { schema: d.schema(), identity: None, imp: d }))
             .collect();
         let functions = provider.functions().into_iter().map(|f| (f.name().to_string(), f)).collect();
         ProviderService { provider_schema: provider.schema(), provider, resources, data_sources, functions, stop }
@@ -54,44 +57,6 @@ impl ProviderService {
 
     fn data_source(&self, name: &str) -> Result<&Registered<dyn DataSource>, Diagnostics> {
         self.data_sources.get(name).ok_or_else(|| unknown_type("data source", name))
-    }
-}
-
-fn unknown_type(kind: &str, name: &str) -> Diagnostics {
-    Diagnostic::error(format!("Unknown {kind} type {name}"), "This provider does not implement it.").into()
-}
-
-/// Decode a DynamicValue of the given schema; absent means null.
-fn decode(dv: Option<&pb::DynamicValue>, schema: &Schema) -> Result<Value, Diagnostics> {
-    let ty = schema.value_type();
-    let res = match dv {
-        Some(d) if !d.msgpack.is_empty() => value::decode_msgpack(&d.msgpack, &ty),
-        Some(d) if !d.json.is_empty() => value::decode_json(&d.json, &ty),
-        _ => return Ok(Value::Null),
-    };
-    res.map_err(|e| Diagnostic::error("Invalid value from Terraform", e.to_string()).into())
-}
-
-fn encode(v: &Value, schema: &Schema) -> Result<pb::DynamicValue, Diagnostics> {
-    let msgpack = value::encode_msgpack(v, &schema.value_type())
-        .map_err(|e| Diagnostics::from(Diagnostic::error("Provider bug: could not encode a value", e.to_string())))?;
-    Ok(pb::DynamicValue { msgpack, json: vec![] })
-}
-
-/// Run a handler on its own task so that a panic inside it is caught and reported as a
-/// diagnostic (design.md §2 principle 6: never panic in an RPC).
-async fn guarded<T, F>(fut: F, on_error: impl FnOnce(Diagnostics) -> T) -> T
-where
-    F: Future<Output = Result<T, Diagnostics>> + Send + 'static,
-    T: Send + 'static,
-{
-    match tokio::spawn(fut).await {
-        Ok(Ok(v)) => v,
-        Ok(Err(d)) => on_error(d),
-        Err(e) => {
-            tracing::error!(error = %e, "RPC handler panicked");
-            on_error(Diagnostic::error("Provider internal error", format!("The provider failed unexpectedly ({e}). Please report this.")).into())
-        }
     }
 }
 
@@ -133,7 +98,9 @@ impl pb::provider_server::Provider for Server {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Rpc<pb::get_resource_identity_schemas::Response> {
-        Ok(Response::new(Default::default()))
+        let identity_schemas =
+            self.0.resources.iter().filter_map(|(k, r)| Some((k.clone(), r.identity.as_ref()?.to_proto()))).collect();
+        Ok(Response::new(pb::get_resource_identity_schemas::Response { identity_schemas, diagnostics: vec![] }))
     }
 
     async fn validate_provider_config(
@@ -256,10 +223,12 @@ impl pb::provider_server::Provider for Server {
                 let r = s.resource(&req.type_name)?;
                 let current = decode(req.current_state.as_ref(), &r.schema)?;
                 let (new, d) = lifecycle::read(r.imp.as_ref(), &r.schema, &current).await;
+                let new_identity = r.identity.as_ref().and_then(|i| i.encode(i.of(&new))).or(req.current_identity);
                 Ok(pb::read_resource::Response {
                     new_state: Some(encode(&new, &r.schema)?),
                     diagnostics: d.to_proto(),
                     private: req.private,
+                    new_identity,
                     ..Default::default()
                 })
             },
@@ -281,11 +250,18 @@ impl pb::provider_server::Provider for Server {
                 let proposed = decode(req.proposed_new_state.as_ref(), &r.schema)?;
                 let config = decode(req.config.as_ref(), &r.schema)?;
                 let out = lifecycle::plan(r.imp.as_ref(), &r.schema, &prior, &proposed, &config).await;
+                // An object keeps its identity; a new one has it once its parts are known.
+                let planned_identity = match (&r.identity, out.requires_replace.is_empty()) {
+                    (Some(_), true) if req.prior_identity.is_some() => req.prior_identity,
+                    (Some(i), _) => i.encode(i.of(&out.planned)),
+                    (None, _) => None,
+                };
                 Ok(pb::plan_resource_change::Response {
                     planned_state: Some(encode(&out.planned, &r.schema)?),
                     requires_replace: out.requires_replace.iter().map(|p| p.to_proto()).collect(),
                     planned_private: req.prior_private,
                     diagnostics: out.diags.to_proto(),
+                    planned_identity,
                     ..Default::default()
                 })
             },
@@ -308,10 +284,12 @@ impl pb::provider_server::Provider for Server {
                 let planned = decode(req.planned_state.as_ref(), &r.schema)?;
                 let config = decode(req.config.as_ref(), &r.schema)?;
                 let (new, d) = lifecycle::apply(r.imp.as_ref(), &r.schema, &prior, &planned, &config).await;
+                let new_identity = r.identity.as_ref().and_then(|i| i.encode(i.of(&new)));
                 Ok(pb::apply_resource_change::Response {
                     new_state: Some(encode(&new, &r.schema)?),
                     private: req.planned_private,
                     diagnostics: d.to_proto(),
+                    new_identity,
                     ..Default::default()
                 })
             },
@@ -330,10 +308,16 @@ impl pb::provider_server::Provider for Server {
             async move {
                 let r = s.resource(&req.type_name)?;
                 let mut d = Diagnostics::default();
-                let state = r.imp.import(&req.id, &mut d).await;
+                // `import { identity = {...} }` (Terraform ≥ 1.12) names the object by identity.
+                let id = match (&r.identity, r.identity.as_ref().and_then(|i| i.decode(req.identity.as_ref()))) {
+                    (Some(i), Some(given)) => i.import_id(&given).unwrap_or_default(),
+                    _ => req.id.clone(),
+                };
+                let state = r.imp.import(&id, &mut d).await;
                 let imported_resources = match state {
                     Some(st) if !d.has_errors() => vec![pb::import_resource_state::ImportedResource {
                         type_name: req.type_name.clone(),
+                        identity: r.identity.as_ref().and_then(|i| i.encode(i.of(&st))),
                         state: Some(encode(&st, &r.schema)?),
                         ..Default::default()
                     }],

@@ -9,4 +9,5 @@ mod data_sources;
 mod examples;
 mod functions;
 mod grants;
+mod identity;
 mod scope;
