@@ -13,7 +13,7 @@ fn fields() -> Vec<(&'static str, Type)> {
 }
 
 fn schema() -> Schema {
-    Schema::new("Lists the scope prefixes Digdir assigned to your organisation; scopes can only be created under these.", vec![object_list("prefixes", "The prefixes.", &fields())])
+    Schema::new("Lists the scope prefixes Digdir assigned to your organisation; scopes can only be created under these.", vec![object_list("prefixes", "The prefixes assigned to your organisation, with the organisation name.", &fields())])
 }
 
 #[async_trait]
