@@ -47,6 +47,10 @@ pub async fn plan(shared: &Shared, ctx: &mut PlanCtx<'_>) {
             }
         }
         None => {
+            if ctx.config.attr("key").is_null() {
+                ctx.diags.push(Diagnostic::error("Missing key", "A new client key needs `key`: the public key PEM, certificate PEM or public JWK to register. (Only an imported key may leave it out.)").at(AttrPath::attr("key")));
+                return;
+            }
             ctx.set("thumbprint", thumb.clone().map_or_else(Value::unknown, Value::String));
             let kid = match (ctx.config.tri_str("kid"), &client_id, &thumb) {
                 (Tri::Known(k), _, _) => Value::String(k.to_string()),

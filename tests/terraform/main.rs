@@ -8,6 +8,7 @@ mod contacts;
 mod data_sources;
 mod examples;
 mod functions;
+mod generate_config;
 mod grants;
 mod identity;
 mod scope;
