@@ -117,6 +117,11 @@ impl Simulator {
     pub fn state(&self) -> serde_json::Value {
         self.store.dump()
     }
+    /// Every access token the token endpoint has issued (for secret-leak audits in tests).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.store.lock().tokens.keys().cloned().collect()
+    }
+
     /// An admin token of an organisation with every admin scope, for out-of-band changes.
     pub fn mint_token(&self, orgno: &str) -> String {
         self.store.mint_token(orgno)

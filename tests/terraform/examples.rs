@@ -62,3 +62,57 @@ fn complete_example_spans_two_organisations() {
     assert!(!tfstate.contains("PRIVATE KEY"), "no private key in state");
     w.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
 }
+
+/// Secrets audit of the README walkthrough at TF_LOG=TRACE: no private key, access token or
+/// signed assertion in state, plan JSON, output or logs.
+#[test]
+fn complete_example_at_trace_leaks_no_secret() {
+    let sim = Sim::with(|c: SimConfig| c.org("991825827", Some("demo")).org("889640782", None));
+    let mut w = Workdir::new(&sim, "1.15", "");
+    w.write_raw(&std::fs::read_to_string(examples_dir().join("complete/main.tf")).unwrap());
+    let mut secrets: Vec<String> = vec![];
+    for org in ["991825827", "889640782"] {
+        for (k, v) in sim.sim.env_for(org) {
+            if k == "MASKINPORTEN_PRIVATE_KEY_PEM" {
+                // Every base64 line of the key body is a secret on its own.
+                secrets.extend(v.split("\\n").filter(|l| !l.starts_with("-----") && l.len() > 20).map(String::from));
+            }
+            if org == "889640782" && ["MASKINPORTEN_CLIENT_ID", "MASKINPORTEN_PRIVATE_KEY_PEM", "MASKINPORTEN_CERTIFICATE_CHAIN_PEM"].contains(&k.as_str()) {
+                w.env(&format!("TF_VAR_consumer_{}", k.trim_start_matches("MASKINPORTEN_").to_ascii_lowercase()), &v);
+            }
+        }
+    }
+    w.env("TF_VAR_consumer_orgno", "889640782");
+    w.env("TF_VAR_client_public_key_pem", &public_key());
+    let trace = [("TF_LOG", "trace"), ("TF_LOG_PATH", "trace.log")];
+    let plan = w.run_with_env(&["plan", "-out=tfplan", "-no-color", "-input=false"], &trace);
+    let apply = w.run_with_env(&["apply", "-no-color", "-input=false", "tfplan"], &trace);
+    assert_eq!(apply.code, 0, "{}", apply.text());
+    let refresh = w.run_with_env(&["plan", "-no-color", "-input=false"], &trace);
+    secrets.extend(sim.sim.issued_tokens());
+    assert!(secrets.len() > 40, "the audit has secrets to look for");
+    let read = |f: &str| std::fs::read_to_string(w.dir.path().join(f)).unwrap_or_default();
+    let log = read("trace.log");
+    assert!(log.contains("API call") && log.contains("token request"), "the provider's own trace logs were captured");
+    let places = [
+        ("plan output", plan.text()),
+        ("apply output", apply.text()),
+        ("refresh output", refresh.text()),
+        ("trace log", log),
+        ("state", read("terraform.tfstate")),
+        ("plan JSON", w.ok(&["show", "-json", "tfplan"]).stdout),
+    ];
+    let mut hits = vec![];
+    for (place, text) in &places {
+        for s in &secrets {
+            if text.contains(s.as_str()) {
+                hits.push(format!("{place}: {}…", &s[..12.min(s.len())]));
+            }
+        }
+        // Signed assertions (and any JWT) start with a base64url '{"' header.
+        if text.contains("eyJhbGci") || text.contains("eyJ0eXAi") {
+            hits.push(format!("{place}: a JWT"));
+        }
+    }
+    assert!(hits.is_empty(), "secrets leaked: {hits:?}");
+}
