@@ -51,6 +51,9 @@ fn doc_tables_match_the_schema() {
     for d in p.data_sources() {
         check("data-sources", d.type_name(), &d.schema(), &mut problems);
     }
+    for e in p.ephemeral_resources() {
+        check("ephemeral-resources", e.type_name(), &e.schema(), &mut problems);
+    }
     for a in &p.schema().attributes {
         if a.description.len() < 15 {
             problems.push(format!("provider.{}: no real description", a.name));

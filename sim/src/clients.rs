@@ -142,7 +142,9 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
     c.insert("last_updated".into(), json!(now));
     c.insert("jwks_uri".into(), json!(format!("/clients/{id}/jwks")));
     c.insert("owner_orgno".into(), json!(org));
-    s.lock().clients.insert(id, c.clone());
+    let mut d = s.lock();
+    d.changed.insert(id.clone(), std::time::Instant::now());
+    d.clients.insert(id, c.clone());
     Json(served(&c)).into_response()
 }
 
@@ -163,7 +165,9 @@ pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<St
         c.insert(k.into(), existing[k].clone());
     }
     c.insert("last_updated".into(), json!(now_rfc3339()));
-    s.lock().clients.insert(id, c.clone());
+    let mut d = s.lock();
+    d.changed.insert(id.clone(), std::time::Instant::now());
+    d.clients.insert(id, c.clone());
     Json(served(&c)).into_response()
 }
 
@@ -263,6 +267,7 @@ pub async fn post_jwks(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path
             Value::Object(k)
         })
         .collect();
+    d.changed.insert(id.clone(), std::time::Instant::now());
     d.keys.insert(id, stored.clone());
     Json(json!({"keys": stored})).into_response()
 }

@@ -5,6 +5,7 @@
 //! Use it as a library (`Simulator::start`) in tests, or as the `maskinporten-sim` binary for the
 //! quickstart. It serves on 127.0.0.1 only.
 
+mod client_grant;
 mod clients;
 mod contacts;
 mod creds;
@@ -40,6 +41,8 @@ pub struct SimConfig {
     pub empty_list_quirk: bool,
     /// Added to every request.
     pub latency_ms: u64,
+    /// How long client and key changes take to reach the token endpoint ("0-2 minutter", §6.1).
+    pub propagation_ms: u64,
     default_orgs: bool,
 }
 
@@ -53,6 +56,7 @@ impl SimConfig {
             token_lifetime_secs: 3600,
             empty_list_quirk: true,
             latency_ms: 0,
+            propagation_ms: 0,
             default_orgs: true,
         }
     }

@@ -1,14 +1,15 @@
 //! `maskinporten-sim --port 0 --dir DIR [--org ORGNO[:PREFIX]]... [--token-lifetime SECS]
-//! [--latency-ms MS] [--no-empty-list-quirk]`: runs until killed.
+//! [--latency-ms MS] [--propagation-ms MS] [--no-empty-list-quirk]`: runs until killed.
 
 use maskinporten_sim::{SimConfig, Simulator};
 
-const USAGE: &str = "usage: maskinporten-sim --dir DIR [--port PORT] [--org ORGNO[:PREFIX]]... [--token-lifetime SECS] [--latency-ms MS] [--no-empty-list-quirk]";
+const USAGE: &str = "usage: maskinporten-sim --dir DIR [--port PORT] [--org ORGNO[:PREFIX]]... [--token-lifetime SECS] [--latency-ms MS] [--propagation-ms MS] [--no-empty-list-quirk]";
 
 fn parse() -> Result<SimConfig, String> {
     let mut args = std::env::args().skip(1);
     let mut cfg: Option<SimConfig> = None;
     let (mut port, mut orgs, mut lifetime, mut latency, mut quirk) = (0u16, vec![], None, 0u64, true);
+    let mut propagation = 0u64;
     let num = |v: Option<String>, f: &str| v.ok_or(format!("{f} needs a value"))?.parse::<u64>().map_err(|e| format!("{f}: {e}"));
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -17,6 +18,7 @@ fn parse() -> Result<SimConfig, String> {
             "--org" => orgs.push(args.next().ok_or("--org needs a value")?),
             "--token-lifetime" => lifetime = Some(num(args.next(), "--token-lifetime")?),
             "--latency-ms" => latency = num(args.next(), "--latency-ms")?,
+            "--propagation-ms" => propagation = num(args.next(), "--propagation-ms")?,
             "--no-empty-list-quirk" => quirk = false,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
@@ -35,6 +37,7 @@ fn parse() -> Result<SimConfig, String> {
     }
     cfg.port = port;
     cfg.latency_ms = latency;
+    cfg.propagation_ms = propagation;
     cfg.empty_list_quirk = quirk;
     if let Some(l) = lifetime {
         cfg.token_lifetime_secs = l;

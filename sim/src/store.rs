@@ -50,6 +50,9 @@ pub struct Data {
     pub keys: BTreeMap<String, Vec<Value>>,
     /// Merchant-data contacts by id (docs/merchant-data-api.md; not a Digdir endpoint).
     pub contacts: BTreeMap<String, Map<String, Value>>,
+    /// When each client (or its keys) last changed: Maskinporten's runtime sees changes only
+    /// after the propagation delay (§6.1).
+    pub changed: HashMap<String, Instant>,
     pub tokens: HashMap<String, Grant>,
     pub jtis: HashSet<String>,
     pub requests: Vec<Value>,
@@ -62,6 +65,7 @@ pub struct Store {
     pub token_lifetime: u64,
     pub empty_list_quirk: bool,
     pub latency: Duration,
+    pub propagation: Duration,
     pub data: Mutex<Data>,
 }
 
@@ -74,6 +78,7 @@ impl Store {
             token_lifetime: cfg.token_lifetime_secs,
             empty_list_quirk: cfg.empty_list_quirk,
             latency: Duration::from_millis(cfg.latency_ms),
+            propagation: Duration::from_millis(cfg.propagation_ms),
             data: Mutex::new(Data::default()),
         }
     }

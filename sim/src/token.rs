@@ -45,6 +45,9 @@ pub async fn token(State(s): State<Arc<Store>>, Form(form): Form<HashMap<String,
 }
 
 fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<String>), Response> {
+    if let Some(r) = crate::client_grant::try_verify(s, form) {
+        return r;
+    }
     if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
         return Err(oauth("unsupported_grant_type", "grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer"));
     }

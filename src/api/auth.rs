@@ -16,6 +16,9 @@ use tokio::sync::Mutex;
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(s: String) -> Self {
+        Secret(s)
+    }
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -42,24 +45,33 @@ pub struct GrantClaims {
     pub iat: u64,
     pub exp: u64,
     pub jti: String,
+    /// Only in grants on behalf of another organisation (delegation, §3.3); never for admin use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer_org: Option<String>,
 }
 
 /// Well below Maskinporten's 120 s maximum, leaving room for clock skew.
 const GRANT_LIFETIME: u64 = 100;
 
-/// Sign a grant assertion.
+/// Sign the admin client's grant assertion.
 pub fn sign_assertion(cfg: &ApiConfig, now: SystemTime) -> Result<Secret, ApiError> {
+    sign_grant(&cfg.issuer, &cfg.client_id, &cfg.scopes.join(" "), &cfg.signing, None, now)
+}
+
+/// Sign a JWT-bearer grant for any client: `aud` = issuer, a fresh `jti`, at most 120 s.
+pub fn sign_grant(issuer: &str, client_id: &str, scope: &str, signing: &Signing, consumer_org: Option<&str>, now: SystemTime) -> Result<Secret, ApiError> {
     let iat = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let claims = GrantClaims {
-        aud: cfg.issuer.clone(),
-        iss: cfg.client_id.clone(),
-        scope: cfg.scopes.join(" "),
+        aud: issuer.to_string(),
+        iss: client_id.to_string(),
+        scope: scope.to_string(),
         iat,
         exp: iat + GRANT_LIFETIME,
         jti: uuid::Uuid::new_v4().to_string(),
+        consumer_org: consumer_org.map(str::to_string),
     };
     let mut header = Header::new(Algorithm::RS256);
-    let key_pem = match &cfg.signing {
+    let key_pem = match signing {
         Signing::X5c { chain_der, key_pem } => {
             // Standard base64 (not URL-safe) DER, leaf first, as a JSON array (MP-123 otherwise).
             header.x5c = Some(chain_der.iter().map(|d| base64::engine::general_purpose::STANDARD.encode(d)).collect());
@@ -70,8 +82,7 @@ pub fn sign_assertion(cfg: &ApiConfig, now: SystemTime) -> Result<Secret, ApiErr
             key_pem
         }
     };
-    let key = EncodingKey::from_rsa_pem(key_pem.as_bytes())
-        .map_err(|_| ApiError::Config("private_key_pem is not an RSA private key in PEM form".into()))?;
+    let key = EncodingKey::from_rsa_pem(key_pem.as_bytes()).map_err(|_| ApiError::Config("the private key is not an RSA private key in PEM form".into()))?;
     jsonwebtoken::encode(&header, &claims, &key)
         .map(Secret)
         .map_err(|e| ApiError::Config(format!("could not sign the grant: {}", e.kind_name())))
@@ -87,20 +98,20 @@ impl KindName for jsonwebtoken::errors::Error {
 }
 
 #[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
+pub(crate) struct TokenResponse {
+    pub(crate) access_token: String,
     #[serde(default)]
-    expires_in: Option<u64>,
+    pub(crate) expires_in: Option<u64>,
     #[serde(default)]
-    scope: Option<String>,
+    pub(crate) scope: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
-struct TokenError {
+pub(crate) struct TokenError {
     #[serde(default)]
-    error: String,
+    pub(crate) error: String,
     #[serde(default)]
-    error_description: String,
+    pub(crate) error_description: String,
 }
 
 #[derive(Deserialize)]
@@ -125,7 +136,7 @@ pub struct TokenSource {
 }
 
 /// The MP-xxx code in Maskinporten's error description, if any.
-fn mp_code(description: &str) -> Option<String> {
+pub(crate) fn mp_code(description: &str) -> Option<String> {
     let i = description.find("MP-")?;
     let digits: String = description[i + 3..].chars().take_while(char::is_ascii_digit).collect();
     (!digits.is_empty()).then(|| format!("MP-{digits}"))
@@ -140,7 +151,7 @@ impl TokenSource {
         TokenSource { endpoint, cached: Mutex::new(None), requests: Default::default() }
     }
 
-    async fn endpoint(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<url::Url, ApiError> {
+    pub(crate) async fn endpoint(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<url::Url, ApiError> {
         self.endpoint
             .get_or_try_init(|| async {
                 let base = cfg.issuer.trim_end_matches('/');

@@ -164,6 +164,18 @@ impl ApiClient {
         &self.0.cfg
     }
 
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.0.http
+    }
+
+    pub(crate) async fn token_endpoint(&self) -> Result<url::Url, ApiError> {
+        self.0.tokens.endpoint(&self.0.http, &self.0.cfg).await
+    }
+
+    pub(crate) async fn cancelled(&self) {
+        self.0.cancel.cancelled().await
+    }
+
     /// How many token requests this client has made (for tests and benchmarks).
     pub fn token_requests(&self) -> u64 {
         self.0.tokens.requests.load(std::sync::atomic::Ordering::Relaxed)

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod client_token;
 pub mod clients;
 pub mod config;
 pub mod contacts;

@@ -6,6 +6,7 @@
 //! Registry: adding a resource means one file here and one line in
 //! [`MaskinportenProvider::resources`] (or `data_sources`).
 
+pub mod access_token;
 mod cache;
 pub mod client;
 pub mod client_key;
@@ -204,6 +205,10 @@ impl Provider for MaskinportenProvider {
             Arc::new(data::scope_accesses::ReceivedData(s.clone())),
             Arc::new(data::organization::OrganizationData(s.clone())),
         ]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn crate::tfplugin::EphemeralResource>> {
+        vec![Arc::new(access_token::AccessToken(self.shared.clone()))]
     }
 
     fn functions(&self) -> Vec<Arc<dyn crate::tfplugin::Function>> {

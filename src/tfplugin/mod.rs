@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod diag;
+mod ephemeral_rpc;
 pub mod function;
 pub mod identity;
 pub mod lifecycle;
@@ -28,6 +29,6 @@ pub use access::{ObjectBuilder, Tri, ValueExt};
 pub use diag::{AttrPath, Diagnostic, Diagnostics};
 pub use function::{Function, FunctionError, Param};
 pub use identity::Identity;
-pub use resource::{DataSource, PlanCtx, Provider, Resource};
+pub use resource::{DataSource, EphemeralResource, PlanCtx, Provider, Resource};
 pub use schema::{Attribute, Schema};
 pub use value::{Type, Value};

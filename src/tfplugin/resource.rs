@@ -99,12 +99,27 @@ pub trait DataSource: Send + Sync + 'static {
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value>;
 }
 
+/// An ephemeral resource (Terraform ≥ 1.10): a value opened for the duration of one run, never
+/// stored in plan or state (tokens, credentials).
+#[async_trait]
+pub trait EphemeralResource: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Produce the value. Configured attributes are copied from `config` afterwards.
+    async fn open(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value>;
+}
+
 /// A provider: its configuration schema and what it serves.
 #[async_trait]
 pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+    /// Ephemeral resources; none by default.
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn EphemeralResource>> {
+        vec![]
+    }
     /// Provider functions; none by default.
     fn functions(&self) -> Vec<Arc<dyn super::function::Function>> {
         vec![]

@@ -7,7 +7,7 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::function::{self, Function};
 use super::identity::Identity;
 use super::lifecycle;
-use super::resource::{DataSource, Provider, Resource};
+use super::resource::{DataSource, EphemeralResource, Provider, Resource};
 use super::rpc::{decode, encode, guarded, unknown_type};
 use super::schema::Schema;
 use super::value::{self, Value};
@@ -17,9 +17,9 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
-struct Registered<T: ?Sized> {
-    imp: Arc<T>,
-    schema: Schema,
+pub(crate) struct Registered<T: ?Sized> {
+    pub(crate) imp: Arc<T>,
+    pub(crate) schema: Schema,
     identity: Option<Identity>,
 }
 
@@ -29,6 +29,7 @@ pub struct ProviderService {
     provider_schema: Schema,
     resources: HashMap<String, Registered<dyn Resource>>,
     data_sources: HashMap<String, Registered<dyn DataSource>>,
+    pub(crate) ephemeral: HashMap<String, Registered<dyn EphemeralResource>>,
     functions: HashMap<String, Arc<dyn Function>>,
     stop: CancellationToken,
 }
@@ -47,8 +48,13 @@ impl ProviderService {
             .into_iter()
             .map(|d| (d.type_name().to_string(), Registered { schema: d.schema(), identity: None, imp: d }))
             .collect();
+        let ephemeral = provider
+            .ephemeral_resources()
+            .into_iter()
+            .map(|e| (e.type_name().to_string(), Registered { schema: e.schema(), identity: None, imp: e }))
+            .collect();
         let functions = provider.functions().into_iter().map(|f| (f.name().to_string(), f)).collect();
-        ProviderService { provider_schema: provider.schema(), provider, resources, data_sources, functions, stop }
+        ProviderService { provider_schema: provider.schema(), provider, resources, data_sources, ephemeral, functions, stop }
     }
 
     fn resource(&self, name: &str) -> Result<&Registered<dyn Resource>, Diagnostics> {
@@ -89,6 +95,7 @@ impl pb::provider_server::Provider for Server {
             resource_schemas: s.resources.iter().map(|(k, r)| (k.clone(), r.schema.to_proto())).collect(),
             data_source_schemas: s.data_sources.iter().map(|(k, r)| (k.clone(), r.schema.to_proto())).collect(),
             functions: s.functions.iter().map(|(k, f)| (k.clone(), function::to_proto(f.as_ref()))).collect(),
+            ephemeral_resource_schemas: s.ephemeral.iter().map(|(k, r)| (k.clone(), r.schema.to_proto())).collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -349,6 +356,25 @@ impl pb::provider_server::Provider for Server {
         )
         .await;
         Ok(Response::new(resp))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        req: Request<pb::validate_ephemeral_resource_config::Request>,
+    ) -> Rpc<pb::validate_ephemeral_resource_config::Response> {
+        super::ephemeral_rpc::validate(self, req).await
+    }
+
+    async fn open_ephemeral_resource(&self, req: Request<pb::open_ephemeral_resource::Request>) -> Rpc<pb::open_ephemeral_resource::Response> {
+        super::ephemeral_rpc::open(self, req).await
+    }
+
+    async fn renew_ephemeral_resource(&self, _: Request<pb::renew_ephemeral_resource::Request>) -> Rpc<pb::renew_ephemeral_resource::Response> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn close_ephemeral_resource(&self, _: Request<pb::close_ephemeral_resource::Request>) -> Rpc<pb::close_ephemeral_resource::Response> {
+        Ok(Response::new(Default::default()))
     }
 
     async fn get_functions(&self, _: Request<pb::get_functions::Request>) -> Rpc<pb::get_functions::Response> {

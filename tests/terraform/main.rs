@@ -2,6 +2,7 @@
 //! One test binary, one module per resource; each test reads like its scenario.
 
 mod harness;
+mod access_token;
 mod bad_input;
 mod clients;
 mod contacts;

@@ -1,0 +1,76 @@
+//! Access tokens for an ordinary Maskinporten client (not the admin client): the same RFC 7523
+//! grant, signed with the client's key (`kid`). Changes to clients and keys reach Maskinporten's
+//! runtime "0-2 minutter" later (§6.1), so MP-100 (client not found), MP-200 (scope not on
+//! client), MP-250 (no access) and an unknown kid are retried until `wait` runs out.
+
+use super::auth::{Secret, TokenError, TokenResponse, mp_code, sign_grant};
+use super::client::ApiClient;
+use super::config::Signing;
+use super::error::ApiError;
+use std::time::{Duration, Instant, SystemTime};
+
+/// What a client asks for.
+pub struct ClientGrant {
+    pub client_id: String,
+    pub signing: Signing,
+    pub scopes: Vec<String>,
+    pub consumer_org: Option<String>,
+}
+
+/// An issued token.
+pub struct ClientToken {
+    pub access_token: Secret,
+    pub expires_in: u64,
+    pub scope: Option<String>,
+}
+
+fn propagating(e: &ApiError) -> bool {
+    match e {
+        ApiError::Token { mp_code, description, .. } => {
+            matches!(mp_code.as_deref(), Some("MP-100" | "MP-200" | "MP-250")) || description.contains("Unknown key identifier")
+        }
+        _ => false,
+    }
+}
+
+impl ApiClient {
+    /// Obtain a client's token, waiting out Maskinporten's propagation delay for at most `wait`.
+    pub async fn client_token(&self, grant: &ClientGrant, wait: Duration) -> Result<ClientToken, ApiError> {
+        let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(500);
+        loop {
+            match self.client_token_once(grant).await {
+                Err(e) if propagating(&e) && Instant::now() + pause < deadline => {
+                    tracing::debug!(error = %e, wait_ms = pause.as_millis() as u64, "client token not yet available; waiting for propagation");
+                    tokio::select! {
+                        _ = self.cancelled() => return Err(ApiError::Cancelled),
+                        _ = tokio::time::sleep(pause) => {}
+                    }
+                    pause = (pause * 2).min(Duration::from_secs(10));
+                }
+                r => return r,
+            }
+        }
+    }
+
+    async fn client_token_once(&self, grant: &ClientGrant) -> Result<ClientToken, ApiError> {
+        let cfg = self.config();
+        let endpoint = self.token_endpoint().await?;
+        let assertion = sign_grant(&cfg.issuer, &grant.client_id, &grant.scopes.join(" "), &grant.signing, grant.consumer_org.as_deref(), SystemTime::now())?;
+        let resp = self
+            .http()
+            .post(endpoint.clone())
+            .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.expose())])
+            .send()
+            .await
+            .map_err(|e| ApiError::Transport { method: "POST".into(), path: endpoint.path().into(), message: e.without_url().to_string(), maybe_committed: false })?;
+        let status = resp.status().as_u16();
+        tracing::debug!(method = "POST", path = endpoint.path(), status, "client token request");
+        if !resp.status().is_success() {
+            let body: TokenError = resp.json().await.unwrap_or_default();
+            return Err(ApiError::Token { status, mp_code: mp_code(&body.error_description), error: body.error, description: body.error_description });
+        }
+        let body: TokenResponse = resp.json().await.map_err(|e| ApiError::Decode { method: "POST".into(), path: endpoint.path().into(), message: e.to_string() })?;
+        Ok(ClientToken { access_token: Secret::new(body.access_token), expires_in: body.expires_in.unwrap_or(120), scope: body.scope })
+    }
+}
