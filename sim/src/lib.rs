@@ -43,6 +43,11 @@ pub struct SimConfig {
     pub latency_ms: u64,
     /// How long client and key changes take to reach the token endpoint ("0-2 minutter", §6.1).
     pub propagation_ms: u64,
+    /// Troubleshooting fault: the API's clock runs this many seconds off (Date header), so it
+    /// rejects every token as expired with 401.
+    pub date_skew_secs: i64,
+    /// Troubleshooting fault: authenticated API calls are redirected elsewhere (307).
+    pub redirect_api: bool,
     default_orgs: bool,
 }
 
@@ -57,6 +62,8 @@ impl SimConfig {
             empty_list_quirk: true,
             latency_ms: 0,
             propagation_ms: 0,
+            date_skew_secs: 0,
+            redirect_api: false,
             default_orgs: true,
         }
     }

@@ -63,10 +63,40 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
     } else {
         serde_json::from_slice(&bytes).unwrap_or(Value::Null)
     };
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let authed = parts.headers.contains_key("authorization") && path.starts_with("/api/");
+    let mut resp = if authed && s.redirect_api {
+        let mut r = axum::http::StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(v) = format!("{}/moved{path}", s.base).parse() {
+            r.headers_mut().insert("location", v);
+        }
+        r
+    } else if authed && s.date_skew_secs != 0 {
+        errors::api(401, "Jwt expired")
+    } else {
+        next.run(Request::from_parts(parts, Body::from(bytes))).await
+    };
+    if s.date_skew_secs != 0 {
+        let at = std::time::SystemTime::now().checked_add(std::time::Duration::from_secs(s.date_skew_secs.unsigned_abs()));
+        if let Some(v) = at.and_then(|t| httpdate(t).parse().ok()) {
+            resp.headers_mut().insert("date", v);
+        }
+    }
     let status = resp.status().as_u16();
     s.lock().requests.push(json!({"method": method, "path": path, "query": query, "body": logged_body, "status": status, "org": org}));
     resp
+}
+
+/// An IMF-fixdate, as HTTP Date headers carry it.
+fn httpdate(t: std::time::SystemTime) -> String {
+    let s = humantime::format_rfc3339_seconds(t).to_string(); // 2026-11-24T13:00:00Z
+    let (date, time) = s.trim_end_matches('Z').split_once('T').unwrap_or(("1970-01-01", "00:00:00"));
+    let mut p = date.split('-').map(|x| x.parse::<u32>().unwrap_or(1));
+    let (y, m, d) = (p.next().unwrap_or(1970), p.next().unwrap_or(1), p.next().unwrap_or(1));
+    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    // Zeller-free weekday: days since 1970-01-01 (a Thursday).
+    let days = t.duration_since(std::time::UNIX_EPOCH).map(|x| x.as_secs() / 86400).unwrap_or(0);
+    let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
+    format!("{wd}, {d:02} {} {y} {time} GMT", months[(m as usize).saturating_sub(1).min(11)])
 }
 
 fn form_pairs(b: &[u8]) -> Vec<(String, String)> {

@@ -66,6 +66,8 @@ pub struct Store {
     pub empty_list_quirk: bool,
     pub latency: Duration,
     pub propagation: Duration,
+    pub date_skew_secs: i64,
+    pub redirect_api: bool,
     pub data: Mutex<Data>,
 }
 
@@ -79,6 +81,8 @@ impl Store {
             empty_list_quirk: cfg.empty_list_quirk,
             latency: Duration::from_millis(cfg.latency_ms),
             propagation: Duration::from_millis(cfg.propagation_ms),
+            date_skew_secs: cfg.date_skew_secs,
+            redirect_api: cfg.redirect_api,
             data: Mutex::new(Data::default()),
         }
     }
@@ -100,8 +104,13 @@ impl Store {
         self.org(orgno).map(|o| env_pairs(&self.base, o, &self.ca_pem)).unwrap_or_default()
     }
 
+    /// Access tokens are JWT-shaped like Maskinporten's (header.claims.signature, `iss` = the
+    /// issuer); the simulator looks them up whole, so the signature part is random.
     pub fn issue_token(&self, orgno: &str, scopes: Vec<String>) -> String {
-        let token = format!("sim-{}", uuid::Uuid::new_v4().simple());
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let claims = json!({"iss": format!("{}/", self.base), "consumer": {"ID": format!("0192:{orgno}")}, "scope": scopes.join(" "), "jti": uuid::Uuid::new_v4().to_string()});
+        let token = format!("{}.{}.{}", b64.encode(br#"{"typ":"at+jwt","alg":"RS256"}"#), b64.encode(claims.to_string()), uuid::Uuid::new_v4().simple());
         let expires = Instant::now() + Duration::from_secs(self.token_lifetime);
         self.lock().tokens.insert(token.clone(), Grant { orgno: orgno.into(), scopes, expires });
         token

@@ -184,6 +184,20 @@ impl TokenSource {
         Ok(t)
     }
 
+    /// The scopes granted with the current token, if one is cached.
+    pub fn granted_scope(&self) -> Option<String> {
+        self.cached.try_lock().ok()?.as_ref()?.scope.clone()
+    }
+
+    /// The `iss` claim of the current token when it is a JWT (Maskinporten's are), decoded
+    /// without verification: only to explain a 401.
+    pub fn token_issuer(&self) -> Option<String> {
+        let guard = self.cached.try_lock().ok()?;
+        let payload = guard.as_ref()?.access_token.expose().split('.').nth(1)?.to_string();
+        let claims: serde_json::Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        claims["iss"].as_str().map(String::from)
+    }
+
     /// Forget the cached token (after a 401).
     pub async fn invalidate(&self, rejected: &Secret) {
         let mut guard = self.cached.lock().await;

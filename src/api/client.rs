@@ -164,6 +164,16 @@ impl ApiClient {
         &self.0.cfg
     }
 
+    /// The admin scopes Maskinporten granted with the current token (to explain a 403).
+    pub fn granted_scope(&self) -> Option<String> {
+        self.0.tokens.granted_scope()
+    }
+
+    /// The issuer named inside the current token, when it is a JWT (to explain a 401).
+    pub fn token_issuer(&self) -> Option<String> {
+        self.0.tokens.token_issuer()
+    }
+
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.0.http
     }

@@ -101,7 +101,10 @@ pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &
     let ambiguous = matches!(err, ApiError::Transport { maybe_committed: true, .. } | ApiError::Timeout { .. })
         || err.status().is_some_and(|s| s >= 500);
     if !ambiguous {
-        shared.push_api(diags, &err, &format!("create client {name}"), None);
+        match &body.client_orgno {
+            Some(c) => shared.push_supplier_api(diags, &err, &format!("create client {name} for customer {c}")),
+            None => shared.push_api(diags, &err, &format!("create client {name}"), None),
+        }
         return None;
     }
     let after = match client.list_clients(false).await {

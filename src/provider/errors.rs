@@ -7,31 +7,27 @@ use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics};
 
 /// Turn an API error into a diagnostic. `what` says what the provider was doing, in words a
 /// user recognises ("create scope demo:orders.read").
-pub fn api_diag(err: &ApiError, what: &str, environment: &str) -> Diagnostic {
+pub fn api_diag(err: &ApiError, what: &str, environment: &str, client: Option<&crate::api::ApiClient>, supplier_request: bool) -> Diagnostic {
     let summary = format!("Failed to {what}");
     let mut detail = match err {
-        ApiError::Http { status: 401, .. } => format!(
-            "{err}\n\nDigdir rejected the access token even after a fresh one was obtained. Check that the \
-             administration client and the API URL belong to the same environment ({environment})."
-        ),
-        ApiError::Http { status: 403, .. } => format!(
-            "{err}\n\nThe administration client lacks the rights for this operation, or the object belongs to \
-             another organisation. Check the admin scopes Digdir granted the client and the owner of the object."
-        ),
-        ApiError::Token { .. } => format!(
-            "{err}\n\nMaskinporten refused to issue an admin token. Check client_id, the signing key and \
-             certificate, and that the scopes requested were granted to the administration client."
-        ),
+        ApiError::Token { .. } => match super::explain::token(err) {
+            Some(why) => format!("Maskinporten refused to issue an admin token: {err}\n\n{why}"),
+            None => format!("Maskinporten refused to issue an admin token: {err}\n\nCheck client_id, the signing key and certificate, and the scopes requested."),
+        },
         ApiError::Cancelled => "Terraform asked the provider to stop before this finished.".to_string(),
-        _ => err.to_string(),
+        _ => match super::explain::api(err, client, supplier_request) {
+            Some(why) => format!("{err}\n\n{why}"),
+            None => err.to_string(),
+        },
     };
     detail.push_str(&format!("\n\nEnvironment: {environment}."));
     Diagnostic::error(summary, detail)
 }
 
 /// Push an API error onto `diags`, optionally at an attribute.
-pub fn push_api(diags: &mut Diagnostics, err: &ApiError, what: &str, environment: &str, path: Option<AttrPath>) {
-    let d = api_diag(err, what, environment);
+/// `supplier_request`: the failed call registered or changed a client for another organisation.
+pub fn push_api(diags: &mut Diagnostics, err: &ApiError, what: &str, environment: &str, path: Option<AttrPath>, client: Option<&crate::api::ApiClient>, supplier_request: bool) {
+    let d = api_diag(err, what, environment, client, supplier_request);
     diags.push(match path {
         Some(p) => d.at(p),
         None => d,

@@ -16,6 +16,7 @@ pub mod config;
 pub mod contact;
 pub mod data;
 pub mod errors;
+mod explain;
 pub mod functions;
 pub mod keys;
 pub mod orgno;
@@ -100,7 +101,12 @@ impl Shared {
 
     /// Record an API failure as a diagnostic (through the single conversion in [`errors`]).
     pub fn push_api(&self, diags: &mut Diagnostics, err: &ApiError, what: &str, path: Option<AttrPath>) {
-        errors::push_api(diags, err, what, self.environment(), path);
+        errors::push_api(diags, err, what, self.environment(), path, self.configured.get().map(|c| &c.client), false);
+    }
+
+    /// As [`Shared::push_api`], for a call that acted for another organisation (supplier mode).
+    pub fn push_supplier_api(&self, diags: &mut Diagnostics, err: &ApiError, what: &str) {
+        errors::push_api(diags, err, what, self.environment(), None, self.configured.get().map(|c| &c.client), true);
     }
 
     /// Whether checks should be lenient for Digdir's TEST environment (synthetic orgnos).
@@ -232,14 +238,14 @@ impl Provider for MaskinportenProvider {
         let client = match ApiClient::new(settings.api, self.shared.stop.clone()) {
             Ok(c) => c,
             Err(e) => {
-                errors::push_api(diags, &e, "set up the API client", environment, None);
+                errors::push_api(diags, &e, "set up the API client", environment, None, None, false);
                 return;
             }
         };
         // Fail at configure, with the token endpoint's own explanation, rather than on the first
         // resource; the token is cached and serves the rest of this run.
         if let Err(e) = client.fetch_token_for_check().await {
-            errors::push_api(diags, &e, "obtain an admin token from Maskinporten", environment, None);
+            errors::push_api(diags, &e, "obtain an admin token from Maskinporten", environment, None, Some(&client), false);
             return;
         }
         let _ = self.shared.configured.set(Configured { client, environment, merchant_data_url });

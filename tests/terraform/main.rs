@@ -13,3 +13,4 @@ mod generate_config;
 mod grants;
 mod identity;
 mod scope;
+mod troubleshooting;
