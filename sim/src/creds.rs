@@ -8,6 +8,8 @@ pub struct Ca {
     key: rcgen::KeyPair,
     cert: rcgen::Certificate,
     issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    /// Stands in for the production issuers, whose certificates TEST refuses (MP-124).
+    prod_issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
 }
 
 /// What the simulator knows about one organisation's administration client.
@@ -20,6 +22,12 @@ pub struct OrgCreds {
     pub public_key_pem: String,
     pub leaf_der: Vec<u8>,
     pub leaf_pem: String,
+    /// The same key in a certificate of the *production* CA: refused in TEST with MP-124.
+    pub prod_leaf_der: Vec<u8>,
+    pub prod_leaf_pem: String,
+    /// The same key in a certificate that expired: refused with MP-121.
+    pub expired_leaf_der: Vec<u8>,
+    pub expired_leaf_pem: String,
 }
 
 impl Ca {
@@ -30,7 +38,11 @@ impl Ca {
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         let cert = params.self_signed(&key)?;
         let issuer = rcgen::Issuer::new(params, rcgen::KeyPair::from_pem(&key.serialize_pem())?);
-        Ok(Ca { key, cert, issuer })
+        let mut prod = rcgen::CertificateParams::new(Vec::<String>::new())?;
+        prod.distinguished_name.push(rcgen::DnType::CommonName, "maskinporten-sim production CA");
+        prod.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let prod_issuer = rcgen::Issuer::new(prod, rcgen::KeyPair::generate()?);
+        Ok(Ca { key, cert, issuer, prod_issuer })
     }
 
     pub fn pem(&self) -> String {
@@ -46,7 +58,16 @@ impl Ca {
         params.distinguished_name.push(rcgen::DnType::OrganizationName, format!("SIM ORG {orgno}"));
         params.distinguished_name.push(rcgen::DnType::CustomDnType(vec![2, 5, 4, 5]), orgno);
         let cert = params.signed_by(&key, &self.issuer)?;
+        let prod = params.signed_by(&key, &self.prod_issuer)?;
+        let mut old = params.clone();
+        old.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        old.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        let expired = old.signed_by(&key, &self.issuer)?;
         Ok(OrgCreds {
+            prod_leaf_der: prod.der().to_vec(),
+            prod_leaf_pem: prod.pem(),
+            expired_leaf_der: expired.der().to_vec(),
+            expired_leaf_pem: expired.pem(),
             orgno: orgno.to_string(),
             prefixes,
             client_id: uuid::Uuid::new_v4().to_string(),

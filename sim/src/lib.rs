@@ -128,6 +128,13 @@ impl Simulator {
     pub fn state(&self) -> serde_json::Value {
         self.store.dump()
     }
+    /// The organisation's admin key in a certificate of the wrong environment (MP-124) or an
+    /// expired one (MP-121), as PEM chains, for troubleshooting tests.
+    pub fn bad_certificate(&self, orgno: &str, expired: bool) -> Option<String> {
+        let o = self.store.org(orgno)?;
+        Some(if expired { o.expired_leaf_pem.clone() } else { o.prod_leaf_pem.clone() })
+    }
+
     /// Every access token the token endpoint has issued (for secret-leak audits in tests).
     pub fn issued_tokens(&self) -> Vec<String> {
         self.store.lock().tokens.keys().cloned().collect()

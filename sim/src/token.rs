@@ -71,6 +71,12 @@ fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<Stri
                 .and_then(Value::as_str)
                 .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
                 .ok_or_else(|| oauth("invalid_grant", "MP-123 Invalid JWT header x5c"))?;
+            if s.orgs.iter().any(|o| o.prod_leaf_der == leaf) {
+                return Err(oauth("invalid_grant", "MP-124 Certificate is not valid in this environment (a production certificate used in TEST)"));
+            }
+            if s.orgs.iter().any(|o| o.expired_leaf_der == leaf) {
+                return Err(oauth("invalid_grant", "MP-121 Certificate has expired"));
+            }
             s.orgs.iter().find(|o| o.leaf_der == leaf).ok_or_else(|| oauth("invalid_grant", "MP-120 Invalid certificate"))?
         }
         (Value::String(_), _) => return Err(oauth("invalid_grant", "MP-123 Invalid JWT header x5c")),

@@ -98,6 +98,13 @@ fn certificate_errors_are_explained() {
     w.env("MASKINPORTEN_PRIVATE_KEY_PEM", &key.serialize_pem());
     fails_with(&w.run(&["plan", "-no-color", "-input=false"]), &["MP-120", "enterprise certificate", "Test certificates work only in TEST"]);
 
+    // A production certificate in TEST (MP-124), and an expired one (MP-121).
+    for (expired, code, text) in [(false, "MP-124", "production certificates only in PROD"), (true, "MP-121", "has expired")] {
+        let mut w = Workdir::new(&sim, "1.15", SCOPE);
+        w.env("MASKINPORTEN_CERTIFICATE_CHAIN_PEM", &sim.sim.bad_certificate("991825827", expired).unwrap());
+        fails_with(&w.run(&["plan", "-no-color", "-input=false"]), &[code, text]);
+    }
+
     // Another organisation's certificate for this client: MP-122.
     let mut w = Workdir::new(&sim, "1.15", SCOPE);
     for (k, v) in sim.sim.env_for("889640782") {
