@@ -1,8 +1,11 @@
 //! Provider functions (`provider::<name>::<function>(...)`, Terraform ≥ 1.8): pure computations
 //! on their arguments, called without provider configuration.
 
+use super::diag::Diagnostics;
 use super::value::{self, Type, Value};
 use crate::proto::tfplugin6 as pb;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One parameter of a function.
 pub struct Param {
@@ -75,4 +78,27 @@ pub(crate) fn call(f: &dyn Function, args: &[pb::DynamicValue]) -> pb::call_func
         },
         Err(e) => fail(e.text, e.argument),
     }
+}
+
+/// GetFunctions: every function's signature.
+pub(crate) fn list(functions: &HashMap<String, Arc<dyn Function>>) -> pb::get_functions::Response {
+    let functions = functions.iter().map(|(k, f)| (k.clone(), to_proto(f.as_ref()))).collect();
+    pb::get_functions::Response { functions, diagnostics: vec![] }
+}
+
+/// CallFunction by name; an unknown name is a function error, not a crash.
+pub(crate) fn call_by_name(functions: &HashMap<String, Arc<dyn Function>>, req: &pb::call_function::Request) -> pb::call_function::Response {
+    match functions.get(&req.name) {
+        Some(f) => call(f.as_ref(), &req.arguments),
+        None => pb::call_function::Response {
+            result: None,
+            error: Some(pb::FunctionError { text: format!("unknown function {}", req.name), function_argument: None }),
+        },
+    }
+}
+
+/// The answer when the call itself failed (a panic caught by the guard).
+pub(crate) fn failed(d: Diagnostics) -> pb::call_function::Response {
+    let text = d.iter().map(|x| x.summary.clone()).collect::<Vec<_>>().join("; ");
+    pb::call_function::Response { result: None, error: Some(pb::FunctionError { text, function_argument: None }) }
 }

@@ -378,23 +378,12 @@ impl pb::provider_server::Provider for Server {
     }
 
     async fn get_functions(&self, _: Request<pb::get_functions::Request>) -> Rpc<pb::get_functions::Response> {
-        let functions = self.0.functions.iter().map(|(k, f)| (k.clone(), function::to_proto(f.as_ref()))).collect();
-        Ok(Response::new(pb::get_functions::Response { functions, diagnostics: vec![] }))
+        Ok(Response::new(function::list(&self.0.functions)))
     }
 
     async fn call_function(&self, req: Request<pb::call_function::Request>) -> Rpc<pb::call_function::Response> {
         let (s, req) = (self.0.clone(), req.into_inner());
-        let resp = guarded(
-            async move {
-                let f = s.functions.get(&req.name).ok_or_else(|| unknown_type("function", &req.name))?;
-                Ok(function::call(f.as_ref(), &req.arguments))
-            },
-            |d| pb::call_function::Response {
-                result: None,
-                error: Some(pb::FunctionError { text: d.iter().map(|x| x.summary.clone()).collect::<Vec<_>>().join("; "), function_argument: None }),
-            },
-        )
-        .await;
+        let resp = guarded(async move { Ok(function::call_by_name(&s.functions, &req)) }, function::failed).await;
         Ok(Response::new(resp))
     }
 
