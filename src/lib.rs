@@ -31,6 +31,10 @@
 //! an e2e test in `tests/terraform/`, an example under `examples/resources/<name>/` and a doc
 //! page under `docs/resources/`.
 
+// Errors carry what a user needs (status, Digdir's body, correlation id, diagnostics); they are
+// rare and never on a hot path, so their size is not worth boxing.
+#![allow(clippy::result_large_err)]
+
 pub mod api;
 pub mod provider;
 pub mod tfplugin;

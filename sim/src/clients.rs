@@ -41,21 +41,19 @@ fn normalise(s: &Store, org: &str, mut b: Map<String, Value>, existing: Option<&
     if !["ansattporten", "api_klient", "eformidling", "idporten", "idporten_saml2", "krr", "maskinporten"].contains(&it.as_str()) {
         errs.push(("integration_type", "integration_type is required and must be a known type".into()));
     }
-    if let Some(e) = existing {
-        if e["integration_type"] != it.as_str() {
+    if let Some(e) = existing
+        && e["integration_type"] != it.as_str() {
             errs.push(("integration_type", "integration_type cannot be changed".into()));
         }
-    }
     for (f, allowed) in [("application_type", &["web", "browser", "native"][..]), ("token_endpoint_auth_method", &["client_secret_post", "client_secret_basic", "private_key_jwt", "none"][..])] {
-        if let Some(v) = b.get(f).filter(|v| !v.is_null()) {
-            if !v.as_str().is_some_and(|v| allowed.contains(&v)) {
+        if let Some(v) = b.get(f).filter(|v| !v.is_null())
+            && !v.as_str().is_some_and(|v| allowed.contains(&v)) {
                 errs.push((if f == "application_type" { "application_type" } else { "token_endpoint_auth_method" }, format!("{f} must be one of {}", allowed.join(", "))));
             }
-        }
     }
     // Since 2025-07 a lifetime of 0 is refused; omit it for the default (§6.3).
     for f in ["access_token_lifetime", "authorization_lifetime", "refresh_token_lifetime"] {
-        if b.get(f).is_some_and(|v| !v.is_null() && !v.as_i64().is_some_and(|n| n > 0)) {
+        if b.get(f).is_some_and(|v| !v.is_null() && v.as_i64().is_none_or(|n| n <= 0)) {
             errs.push((match f { "access_token_lifetime" => "access_token_lifetime", "authorization_lifetime" => "authorization_lifetime", _ => "refresh_token_lifetime" }, format!("{f} must be greater than 0")));
         }
     }

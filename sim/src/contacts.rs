@@ -67,17 +67,15 @@ fn validate(s: &Store, org: &str, body: Map<String, Value>, existing: Option<&Ma
         }
     }
     for f in ["email", "invoice_email"] {
-        if let Some(v) = str_of(&c, f) {
-            if !email_ok(v) {
+        if let Some(v) = str_of(&c, f)
+            && !email_ok(v) {
                 errs.push((if f == "email" { "email" } else { "invoice_email" }, format!("{v:?} is not an e-mail address")));
             }
-        }
     }
-    if let Some(p) = str_of(&c, "phone") {
-        if !phone_ok(p) {
+    if let Some(p) = str_of(&c, "phone")
+        && !phone_ok(p) {
             errs.push(("phone", format!("{p:?} is neither E.164 nor a Norwegian phone number")));
         }
-    }
     if kind == "notification" && str_of(&c, "email").is_none() {
         errs.push(("email", "a notification contact needs an e-mail address".into()));
     }

@@ -52,22 +52,20 @@ fn normalise(mut body: Map<String, Value>, creating: bool) -> Result<Map<String,
         }
     }
     let enum_check = |f: &str, allowed: &[&str], errs: &mut Vec<(&'static str, String)>, name: &'static str| {
-        if let Some(v) = body.get(f).filter(|v| !v.is_null()) {
-            if !v.as_str().is_some_and(|s| allowed.contains(&s)) {
+        if let Some(v) = body.get(f).filter(|v| !v.is_null())
+            && !v.as_str().is_some_and(|s| allowed.contains(&s)) {
                 errs.push((name, format!("{f} must be one of {}", allowed.join(", "))));
             }
-        }
     };
     enum_check("token_type", &["SELF_CONTAINED", "OPAQUE"], &mut errs, "token_type");
     // INTERNAL is Digdir-internal; external organisations cannot use it (§3.2 [U]).
     enum_check("visibility", &["PUBLIC", "PRIVATE"], &mut errs, "visibility");
-    if let Some(types) = body.get("allowed_integration_types").and_then(Value::as_array) {
-        if types.iter().any(|t| !t.as_str().is_some_and(|t| INTEGRATION_TYPES.contains(&t))) {
+    if let Some(types) = body.get("allowed_integration_types").and_then(Value::as_array)
+        && types.iter().any(|t| !t.as_str().is_some_and(|t| INTEGRATION_TYPES.contains(&t))) {
             errs.push(("allowed_integration_types", "unknown integration type".into()));
         }
-    }
     for f in ["at_max_age", "authorization_max_lifetime"] {
-        if body.get(f).is_some_and(|v| !v.is_null() && !v.as_i64().is_some_and(|n| n >= 0)) {
+        if body.get(f).is_some_and(|v| !v.is_null() && v.as_i64().is_none_or(|n| n < 0)) {
             errs.push(if f == "at_max_age" { ("at_max_age", "must be >= 0".into()) } else { ("authorization_max_lifetime", "must be >= 0".into()) });
         }
     }

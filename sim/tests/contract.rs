@@ -1,7 +1,6 @@
 //! The simulator keeps the contract of maskinporten-api.md: the token endpoint refuses what
 //! Maskinporten refuses (§2.2), and the scope endpoints show Digdir's quirks (§3.2, §6.2).
 
-use base64::Engine;
 use maskinporten_sim::{SimConfig, Simulator};
 use serde_json::{Value, json};
 

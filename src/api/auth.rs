@@ -174,11 +174,10 @@ impl TokenSource {
     /// The current token, renewing it when less than 30 s (or a tenth of its life) remain.
     pub async fn token(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<Token, ApiError> {
         let mut guard = self.cached.lock().await;
-        if let Some(t) = guard.as_ref() {
-            if t.expires_at > Instant::now() {
+        if let Some(t) = guard.as_ref()
+            && t.expires_at > Instant::now() {
                 return Ok(t.clone());
             }
-        }
         let t = self.fetch(http, cfg).await?;
         *guard = Some(t.clone());
         Ok(t)

@@ -46,16 +46,14 @@ impl EphemeralResource for AccessToken {
         if let Tri::Known(o) = config.tri_str("consumer_org") {
             orgno::check(o, AttrPath::attr("consumer_org"), self.0.is_test_env(), diags);
         }
-        if let Tri::Known(t) = config.tri_str("propagation_timeout") {
-            if humantime::parse_duration(t).is_err() {
+        if let Tri::Known(t) = config.tri_str("propagation_timeout")
+            && humantime::parse_duration(t).is_err() {
                 diags.attr_error(AttrPath::attr("propagation_timeout"), "Invalid duration", "Write a duration such as \"2m\" or \"90s\".");
             }
-        }
-        if let Tri::Known(k) = config.tri_str("private_key_pem") {
-            if !k.contains("PRIVATE KEY-----") {
+        if let Tri::Known(k) = config.tri_str("private_key_pem")
+            && !k.contains("PRIVATE KEY-----") {
                 diags.attr_error(AttrPath::attr("private_key_pem"), "Not a private key", "Expected a PEM private key (-----BEGIN PRIVATE KEY----- or RSA PRIVATE KEY).");
             }
-        }
     }
 
     async fn open(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {

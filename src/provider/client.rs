@@ -112,11 +112,10 @@ impl Resource for ClientResource {
         ctx.set("grant_types", Value::Set(vec![Value::String(JWT_BEARER.into())]));
         ctx.set("active", Value::Bool(true));
         let scopes_changed = ctx.prior.is_none_or(|p| p.opt_strs("scopes") != ctx.config.opt_strs("scopes"));
-        if scopes_changed {
-            if let Some(client) = self.shared.client_for_plan() {
+        if scopes_changed
+            && let Some(client) = self.shared.client_for_plan() {
                 rules::warn_unusable_scopes(&self.shared, client, ctx).await;
             }
-        }
     }
 
     async fn create(&self, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {

@@ -65,21 +65,18 @@ pub fn state(client_id: &str, k: &Jwk) -> Value {
 
 /// Static checks: the key parses as a public RSA key of ≥ 2048 bits; alg and kid are well formed.
 fn validate_config(config: &Value, diags: &mut Diagnostics) {
-    if let Tri::Known(text) = config.tri_str("key") {
-        if let Err(e) = keys::parse(text) {
+    if let Tri::Known(text) = config.tri_str("key")
+        && let Err(e) = keys::parse(text) {
             diags.attr_error(AttrPath::attr("key"), "Unusable key material", format!("The key is refused: {e}."));
         }
-    }
-    if let Tri::Known(a) = config.tri_str("alg") {
-        if a != "RS256" && a != "RS512" {
+    if let Tri::Known(a) = config.tri_str("alg")
+        && a != "RS256" && a != "RS512" {
             diags.attr_error(AttrPath::attr("alg"), "Invalid alg", format!("Maskinporten accepts RS256 or RS512; got {a:?}."));
         }
-    }
-    if let Tri::Known(k) = config.tri_str("kid") {
-        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+    if let Tri::Known(k) = config.tri_str("kid")
+        && (k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))) {
             diags.attr_error(AttrPath::attr("kid"), "Invalid kid", "A kid may contain only letters, digits and . _ - (and must not be empty).");
         }
-    }
 }
 
 #[async_trait]

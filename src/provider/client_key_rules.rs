@@ -59,16 +59,14 @@ pub async fn plan(shared: &Shared, ctx: &mut PlanCtx<'_>) {
             };
             ctx.set("kid", kid.clone());
             ctx.set("id", id_value(client_id.as_deref(), &kid));
-            if let (Some(c), Some(api)) = (&client_id, shared.client_for_plan()) {
-                if let Ok(list) = shared.jwks(api, c).await {
-                    if list.is_empty() {
+            if let (Some(c), Some(api)) = (&client_id, shared.client_for_plan())
+                && let Ok(list) = shared.jwks(api, c).await
+                    && list.is_empty() {
                         ctx.diags.warning(
                             format!("First key on client {c}"),
                             "Once a client has a registered key, Maskinporten requires its token grants to name the key with `kid`; grants signed with a certificate in `x5c` stop working. Make sure the client's software signs with this key's kid.",
                         );
                     }
-                }
-            }
         }
     }
 }

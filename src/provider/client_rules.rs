@@ -8,11 +8,10 @@ use std::collections::BTreeSet;
 
 pub fn validate(shared: &Shared, config: &Value, diags: &mut Diagnostics) {
     for attr in ["access_token_lifetime", "authorization_lifetime"] {
-        if let Tri::Known(n) = config.tri_i64(attr) {
-            if n <= 0 {
+        if let Tri::Known(n) = config.tri_i64(attr)
+            && n <= 0 {
                 diags.attr_error(AttrPath::attr(attr), format!("Invalid {attr}"), "Must be greater than 0 seconds; Digdir refuses 0 since 2025. Leave it out for Digdir's default.");
             }
-        }
     }
     if let Tri::Known(scopes) = config.tri_strs("scopes") {
         if scopes.is_empty() {

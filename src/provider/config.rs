@@ -117,16 +117,14 @@ pub fn environment_name(config: &Value) -> Option<String> {
 
 /// Static checks for `terraform validate`: only values known now, nothing from the network.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
-    if let Tri::Known(e) = config.tri_str("environment") {
-        if e != "test" && e != "prod" {
+    if let Tri::Known(e) = config.tri_str("environment")
+        && e != "test" && e != "prod" {
             diags.attr_error(AttrPath::attr("environment"), "Invalid environment", format!("Expected \"test\" or \"prod\", got {e:?}."));
         }
-    }
-    if let Tri::Known(t) = config.tri_str("request_timeout") {
-        if humantime::parse_duration(t).is_err() {
+    if let Tri::Known(t) = config.tri_str("request_timeout")
+        && humantime::parse_duration(t).is_err() {
             diags.attr_error(AttrPath::attr("request_timeout"), "Invalid duration", "Write a duration such as \"30s\" or \"2m\".");
         }
-    }
 }
 
 /// Resolve the full configuration. Errors point at the attribute (or name the variable).

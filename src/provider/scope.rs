@@ -150,11 +150,10 @@ impl Resource for ScopeResource {
                 ctx.set(attr, default());
             }
         }
-        if ctx.is_create() {
-            if let Some(client) = self.shared.client_for_plan() {
+        if ctx.is_create()
+            && let Some(client) = self.shared.client_for_plan() {
                 rules::plan_checks(&self.shared, client, ctx, name.as_deref()).await;
             }
-        }
     }
 
     async fn create(&self, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {

@@ -42,11 +42,10 @@ fn state(scope: &str, consumer: &str, name: Option<String>) -> Value {
 
 /// Static check of a scope name reference: `<prefix>:<subscope>`.
 pub fn check_scope_name(config: &Value, diags: &mut Diagnostics) {
-    if let Tri::Known(s) = config.tri_str("scope") {
-        if !s.split_once(':').is_some_and(|(p, r)| !p.is_empty() && !r.is_empty()) || s.contains(char::is_whitespace) {
+    if let Tri::Known(s) = config.tri_str("scope")
+        && (!s.split_once(':').is_some_and(|(p, r)| !p.is_empty() && !r.is_empty()) || s.contains(char::is_whitespace)) {
             diags.attr_error(AttrPath::attr("scope"), "Invalid scope name", format!("{s:?} is not a scope name of the form <prefix>:<subscope>."));
         }
-    }
 }
 
 #[async_trait]
@@ -80,15 +79,12 @@ impl Resource for ScopeAccessResource {
             return;
         }
         // Known inputs only: the consumer's name, so the plan shows who gets access.
-        if let (Some(c), Some(client)) = (consumer, self.shared.client_for_plan()) {
-            if orgno::mod11_valid(&c) || self.shared.is_test_env() {
-                if let Ok(Some(org)) = client.get_organization(&c).await {
-                    if let Some(name) = org.name {
+        if let (Some(c), Some(client)) = (consumer, self.shared.client_for_plan())
+            && (orgno::mod11_valid(&c) || self.shared.is_test_env())
+                && let Ok(Some(org)) = client.get_organization(&c).await
+                    && let Some(name) = org.name {
                         ctx.set("consumer_organization_name", Value::String(name));
                     }
-                }
-            }
-        }
     }
 
     async fn create(&self, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {

@@ -42,25 +42,22 @@ fn subscope_problem(s: &str) -> Option<&'static str> {
 }
 
 fn one_of(config: &Value, attr: &str, allowed: &[&str], diags: &mut Diagnostics) {
-    if let Tri::Known(v) = config.tri_str(attr) {
-        if !allowed.contains(&v) {
+    if let Tri::Known(v) = config.tri_str(attr)
+        && !allowed.contains(&v) {
             diags.attr_error(AttrPath::attr(attr), format!("Invalid {attr}"), format!("Expected one of {}; got {v:?}.", allowed.join(", ")));
         }
-    }
 }
 
 /// Static checks, safe offline (`terraform validate`); unknown values are skipped.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
-    if let Tri::Known(p) = config.tri_str("prefix") {
-        if !valid_prefix(p) {
+    if let Tri::Known(p) = config.tri_str("prefix")
+        && !valid_prefix(p) {
             diags.attr_error(AttrPath::attr("prefix"), "Invalid prefix", format!("{p:?} is not a scope prefix: use the prefix Digdir assigned to you, in lowercase letters, digits and '-', without the colon."));
         }
-    }
-    if let Tri::Known(s) = config.tri_str("subscope") {
-        if let Some(problem) = subscope_problem(s) {
+    if let Tri::Known(s) = config.tri_str("subscope")
+        && let Some(problem) = subscope_problem(s) {
             diags.attr_error(AttrPath::attr("subscope"), "Invalid subscope", format!("The subscope {s:?} {problem}."));
         }
-    }
     if let Tri::Known("") = config.tri_str("description") {
         diags.attr_error(AttrPath::attr("description"), "Empty description", "Digdir requires a description; it is shown to consumers.");
     }
@@ -79,17 +76,15 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
     }
     for attr in ["at_max_age", "authorization_max_lifetime"] {
-        if let Tri::Known(n) = config.tri_i64(attr) {
-            if n < 0 {
+        if let Tri::Known(n) = config.tri_i64(attr)
+            && n < 0 {
                 diags.attr_error(AttrPath::attr(attr), format!("Invalid {attr}"), "Must be 0 (Digdir's default) or a positive number of seconds.");
             }
-        }
     }
-    if let Tri::Known(u) = config.tri_str("delegation_source") {
-        if !u.starts_with("https://") {
+    if let Tri::Known(u) = config.tri_str("delegation_source")
+        && !u.starts_with("https://") {
             diags.attr_error(AttrPath::attr("delegation_source"), "Invalid delegation_source", "Expected the issuer URL of a delegation source, e.g. \"https://www.altinn.no/\".");
         }
-    }
 }
 
 fn import_hint(name: &str) -> String {

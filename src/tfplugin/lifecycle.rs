@@ -141,11 +141,10 @@ fn keep_prior_form(schema: &Schema, config: &Value, prior: &BTreeMap<String, Val
     let cfg = attrs(config);
     let Value::Object(p) = planned else { return };
     for a in schema.attributes.iter().filter(|a| a.is_computed() && cfg.get(&a.name).is_none_or(Value::is_null)) {
-        if let (Some(old), Some(new)) = (prior.get(&a.name), p.get_mut(&a.name)) {
-            if equivalent(old, new) {
+        if let (Some(old), Some(new)) = (prior.get(&a.name), p.get_mut(&a.name))
+            && equivalent(old, new) {
                 *new = old.clone();
             }
-        }
     }
 }
 
@@ -163,8 +162,8 @@ fn enforce_config(schema: &Schema, config: &Value, planned: &mut Value, diags: &
         } else {
             None
         };
-        if let Some(must) = must {
-            if p.get(&a.name) != Some(&must) {
+        if let Some(must) = must
+            && p.get(&a.name) != Some(&must) {
                 if a.write_only || !equivalent(p.get(&a.name).unwrap_or(&Value::Null), &must) {
                     diags.attr_error(
                         AttrPath::attr(&a.name),
@@ -174,7 +173,6 @@ fn enforce_config(schema: &Schema, config: &Value, planned: &mut Value, diags: &
                 }
                 p.insert(a.name.clone(), must);
             }
-        }
     }
 }
 

@@ -209,8 +209,8 @@ proptest! {
 fn reformat_types(schema: &Schema, v: Value) -> Value {
     let mut m = attrs(&v);
     for a in &schema.attributes {
-        if let Some(x) = m.get_mut(&a.name) {
-            if *x == Value::String("late".into()) {
+        if let Some(x) = m.get_mut(&a.name)
+            && *x == Value::String("late".into()) {
                 *x = match a.ty {
                     Type::Bool => Value::Bool(false),
                     Type::Number => Value::Number(Number::Int(1)),
@@ -218,7 +218,6 @@ fn reformat_types(schema: &Schema, v: Value) -> Value {
                     _ => x.clone(),
                 };
             }
-        }
     }
     Value::Object(m)
 }

@@ -40,11 +40,10 @@ fn complete_example_spans_two_organisations() {
     let mut w = Workdir::new(&sim, "1.15", "");
     w.write_raw(&std::fs::read_to_string(examples_dir().join("complete/main.tf")).unwrap());
     for (k, v) in sim.sim.env_for("889640782") {
-        if let Some(name) = k.strip_prefix("MASKINPORTEN_") {
-            if ["CLIENT_ID", "PRIVATE_KEY_PEM", "CERTIFICATE_CHAIN_PEM"].contains(&name) {
+        if let Some(name) = k.strip_prefix("MASKINPORTEN_")
+            && ["CLIENT_ID", "PRIVATE_KEY_PEM", "CERTIFICATE_CHAIN_PEM"].contains(&name) {
                 w.env(&format!("TF_VAR_consumer_{}", name.to_ascii_lowercase()), &v);
             }
-        }
     }
     w.env("TF_VAR_consumer_orgno", "889640782");
     w.env("TF_VAR_client_public_key_pem", &public_key());

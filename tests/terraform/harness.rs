@@ -12,11 +12,10 @@ use std::process::{Command, Output};
 /// The terraform binary for a minor version ("1.15" or "1.11").
 pub fn terraform_bin(minor: &str) -> PathBuf {
     let var = if minor == "1.11" { "TERRAFORM_1_11" } else { "TERRAFORM" };
-    if let Ok(p) = std::env::var(var) {
-        if !p.is_empty() {
+    if let Ok(p) = std::env::var(var)
+        && !p.is_empty() {
             return PathBuf::from(p);
         }
-    }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-terraform.sh");
     let out = Command::new("bash").arg(&script).arg(minor).output().expect("run install-terraform.sh");
     assert!(out.status.success(), "install-terraform.sh {minor} failed:\n{}", String::from_utf8_lossy(&out.stderr));
