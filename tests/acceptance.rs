@@ -34,7 +34,15 @@ fn client() -> ApiClient {
         token_endpoint: None,
         client_id: var("MASKINPORTEN_CLIENT_ID"),
         signing: Signing::X5c { chain_der, key_pem: var("MASKINPORTEN_PRIVATE_KEY_PEM").replace("\\n", "\n") },
-        scopes: ["idporten:scopes.read", "idporten:scopes.write", "idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"].map(String::from).to_vec(),
+        scopes: [
+            "idporten:scopes.read",
+            "idporten:scopes.write",
+            "idporten:dcr.read",
+            "idporten:dcr.write",
+            "idporten:dcr.modify",
+        ]
+        .map(String::from)
+        .to_vec(),
         request_timeout: Duration::from_secs(30),
         max_retries: 3,
         max_concurrent_requests: 4,
@@ -87,24 +95,52 @@ async fn settles_the_uncertain_facts_against_digdir_test() {
 
     // §6.2 [U]: the status of "does not have any" on an empty grant list.
     record(&api, "scope-access-empty", Request::get("/scopes/access").query("scope", name.clone())).await.ok();
-    let created = api.create_scope(&Scope { prefix: Some(prefix.clone()), subscope: Some(sub.clone()), description: Some("tf-acc".into()), ..Default::default() }).await.expect("create scope");
+    let created = api
+        .create_scope(&Scope {
+            prefix: Some(prefix.clone()),
+            subscope: Some(sub.clone()),
+            description: Some("tf-acc".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("create scope");
     record(&api, "scope-created", Request::get("/scopes/scope").query("scope", name.clone())).await.ok();
     // §3.2 [I]: default visibility.
     eprintln!("default visibility: {:?}", created.visibility);
     // §3.3 [U]: PUT on an approved grant is idempotent.
     api.grant_access(&name, &consumer).await.expect("grant");
-    let again = record(&api, "grant-put-twice", Request::put(&format!("/scopes/access/{consumer}")).query("scope", name.clone())).await;
+    let again = record(
+        &api,
+        "grant-put-twice",
+        Request::put(&format!("/scopes/access/{consumer}")).query("scope", name.clone()),
+    )
+    .await;
     eprintln!("second PUT of a grant: {again:?}");
     // §3.2 [I]: a PUT without `active` deactivates.
     let mut body = serde_json::to_value(&created).unwrap();
     body.as_object_mut().unwrap().remove("active");
-    let put = record(&api, "scope-put-without-active", Request::put("/scopes").query("scope", name.clone()).json(body)).await;
+    let put =
+        record(&api, "scope-put-without-active", Request::put("/scopes").query("scope", name.clone()).json(body)).await;
     eprintln!("PUT without active: {:?}", put.map(|v| v["active"].clone()));
     // §3.2: grants survive deactivation; §3.3 [I]: revoked grants read as DENIED.
     api.deactivate_scope(&name).await.expect("deactivate");
-    record(&api, "grants-of-deactivated-scope", Request::get("/scopes/access").query("scope", name.clone()).query("inactive", "true")).await.ok();
+    record(
+        &api,
+        "grants-of-deactivated-scope",
+        Request::get("/scopes/access").query("scope", name.clone()).query("inactive", "true"),
+    )
+    .await
+    .ok();
     // §4.1 [U]: a deactivated client reads as 404 or active:false.
-    let c = api.create_client(&Client { client_name: Some("tf-acc-client".into()), description: Some("tf-acc".into()), integration_type: Some("maskinporten".into()), scopes: Some(vec!["idporten:dcr.read".into()]), ..Default::default() }).await;
+    let c = api
+        .create_client(&Client {
+            client_name: Some("tf-acc-client".into()),
+            description: Some("tf-acc".into()),
+            integration_type: Some("maskinporten".into()),
+            scopes: Some(vec!["idporten:dcr.read".into()]),
+            ..Default::default()
+        })
+        .await;
     if let Ok(c) = c {
         let id = c.client_id.clone().unwrap_or_default();
         record(&api, "client-created", Request::get(&format!("/clients/{id}"))).await.ok();
@@ -113,6 +149,12 @@ async fn settles_the_uncertain_facts_against_digdir_test() {
         record(&api, "client-deactivated", Request::get(&format!("/clients/{id}"))).await.ok();
     }
     sweep(&api).await;
-    let left = api.list_scopes(false).await.unwrap_or_default().into_iter().filter(|s| s.subscope.as_deref().is_some_and(|x| x.starts_with("tf-acc"))).count();
+    let left = api
+        .list_scopes(false)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.subscope.as_deref().is_some_and(|x| x.starts_with("tf-acc")))
+        .count();
     assert_eq!(left, 0, "the sweeper deactivated everything it made");
 }

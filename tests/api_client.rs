@@ -43,7 +43,12 @@ async fn server(answers: Vec<(u16, &'static str, Option<&'static str>)>) -> (Str
     let base = format!("http://{}", listener.local_addr().unwrap());
     let b = base.clone();
     let app = Router::new()
-        .route("/.well-known/oauth-authorization-server", get(move || async move { axum::Json(serde_json::json!({"issuer": format!("{b}/"), "token_endpoint": format!("{b}/token")})) }))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(move || async move {
+                axum::Json(serde_json::json!({"issuer": format!("{b}/"), "token_endpoint": format!("{b}/token")}))
+            }),
+        )
         .route("/token", post(token))
         .route("/api/v1/thing", get(thing).post(thing).put(thing).delete(thing))
         .with_state(script.clone());
@@ -81,7 +86,8 @@ const ERR: &str = r#"{"status":400,"correlation_id":"abc123","error":"bad","erro
 
 #[tokio::test]
 async fn one_token_serves_many_calls_and_a_401_renews_it_once() {
-    let (base, s) = server(vec![(200, "{}", None), (200, "{}", None), (401, "{}", None), (200, r#"{"ok":true}"#, None)]).await;
+    let (base, s) =
+        server(vec![(200, "{}", None), (200, "{}", None), (401, "{}", None), (200, r#"{"ok":true}"#, None)]).await;
     let c = client(&base, 0);
     for _ in 0..2 {
         c.execute::<serde_json::Value>(Request::get("/thing")).await.unwrap();
@@ -139,7 +145,10 @@ async fn any_2xx_is_success_with_or_without_a_body() {
     let c = client(&base, 0);
     assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing")).await.unwrap(), None);
     assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing")).await.unwrap(), None);
-    assert_eq!(c.execute::<serde_json::Value>(Request::post("/thing")).await.unwrap(), Some(serde_json::json!({"a": 1})));
+    assert_eq!(
+        c.execute::<serde_json::Value>(Request::post("/thing")).await.unwrap(),
+        Some(serde_json::json!({"a": 1}))
+    );
 }
 
 #[tokio::test]

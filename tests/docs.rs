@@ -32,7 +32,9 @@ fn check(kind: &str, type_name: &str, schema: &Schema, problems: &mut Vec<String
     }
     let doc = documented(&page(kind, type_name));
     // Data-source pages may refer to the resource's attributes wholesale.
-    let doc_ok = |n: &String| doc.contains(n) || (kind == "data-sources" && page(kind, type_name).contains("all attributes of the"));
+    let doc_ok = |n: &String| {
+        doc.contains(n) || (kind == "data-sources" && page(kind, type_name).contains("all attributes of the"))
+    };
     for n in names.iter().filter(|n| !doc_ok(n)) {
         problems.push(format!("docs/{kind}/{type_name}: attribute {n} missing from the table"));
     }
@@ -59,7 +61,8 @@ fn doc_tables_match_the_schema() {
             problems.push(format!("provider.{}: no real description", a.name));
         }
     }
-    let index = documented(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/index.md")).unwrap());
+    let index =
+        documented(&std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/index.md")).unwrap());
     let provider: BTreeSet<String> = p.schema().attributes.iter().map(|a| a.name.clone()).collect();
     assert_eq!(index, provider, "docs/index.md lists the provider's attributes");
     assert!(problems.is_empty(), "{}", problems.join("\n"));

@@ -3,6 +3,7 @@
 //! pinning, SIGINT ignored, UpgradeResourceState, and Shutdown.
 
 use base64::Engine;
+use pb::provider_client::ProviderClient;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use std::io::{BufRead, BufReader};
@@ -11,7 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use terraform_provider_maskinporten::proto::plugin::{Empty, grpc_controller_client::GrpcControllerClient};
 use terraform_provider_maskinporten::proto::tfplugin6 as pb;
-use pb::provider_client::ProviderClient;
 
 const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-maskinporten");
 const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
@@ -67,13 +67,34 @@ fn spawn(client_pem: &str) -> Plugin {
 struct PinnedServer(Vec<u8>, Arc<rustls::crypto::CryptoProvider>);
 
 impl ServerCertVerifier for PinnedServer {
-    fn verify_server_cert(&self, ee: &CertificateDer<'_>, _: &[CertificateDer<'_>], _: &ServerName<'_>, _: &[u8], _: UnixTime) -> Result<ServerCertVerified, rustls::Error> {
-        if ee.as_ref() == self.0.as_slice() { Ok(ServerCertVerified::assertion()) } else { Err(rustls::Error::General("server cert".into())) }
+    fn verify_server_cert(
+        &self,
+        ee: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if ee.as_ref() == self.0.as_slice() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General("server cert".into()))
+        }
     }
-    fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &rustls::DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(m, c, d, &self.1.signature_verification_algorithms)
     }
-    fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &rustls::DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls13_signature(m, c, d, &self.1.signature_verification_algorithms)
     }
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
@@ -81,7 +102,11 @@ impl ServerCertVerifier for PinnedServer {
     }
 }
 
-async fn channel(p: &Plugin, cert_der: Vec<u8>, key_der: Vec<u8>) -> Result<tonic::transport::Channel, tonic::transport::Error> {
+async fn channel(
+    p: &Plugin,
+    cert_der: Vec<u8>,
+    key_der: Vec<u8>,
+) -> Result<tonic::transport::Channel, tonic::transport::Error> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut cfg = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -111,12 +136,19 @@ fn run_by_hand_prints_the_plugin_message_and_exits_1() {
     let out = Command::new(BIN).env_remove("TF_PLUGIN_MAGIC_COOKIE").output().expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "nothing on stdout");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("This binary is a plugin. These are not meant to be executed directly."));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("This binary is a plugin. These are not meant to be executed directly.")
+    );
 }
 
 #[test]
 fn refuses_terraform_without_protocol_6() {
-    let out = Command::new(BIN).env("TF_PLUGIN_MAGIC_COOKIE", COOKIE).env("PLUGIN_PROTOCOL_VERSIONS", "5").output().expect("run");
+    let out = Command::new(BIN)
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5")
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("protocol 6"));
 }

@@ -6,7 +6,12 @@ use std::process::Command;
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().expect("spawn");
-    assert!(out.status.success(), "{cmd:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -18,9 +23,24 @@ fn signed_release_installs_from_a_filesystem_mirror() {
     std::fs::create_dir(&gnupg).unwrap();
     std::fs::set_permissions(&gnupg, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     // A throwaway signing key.
-    run(Command::new("gpg").env("GNUPGHOME", &gnupg).args(["--batch", "--passphrase", "", "--quick-gen-key", "Release Test <release@example.invalid>", "rsa3072", "sign", "1d"]));
-    let listing = run(Command::new("gpg").env("GNUPGHOME", &gnupg).args(["--batch", "--with-colons", "--list-secret-keys"]));
-    let fpr = listing.lines().find(|l| l.starts_with("fpr:")).and_then(|l| l.split(':').nth(9)).expect("fingerprint").to_string();
+    run(Command::new("gpg").env("GNUPGHOME", &gnupg).args([
+        "--batch",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Release Test <release@example.invalid>",
+        "rsa3072",
+        "sign",
+        "1d",
+    ]));
+    let listing =
+        run(Command::new("gpg").env("GNUPGHOME", &gnupg).args(["--batch", "--with-colons", "--list-secret-keys"]));
+    let fpr = listing
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .and_then(|l| l.split(':').nth(9))
+        .expect("fingerprint")
+        .to_string();
 
     let dist = tmp.path().join("dist");
     let zip = run(Command::new("bash")
@@ -35,9 +55,14 @@ fn signed_release_installs_from_a_filesystem_mirror() {
     for f in [format!("{base}_SHA256SUMS"), format!("{base}_SHA256SUMS.sig"), format!("{base}_manifest.json")] {
         assert!(dist.join(&f).exists(), "{f}");
     }
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dist.join(format!("{base}_manifest.json"))).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dist.join(format!("{base}_manifest.json"))).unwrap()).unwrap();
     assert_eq!(manifest["metadata"]["protocol_versions"], serde_json::json!(["6.0"]));
-    run(Command::new("gpg").env("GNUPGHOME", &gnupg).arg("--verify").arg(dist.join(format!("{base}_SHA256SUMS.sig"))).arg(dist.join(format!("{base}_SHA256SUMS"))));
+    run(Command::new("gpg")
+        .env("GNUPGHOME", &gnupg)
+        .arg("--verify")
+        .arg(dist.join(format!("{base}_SHA256SUMS.sig")))
+        .arg(dist.join(format!("{base}_SHA256SUMS"))));
     run(Command::new("sha256sum").arg("--check").arg(format!("{base}_SHA256SUMS")).current_dir(&dist));
 
     // A filesystem mirror in the packed layout, and a configuration that requires the version.
@@ -50,9 +75,17 @@ fn signed_release_installs_from_a_filesystem_mirror() {
     std::fs::write(&rc, format!("provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/digdir/maskinporten\"]\n  }}\n}}\n", tmp.path().join("mirror").display())).unwrap();
     std::fs::write(work.join("main.tf"), format!("terraform {{\n  required_providers {{\n    maskinporten = {{\n      source  = \"digdir/maskinporten\"\n      version = \"= {version}\"\n    }}\n  }}\n}}\n")).unwrap();
     let terraform = std::env::var("TERRAFORM").unwrap_or_else(|_| "terraform".into());
-    let init = run(Command::new(&terraform).args(["init", "-no-color", "-input=false"]).current_dir(&work).env("TF_CLI_CONFIG_FILE", &rc).env("CHECKPOINT_DISABLE", "1"));
+    let init = run(Command::new(&terraform)
+        .args(["init", "-no-color", "-input=false"])
+        .current_dir(&work)
+        .env("TF_CLI_CONFIG_FILE", &rc)
+        .env("CHECKPOINT_DISABLE", "1"));
     assert!(init.contains(&format!("Installed digdir/maskinporten v{version}")), "{init}");
     // The installed provider serves its schema.
-    let schema = run(Command::new(&terraform).args(["providers", "schema", "-json"]).current_dir(&work).env("TF_CLI_CONFIG_FILE", &rc).env("CHECKPOINT_DISABLE", "1"));
+    let schema = run(Command::new(&terraform)
+        .args(["providers", "schema", "-json"])
+        .current_dir(&work)
+        .env("TF_CLI_CONFIG_FILE", &rc)
+        .env("CHECKPOINT_DISABLE", "1"));
     assert!(schema.contains("maskinporten_client_key"));
 }

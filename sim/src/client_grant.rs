@@ -32,11 +32,23 @@ pub fn try_verify(s: &Store, form: &HashMap<String, String>) -> Option<Result<(S
 fn verify(s: &Store, assertion: &str, header: &Value, iss: &str) -> Result<(String, Vec<String>), Response> {
     let d = s.lock();
     let visible = d.changed.get(iss).is_none_or(|t| t.elapsed() >= s.propagation);
-    let client = d.clients.get(iss).filter(|c| c["active"] == true && visible).ok_or_else(|| oauth("invalid_grant", "MP-100 Invalid client: client not found"))?;
-    let kid = header["kid"].as_str().ok_or_else(|| oauth("invalid_grant", "A client with registered keys must use kid"))?;
-    let key = d.keys.get(iss).and_then(|ks| ks.iter().find(|k| k["kid"] == kid)).ok_or_else(|| oauth("invalid_grant", "Unknown key identifier (kid) for client"))?;
-    let decoding = jsonwebtoken::DecodingKey::from_rsa_components(key["n"].as_str().unwrap_or(""), key["e"].as_str().unwrap_or(""))
-        .map_err(|_| oauth("invalid_grant", "MP-121 Invalid key"))?;
+    let client = d
+        .clients
+        .get(iss)
+        .filter(|c| c["active"] == true && visible)
+        .ok_or_else(|| oauth("invalid_grant", "MP-100 Invalid client: client not found"))?;
+    let kid =
+        header["kid"].as_str().ok_or_else(|| oauth("invalid_grant", "A client with registered keys must use kid"))?;
+    let key = d
+        .keys
+        .get(iss)
+        .and_then(|ks| ks.iter().find(|k| k["kid"] == kid))
+        .ok_or_else(|| oauth("invalid_grant", "Unknown key identifier (kid) for client"))?;
+    let decoding = jsonwebtoken::DecodingKey::from_rsa_components(
+        key["n"].as_str().unwrap_or(""),
+        key["e"].as_str().unwrap_or(""),
+    )
+    .map_err(|_| oauth("invalid_grant", "MP-121 Invalid key"))?;
     if key["exp"].as_i64().is_some_and(|e| e < now()) {
         return Err(oauth("invalid_grant", "MP-121 The key has expired; post it again to renew it"));
     }
@@ -54,12 +66,19 @@ fn verify(s: &Store, assertion: &str, header: &Value, iss: &str) -> Result<(Stri
     if claims.get("aud").and_then(Value::as_str) != Some(format!("{}/", s.base).as_str()) {
         return Err(oauth("invalid_grant", "MP-110 Invalid audience"));
     }
-    let (iat, exp) = (claims.get("iat").and_then(Value::as_i64).unwrap_or(0), claims.get("exp").and_then(Value::as_i64).unwrap_or(0));
+    let (iat, exp) = (
+        claims.get("iat").and_then(Value::as_i64).unwrap_or(0),
+        claims.get("exp").and_then(Value::as_i64).unwrap_or(0),
+    );
     if exp - iat > 120 || exp < now() || (iat - now()).abs() > 10 {
         return Err(oauth("invalid_grant", "MP-130 Invalid assertion lifetime"));
     }
-    let registered: Vec<String> = client["scopes"].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
-    let requested: Vec<String> = claims.get("scope").and_then(Value::as_str).unwrap_or("").split_whitespace().map(String::from).collect();
+    let registered: Vec<String> = client["scopes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default();
+    let requested: Vec<String> =
+        claims.get("scope").and_then(Value::as_str).unwrap_or("").split_whitespace().map(String::from).collect();
     if let Some(missing) = requested.iter().find(|r| !registered.contains(r)) {
         return Err(oauth("invalid_scope", &format!("MP-200 Scope {missing} is not registered on the client")));
     }

@@ -35,31 +35,62 @@ fn scope_usable(d: &crate::store::Data, org: &str, scope: &str, supplier: bool) 
 }
 
 /// Validate a client body (§4.1, §6.3) and fill Digdir's defaults.
-fn normalise(s: &Store, org: &str, mut b: Map<String, Value>, existing: Option<&Map<String, Value>>) -> Result<Map<String, Value>, Response> {
+fn normalise(
+    s: &Store,
+    org: &str,
+    mut b: Map<String, Value>,
+    existing: Option<&Map<String, Value>>,
+) -> Result<Map<String, Value>, Response> {
     let mut errs: Vec<(&str, String)> = vec![];
     let it = b.get("integration_type").and_then(Value::as_str).unwrap_or("").to_string();
-    if !["ansattporten", "api_klient", "eformidling", "idporten", "idporten_saml2", "krr", "maskinporten"].contains(&it.as_str()) {
+    if !["ansattporten", "api_klient", "eformidling", "idporten", "idporten_saml2", "krr", "maskinporten"]
+        .contains(&it.as_str())
+    {
         errs.push(("integration_type", "integration_type is required and must be a known type".into()));
     }
     if let Some(e) = existing
-        && e["integration_type"] != it.as_str() {
-            errs.push(("integration_type", "integration_type cannot be changed".into()));
-        }
-    for (f, allowed) in [("application_type", &["web", "browser", "native"][..]), ("token_endpoint_auth_method", &["client_secret_post", "client_secret_basic", "private_key_jwt", "none"][..])] {
+        && e["integration_type"] != it.as_str()
+    {
+        errs.push(("integration_type", "integration_type cannot be changed".into()));
+    }
+    for (f, allowed) in [
+        ("application_type", &["web", "browser", "native"][..]),
+        ("token_endpoint_auth_method", &["client_secret_post", "client_secret_basic", "private_key_jwt", "none"][..]),
+    ] {
         if let Some(v) = b.get(f).filter(|v| !v.is_null())
-            && !v.as_str().is_some_and(|v| allowed.contains(&v)) {
-                errs.push((if f == "application_type" { "application_type" } else { "token_endpoint_auth_method" }, format!("{f} must be one of {}", allowed.join(", "))));
-            }
+            && !v.as_str().is_some_and(|v| allowed.contains(&v))
+        {
+            errs.push((
+                if f == "application_type" { "application_type" } else { "token_endpoint_auth_method" },
+                format!("{f} must be one of {}", allowed.join(", ")),
+            ));
+        }
     }
     // Since 2025-07 a lifetime of 0 is refused; omit it for the default (§6.3).
     for f in ["access_token_lifetime", "authorization_lifetime", "refresh_token_lifetime"] {
         if b.get(f).is_some_and(|v| !v.is_null() && v.as_i64().is_none_or(|n| n <= 0)) {
-            errs.push((match f { "access_token_lifetime" => "access_token_lifetime", "authorization_lifetime" => "authorization_lifetime", _ => "refresh_token_lifetime" }, format!("{f} must be greater than 0")));
+            errs.push((
+                match f {
+                    "access_token_lifetime" => "access_token_lifetime",
+                    "authorization_lifetime" => "authorization_lifetime",
+                    _ => "refresh_token_lifetime",
+                },
+                format!("{f} must be greater than 0"),
+            ));
         }
     }
-    let client_orgno = b.get("client_orgno").and_then(Value::as_str).map(String::from).or_else(|| existing.and_then(|e| e["client_orgno"].as_str().map(String::from))).unwrap_or_else(|| org.to_string());
+    let client_orgno = b
+        .get("client_orgno")
+        .and_then(Value::as_str)
+        .map(String::from)
+        .or_else(|| existing.and_then(|e| e["client_orgno"].as_str().map(String::from)))
+        .unwrap_or_else(|| org.to_string());
     let supplier = client_orgno != org;
-    let scopes: Vec<String> = b.get("scopes").and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+    let scopes: Vec<String> = b
+        .get("scopes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .unwrap_or_default();
     // Registering a client without scopes was rejected (§6.3 [I]).
     if scopes.is_empty() && it == "maskinporten" {
         errs.push(("scopes", "a Maskinporten client needs at least one scope".into()));
@@ -105,7 +136,9 @@ fn normalise(s: &Store, org: &str, mut b: Map<String, Value>, existing: Option<&
 fn owned<'a>(d: &'a mut crate::store::Data, org: &str, id: &str) -> Result<&'a mut Map<String, Value>, Response> {
     match d.clients.get_mut(id) {
         None => Err(errors::api(404, &format!("Client {id} not found"))),
-        Some(c) if c["owner_orgno"] != org => Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter")),
+        Some(c) if c["owner_orgno"] != org => {
+            Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter"))
+        }
         Some(c) => Ok(c),
     }
 }
@@ -117,22 +150,39 @@ fn served(c: &Map<String, Value>) -> Value {
 }
 
 pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, READ) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let inactive = q.get("inactive").is_some_and(|v| v == "true");
-    let items: Vec<Value> = s.lock().clients.values().filter(|c| c["owner_orgno"] == org.as_str() && (inactive || c["active"] == true)).map(served).collect();
+    let items: Vec<Value> = s
+        .lock()
+        .clients
+        .values()
+        .filter(|c| c["owner_orgno"] == org.as_str() && (inactive || c["active"] == true))
+        .map(served)
+        .collect();
     Json(Value::Array(items)).into_response()
 }
 
 pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Response {
-    let (org, granted) = match crate::log::authenticate(&s, &h) { Ok(x) => x, Err(r) => return r };
+    let (org, granted) = match crate::log::authenticate(&s, &h) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
     if !granted.iter().any(|g| WRITE.contains(&g.as_str())) {
         return errors::api(403, "requires idporten:dcr.write");
     }
     let Some(Json(Value::Object(b))) = body else { return errors::api(400, "Input ikke i korrekt format") };
-    if b.get("client_orgno").and_then(Value::as_str).is_some_and(|c| c != org) && !granted.iter().any(|g| g == "idporten:dcr.supplier") {
+    if b.get("client_orgno").and_then(Value::as_str).is_some_and(|c| c != org)
+        && !granted.iter().any(|g| g == "idporten:dcr.supplier")
+    {
         return errors::api(403, "Registering clients for another organization requires idporten:dcr.supplier");
     }
-    let mut c = match normalise(&s, &org, b, None) { Ok(c) => c, Err(r) => return r };
+    let mut c = match normalise(&s, &org, b, None) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let id = uuid::Uuid::new_v4().to_string();
     let now = now_rfc3339();
     c.insert("client_id".into(), json!(id));
@@ -147,18 +197,35 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
 }
 
 pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, READ) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     match owned(&mut s.lock(), &org, &id) {
         Ok(c) => Json(served(c)).into_response(),
         Err(r) => r,
     }
 }
 
-pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>, body: Option<Json<Value>>) -> Response {
-    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+pub async fn update(
+    State(s): State<Arc<Store>>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let org = match require(&s, &h, WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let Some(Json(Value::Object(b))) = body else { return errors::api(400, "Input ikke i korrekt format") };
-    let existing = match owned(&mut s.lock(), &org, &id) { Ok(c) => c.clone(), Err(r) => return r };
-    let mut c = match normalise(&s, &org, b, Some(&existing)) { Ok(c) => c, Err(r) => return r };
+    let existing = match owned(&mut s.lock(), &org, &id) {
+        Ok(c) => c.clone(),
+        Err(r) => return r,
+    };
+    let mut c = match normalise(&s, &org, b, Some(&existing)) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     for k in ["client_id", "created", "jwks_uri", "owner_orgno"] {
         c.insert(k.into(), existing[k].clone());
     }
@@ -170,7 +237,10 @@ pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<St
 }
 
 pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     match owned(&mut s.lock(), &org, &id) {
         // Never hard-deleted (§3.4); the answer is an empty 200.
         Ok(c) => {
@@ -182,7 +252,10 @@ pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Pat
 }
 
 pub async fn get_jwks(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, READ) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let mut d = s.lock();
     if let Err(r) = owned(&mut d, &org, &id) {
         return r;
@@ -195,17 +268,35 @@ pub async fn get_jwks(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<
 }
 
 /// Replace the whole key set (§4.2: POST replaces; at most 5; `use` required; no private parts).
-pub async fn post_jwks(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>, body: Option<Json<Value>>) -> Response {
-    let org = match require(&s, &h, KEY_WRITE) { Ok(o) => o, Err(r) => return r };
+pub async fn post_jwks(
+    State(s): State<Arc<Store>>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let org = match require(&s, &h, KEY_WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let keys: Vec<Map<String, Value>> = match body {
-        Some(Json(v)) => v["keys"].as_array().map(|a| a.iter().filter_map(|k| k.as_object().cloned()).collect()).unwrap_or_default(),
+        Some(Json(v)) => {
+            v["keys"].as_array().map(|a| a.iter().filter_map(|k| k.as_object().cloned()).collect()).unwrap_or_default()
+        }
         None => vec![],
     };
     if keys.is_empty() {
-        return errors::fields(400, "JWKS", &[("keys", "The key set cannot be empty; use DELETE to remove all keys".into())]);
+        return errors::fields(
+            400,
+            "JWKS",
+            &[("keys", "The key set cannot be empty; use DELETE to remove all keys".into())],
+        );
     }
     if keys.len() > MAX_KEYS {
-        return errors::fields(400, "JWKS", &[("keys", format!("A client can have at most {MAX_KEYS} keys, got {}", keys.len()))]);
+        return errors::fields(
+            400,
+            "JWKS",
+            &[("keys", format!("A client can have at most {MAX_KEYS} keys, got {}", keys.len()))],
+        );
     }
     let mut errs: Vec<(&str, String)> = vec![];
     for k in &keys {
@@ -271,7 +362,10 @@ pub async fn post_jwks(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path
 }
 
 pub async fn delete_jwks(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, KEY_WRITE) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, KEY_WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let mut d = s.lock();
     if let Err(r) = owned(&mut d, &org, &id) {
         return r;

@@ -15,11 +15,16 @@ use std::sync::Arc;
 
 const READ: &[&str] = &["idporten:dcr.read", "idporten:scopes.read", "idporten:dcr.write", "idporten:scopes.write"];
 const WRITE: &[&str] = &["idporten:dcr.write", "idporten:scopes.write"];
-const FIELDS: &[&str] = &["kind", "client_id", "prefix", "name", "email", "phone", "invoice_email", "address", "reference", "active"];
+const FIELDS: &[&str] =
+    &["kind", "client_id", "prefix", "name", "email", "phone", "invoice_email", "address", "reference", "active"];
 
 fn email_ok(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace)
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
 }
 
 /// E.164 (`+` and 8–15 digits) or a Norwegian number: 8 digits, spaces allowed.
@@ -36,7 +41,12 @@ fn str_of<'a>(b: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
 }
 
 /// Validate a contact body for `org`; returns the stored form.
-fn validate(s: &Store, org: &str, body: Map<String, Value>, existing: Option<&Map<String, Value>>) -> Result<Map<String, Value>, Response> {
+fn validate(
+    s: &Store,
+    org: &str,
+    body: Map<String, Value>,
+    existing: Option<&Map<String, Value>>,
+) -> Result<Map<String, Value>, Response> {
     let mut c: Map<String, Value> = body.into_iter().filter(|(k, _)| FIELDS.contains(&k.as_str())).collect();
     let mut errs: Vec<(&str, String)> = vec![];
     let kind = str_of(&c, "kind").unwrap_or("").to_string();
@@ -47,8 +57,12 @@ fn validate(s: &Store, org: &str, body: Map<String, Value>, existing: Option<&Ma
         (Some(id), None) => {
             let d = s.lock();
             match d.clients.get(id) {
-                None => return Err(errors::fields(400, "Contact", &[("client_id", format!("client {id} does not exist"))])),
-                Some(cl) if cl["owner_orgno"] != org => return Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter")),
+                None => {
+                    return Err(errors::fields(400, "Contact", &[("client_id", format!("client {id} does not exist"))]));
+                }
+                Some(cl) if cl["owner_orgno"] != org => {
+                    return Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter"));
+                }
                 Some(_) => {}
             }
         }
@@ -62,20 +76,34 @@ fn validate(s: &Store, org: &str, body: Map<String, Value>, existing: Option<&Ma
     if let Some(e) = existing {
         for f in ["kind", "client_id", "prefix"] {
             if c.get(f).unwrap_or(&Value::Null) != e.get(f).unwrap_or(&Value::Null) {
-                errs.push((if f == "kind" { "kind" } else if f == "prefix" { "prefix" } else { "client_id" }, format!("{f} cannot be changed")));
+                errs.push((
+                    if f == "kind" {
+                        "kind"
+                    } else if f == "prefix" {
+                        "prefix"
+                    } else {
+                        "client_id"
+                    },
+                    format!("{f} cannot be changed"),
+                ));
             }
         }
     }
     for f in ["email", "invoice_email"] {
         if let Some(v) = str_of(&c, f)
-            && !email_ok(v) {
-                errs.push((if f == "email" { "email" } else { "invoice_email" }, format!("{v:?} is not an e-mail address")));
-            }
+            && !email_ok(v)
+        {
+            errs.push((
+                if f == "email" { "email" } else { "invoice_email" },
+                format!("{v:?} is not an e-mail address"),
+            ));
+        }
     }
     if let Some(p) = str_of(&c, "phone")
-        && !phone_ok(p) {
-            errs.push(("phone", format!("{p:?} is neither E.164 nor a Norwegian phone number")));
-        }
+        && !phone_ok(p)
+    {
+        errs.push(("phone", format!("{p:?} is neither E.164 nor a Norwegian phone number")));
+    }
     if kind == "notification" && str_of(&c, "email").is_none() {
         errs.push(("email", "a notification contact needs an e-mail address".into()));
     }
@@ -92,7 +120,10 @@ fn validate(s: &Store, org: &str, body: Map<String, Value>, existing: Option<&Ma
 }
 
 pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, READ) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let (client, prefix) = (q.get("client_id"), q.get("prefix"));
     if client.is_none() == prefix.is_none() {
         return errors::fields(400, "Contact", &[("client_id", "give client_id or prefix".into())]);
@@ -103,16 +134,24 @@ pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, Query(q): Query<Has
         .contacts
         .values()
         .filter(|c| c["owner_orgno"] == org.as_str() && (inactive || c["active"] == true))
-        .filter(|c| client.is_none_or(|id| c["client_id"] == id.as_str()) && prefix.is_none_or(|p| c["prefix"] == p.as_str()))
+        .filter(|c| {
+            client.is_none_or(|id| c["client_id"] == id.as_str()) && prefix.is_none_or(|p| c["prefix"] == p.as_str())
+        })
         .map(|c| Value::Object(c.clone()))
         .collect();
     Json(Value::Array(items)).into_response()
 }
 
 pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Response {
-    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let Some(Json(Value::Object(b))) = body else { return errors::api(400, "Input ikke i korrekt format") };
-    let mut c = match validate(&s, &org, b, None) { Ok(c) => c, Err(r) => return r };
+    let mut c = match validate(&s, &org, b, None) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let id = uuid::Uuid::new_v4().to_string();
     let now = now_rfc3339();
     c.insert("id".into(), json!(id));
@@ -125,24 +164,43 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
 fn owned(s: &Store, org: &str, id: &str) -> Result<Map<String, Value>, Response> {
     match s.lock().contacts.get(id) {
         None => Err(errors::api(404, &format!("Contact {id} not found"))),
-        Some(c) if c["owner_orgno"] != org => Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter")),
+        Some(c) if c["owner_orgno"] != org => {
+            Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter"))
+        }
         Some(c) => Ok(c.clone()),
     }
 }
 
 pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, READ) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     match owned(&s, &org, &id) {
         Ok(c) => Json(Value::Object(c)).into_response(),
         Err(r) => r,
     }
 }
 
-pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>, body: Option<Json<Value>>) -> Response {
-    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
-    let existing = match owned(&s, &org, &id) { Ok(c) => c, Err(r) => return r };
+pub async fn update(
+    State(s): State<Arc<Store>>,
+    h: HeaderMap,
+    Path(id): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let org = match require(&s, &h, WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let existing = match owned(&s, &org, &id) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let Some(Json(Value::Object(b))) = body else { return errors::api(400, "Input ikke i korrekt format") };
-    let mut c = match validate(&s, &org, b, Some(&existing)) { Ok(c) => c, Err(r) => return r };
+    let mut c = match validate(&s, &org, b, Some(&existing)) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     for k in ["id", "created"] {
         c.insert(k.into(), existing[k].clone());
     }
@@ -152,7 +210,10 @@ pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<St
 }
 
 pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     if let Err(r) = owned(&s, &org, &id) {
         return r;
     }

@@ -117,7 +117,9 @@ pub fn write_env_files(dir: &Path, base: &str, orgs: &[OrgCreds], ca: &Ca) -> an
     let private = dir.join("example-client.key.pem");
     std::fs::write(&private, client_key.serialize_pem())?;
     std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600))?;
-    for p in ["provider.env"].iter().map(|f| dir.join(f)).chain(orgs.iter().map(|o| dir.join(format!("{}.env", o.orgno)))) {
+    for p in
+        ["provider.env"].iter().map(|f| dir.join(f)).chain(orgs.iter().map(|o| dir.join(format!("{}.env", o.orgno))))
+    {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(())

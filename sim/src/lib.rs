@@ -76,7 +76,8 @@ impl SimConfig {
         if std::mem::take(&mut self.default_orgs) {
             self.orgs.clear();
         }
-        self.orgs.push(OrgSpec { orgno: orgno.into(), prefixes: prefix.map(|p| vec![p.to_string()]).unwrap_or_default() });
+        self.orgs
+            .push(OrgSpec { orgno: orgno.into(), prefixes: prefix.map(|p| vec![p.to_string()]).unwrap_or_default() });
         self
     }
 }
@@ -106,7 +107,11 @@ impl Simulator {
         let app = router(store.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            let _ = axum::serve(listener, app).with_graceful_shutdown(async move { let _ = rx.await; }).await;
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
         });
         Ok(Simulator { addr, store, shutdown: Some(tx) })
     }
@@ -171,7 +176,10 @@ fn router(store: Arc<Store>) -> axum::Router {
         .route("/api/v1/scopes/access/{orgno}", put(scopes::grant).delete(scopes::revoke))
         .route("/api/v1/clients", get(clients::list).post(clients::create))
         .route("/api/v1/clients/{id}", get(clients::get_one).put(clients::update).delete(clients::deactivate))
-        .route("/api/v1/clients/{id}/jwks", get(clients::get_jwks).post(clients::post_jwks).delete(clients::delete_jwks))
+        .route(
+            "/api/v1/clients/{id}/jwks",
+            get(clients::get_jwks).post(clients::post_jwks).delete(clients::delete_jwks),
+        )
         .route("/api/v1/contacts", get(contacts::list).post(contacts::create))
         .route("/api/v1/contacts/{id}", get(contacts::get_one).put(contacts::update).delete(contacts::deactivate))
         .route("/api/v1/prefix", get(scopes::prefixes))

@@ -3,12 +3,12 @@
 
 use crate::errors;
 use crate::store::Store;
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,7 +33,10 @@ pub fn require(s: &Store, headers: &HeaderMap, scopes: &[&str]) -> Result<String
     if granted.iter().any(|g| scopes.contains(&g.as_str())) {
         Ok(org)
     } else {
-        Err(errors::api(403, &format!("Autentisert bruker/system har ikke korrekte rettigheter: requires {}", scopes.join(" or "))))
+        Err(errors::api(
+            403,
+            &format!("Autentisert bruker/system har ikke korrekte rettigheter: requires {}", scopes.join(" or ")),
+        ))
     }
 }
 
@@ -76,13 +79,16 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
         next.run(Request::from_parts(parts, Body::from(bytes))).await
     };
     if s.date_skew_secs != 0 {
-        let at = std::time::SystemTime::now().checked_add(std::time::Duration::from_secs(s.date_skew_secs.unsigned_abs()));
+        let at =
+            std::time::SystemTime::now().checked_add(std::time::Duration::from_secs(s.date_skew_secs.unsigned_abs()));
         if let Some(v) = at.and_then(|t| httpdate(t).parse().ok()) {
             resp.headers_mut().insert("date", v);
         }
     }
     let status = resp.status().as_u16();
-    s.lock().requests.push(json!({"method": method, "path": path, "query": query, "body": logged_body, "status": status, "org": org}));
+    s.lock().requests.push(
+        json!({"method": method, "path": path, "query": query, "body": logged_body, "status": status, "org": org}),
+    );
     resp
 }
 
@@ -104,9 +110,11 @@ fn form_pairs(b: &[u8]) -> Vec<(String, String)> {
 }
 
 fn serde_urlencoded_pairs(b: &[u8]) -> Vec<(String, String)> {
-    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&format!("/?{}", String::from_utf8_lossy(b)).parse().unwrap_or_default())
-        .map(|q| q.0)
-        .unwrap_or_default()
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
+        &format!("/?{}", String::from_utf8_lossy(b)).parse().unwrap_or_default(),
+    )
+    .map(|q| q.0)
+    .unwrap_or_default()
 }
 
 pub async fn requests(State(s): State<Arc<Store>>) -> Json<Value> {

@@ -10,7 +10,9 @@ fn parse() -> Result<SimConfig, String> {
     let mut cfg: Option<SimConfig> = None;
     let (mut port, mut orgs, mut lifetime, mut latency, mut quirk) = (0u16, vec![], None, 0u64, true);
     let mut propagation = 0u64;
-    let num = |v: Option<String>, f: &str| v.ok_or(format!("{f} needs a value"))?.parse::<u64>().map_err(|e| format!("{f}: {e}"));
+    let num = |v: Option<String>, f: &str| {
+        v.ok_or(format!("{f} needs a value"))?.parse::<u64>().map_err(|e| format!("{f}: {e}"))
+    };
     while let Some(a) = args.next() {
         match a.as_str() {
             "--dir" => cfg = Some(SimConfig::new(args.next().ok_or("--dir needs a value")?)),

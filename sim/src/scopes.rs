@@ -14,7 +14,8 @@ use std::sync::Arc;
 type Q = Query<HashMap<String, String>>;
 const READ: &[&str] = &["idporten:scopes.read", "idporten:scopes.write"];
 const WRITE: &[&str] = &["idporten:scopes.write"];
-const INTEGRATION_TYPES: &[&str] = &["ansattporten", "api_klient", "eformidling", "idporten", "idporten_saml2", "krr", "maskinporten"];
+const INTEGRATION_TYPES: &[&str] =
+    &["ansattporten", "api_klient", "eformidling", "idporten", "idporten_saml2", "krr", "maskinporten"];
 
 fn flag(q: &HashMap<String, String>, k: &str) -> bool {
     q.get(k).is_some_and(|v| v == "true")
@@ -53,20 +54,26 @@ fn normalise(mut body: Map<String, Value>, creating: bool) -> Result<Map<String,
     }
     let enum_check = |f: &str, allowed: &[&str], errs: &mut Vec<(&'static str, String)>, name: &'static str| {
         if let Some(v) = body.get(f).filter(|v| !v.is_null())
-            && !v.as_str().is_some_and(|s| allowed.contains(&s)) {
-                errs.push((name, format!("{f} must be one of {}", allowed.join(", "))));
-            }
+            && !v.as_str().is_some_and(|s| allowed.contains(&s))
+        {
+            errs.push((name, format!("{f} must be one of {}", allowed.join(", "))));
+        }
     };
     enum_check("token_type", &["SELF_CONTAINED", "OPAQUE"], &mut errs, "token_type");
     // INTERNAL is Digdir-internal; external organisations cannot use it (§3.2 [U]).
     enum_check("visibility", &["PUBLIC", "PRIVATE"], &mut errs, "visibility");
     if let Some(types) = body.get("allowed_integration_types").and_then(Value::as_array)
-        && types.iter().any(|t| !t.as_str().is_some_and(|t| INTEGRATION_TYPES.contains(&t))) {
-            errs.push(("allowed_integration_types", "unknown integration type".into()));
-        }
+        && types.iter().any(|t| !t.as_str().is_some_and(|t| INTEGRATION_TYPES.contains(&t)))
+    {
+        errs.push(("allowed_integration_types", "unknown integration type".into()));
+    }
     for f in ["at_max_age", "authorization_max_lifetime"] {
         if body.get(f).is_some_and(|v| !v.is_null() && v.as_i64().is_none_or(|n| n < 0)) {
-            errs.push(if f == "at_max_age" { ("at_max_age", "must be >= 0".into()) } else { ("authorization_max_lifetime", "must be >= 0".into()) });
+            errs.push(if f == "at_max_age" {
+                ("at_max_age", "must be >= 0".into())
+            } else {
+                ("authorization_max_lifetime", "must be >= 0".into())
+            });
         }
     }
     if !errs.is_empty() {
@@ -102,26 +109,47 @@ fn body_object(body: Option<Json<Value>>) -> Result<Map<String, Value>, Response
 }
 
 pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, READ) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let inactive = flag(&q, "inactive");
-    let items: Vec<Value> = s.lock().scopes.values().filter(|x| x["owner_orgno"] == org.as_str() && (inactive || x["active"] == true)).map(|x| Value::Object(x.clone())).collect();
+    let items: Vec<Value> = s
+        .lock()
+        .scopes
+        .values()
+        .filter(|x| x["owner_orgno"] == org.as_str() && (inactive || x["active"] == true))
+        .map(|x| Value::Object(x.clone()))
+        .collect();
     list_or_quirk(&s, items, "scopes", &org)
 }
 
 pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, READ) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let name = q.get("scope").cloned().unwrap_or_default();
     match s.lock().scopes.get(&name) {
         None => errors::api(404, &format!("Scope {name} not found")),
-        Some(x) if x["owner_orgno"] != org.as_str() => errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter"),
+        Some(x) if x["owner_orgno"] != org.as_str() => {
+            errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter")
+        }
         Some(x) => Json(Value::Object(x.clone())).into_response(),
     }
 }
 
 pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Response {
-    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
-    let mut b = match body_object(body).and_then(|b| normalise(b, true)) { Ok(b) => b, Err(r) => return r };
-    let (prefix, subscope) = (b["prefix"].as_str().unwrap_or("").to_string(), b["subscope"].as_str().unwrap_or("").to_string());
+    let org = match require(&s, &h, WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let mut b = match body_object(body).and_then(|b| normalise(b, true)) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let (prefix, subscope) =
+        (b["prefix"].as_str().unwrap_or("").to_string(), b["subscope"].as_str().unwrap_or("").to_string());
     // "Den autentiserte organisasjonen vil bli eier" — only of its own prefixes (§3.2 [I]).
     if !s.org(&org).is_some_and(|o| o.prefixes.contains(&prefix)) {
         return errors::api(403, &format!("Organization {org} does not own prefix {prefix}"));
@@ -144,18 +172,30 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
 }
 
 pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, q: Q, body: Option<Json<Value>>) -> Response {
-    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let name = q.get("scope").cloned().unwrap_or_default();
-    let mut b = match body_object(body).and_then(|b| normalise(b, false)) { Ok(b) => b, Err(r) => return r };
+    let mut b = match body_object(body).and_then(|b| normalise(b, false)) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let mut d = s.lock();
-    let Some(existing) = d.scopes.get(&name).cloned() else { return errors::api(404, &format!("Scope {name} not found")) };
+    let Some(existing) = d.scopes.get(&name).cloned() else {
+        return errors::api(404, &format!("Scope {name} not found"));
+    };
     if existing["owner_orgno"] != org.as_str() {
         return errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter");
     }
     // "Selve scope-navnet kan ikke endres" (§3.2).
     for f in ["prefix", "subscope"] {
         if b.get(f).is_some_and(|v| *v != existing[f]) {
-            return errors::fields(400, "Scope", &[(if f == "prefix" { "prefix" } else { "subscope" }, format!("{f} cannot be changed"))]);
+            return errors::fields(
+                400,
+                "Scope",
+                &[(if f == "prefix" { "prefix" } else { "subscope" }, format!("{f} cannot be changed"))],
+            );
         }
         b.insert(f.into(), existing[f].clone());
     }
@@ -171,7 +211,10 @@ pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, q: Q, body: Optio
 }
 
 pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let name = q.get("scope").cloned().unwrap_or_default();
     let mut d = s.lock();
     let Some(x) = d.scopes.get_mut(&name) else { return errors::api(404, &format!("Scope {name} not found")) };
@@ -210,7 +253,10 @@ fn prefix_json(prefix: &str, orgno: &str) -> Value {
 }
 
 pub async fn prefixes(State(s): State<Arc<Store>>, h: HeaderMap) -> Response {
-    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, READ) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let items = s.org(&org).map(|o| o.prefixes.iter().map(|p| prefix_json(p, &org)).collect()).unwrap_or_default();
     list_or_quirk(&s, items, "prefixes", &org)
 }
@@ -220,7 +266,9 @@ pub async fn all_prefixes(State(s): State<Arc<Store>>) -> Json<Value> {
 }
 
 pub async fn delegation_sources() -> Json<Value> {
-    Json(json!([{"name": "altinn", "issuer": "https://tt02.altinn.no/", "created": "2023-01-01T00:00:00Z", "last_updated": "2023-01-01T00:00:00Z"}]))
+    Json(
+        json!([{"name": "altinn", "issuer": "https://tt02.altinn.no/", "created": "2023-01-01T00:00:00Z", "last_updated": "2023-01-01T00:00:00Z"}]),
+    )
 }
 
 pub async fn organization(Path(orgno): Path<String>) -> Response {
@@ -231,37 +279,55 @@ pub async fn organization(Path(orgno): Path<String>) -> Response {
 }
 
 pub async fn list_access(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, READ) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let inactive = flag(&q, "inactive");
     let items: Vec<Value> = s
         .lock()
         .accesses
         .iter()
         .filter(|a| a.owner == org && (inactive || a.active))
-        .filter(|a| q.get("scope").is_none_or(|x| *x == a.scope) && q.get("consumer_orgno").is_none_or(|x| *x == a.consumer))
+        .filter(|a| {
+            q.get("scope").is_none_or(|x| *x == a.scope) && q.get("consumer_orgno").is_none_or(|x| *x == a.consumer)
+        })
         .map(Access::to_json)
         .collect();
     list_or_quirk(&s, items, "scope accesses", &org)
 }
 
 pub async fn received_access(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, READ) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, READ) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let inactive = flag(&q, "inactive");
-    let items: Vec<Value> = s.lock().accesses.iter().filter(|a| a.consumer == org && (inactive || a.active)).map(Access::to_json).collect();
+    let items: Vec<Value> =
+        s.lock().accesses.iter().filter(|a| a.consumer == org && (inactive || a.active)).map(Access::to_json).collect();
     list_or_quirk(&s, items, "scope accesses", &org)
 }
 
 pub async fn grant(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Path<String>, q: Q) -> Response {
-    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let scope = q.get("scope").cloned().unwrap_or_default();
     // §3.3: an invalid consumer orgno → 400 (digdirator treats it as "invalid consumer").
     if !orgno_valid(&consumer) {
-        return errors::fields(400, "ScopeAccess", &[("consumer_orgno", format!("{consumer} is not a valid organization number"))]);
+        return errors::fields(
+            400,
+            "ScopeAccess",
+            &[("consumer_orgno", format!("{consumer} is not a valid organization number"))],
+        );
     }
     let mut d = s.lock();
     match d.scopes.get(&scope) {
         None => return errors::api(404, &format!("Scope {scope} not found")),
-        Some(x) if x["owner_orgno"] != org.as_str() => return errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter"),
+        Some(x) if x["owner_orgno"] != org.as_str() => {
+            return errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter");
+        }
         Some(_) => {}
     }
     let now = now_rfc3339();
@@ -276,7 +342,15 @@ pub async fn grant(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Pa
             a.clone()
         }
         None => {
-            let a = Access { scope, owner: org, consumer, state: "APPROVED", active: true, created: now.clone(), last_updated: now };
+            let a = Access {
+                scope,
+                owner: org,
+                consumer,
+                state: "APPROVED",
+                active: true,
+                created: now.clone(),
+                last_updated: now,
+            };
             d.accesses.push(a.clone());
             a
         }
@@ -285,7 +359,10 @@ pub async fn grant(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Pa
 }
 
 pub async fn revoke(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Path<String>, q: Q) -> Response {
-    let org = match require(&s, &h, WRITE) { Ok(o) => o, Err(r) => return r };
+    let org = match require(&s, &h, WRITE) {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
     let scope = q.get("scope").cloned().unwrap_or_default();
     let mut d = s.lock();
     match d.accesses.iter_mut().find(|a| a.scope == scope && a.consumer == consumer && a.owner == org) {

@@ -110,7 +110,12 @@ impl Store {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let claims = json!({"iss": format!("{}/", self.base), "consumer": {"ID": format!("0192:{orgno}")}, "scope": scopes.join(" "), "jti": uuid::Uuid::new_v4().to_string()});
-        let token = format!("{}.{}.{}", b64.encode(br#"{"typ":"at+jwt","alg":"RS256"}"#), b64.encode(claims.to_string()), uuid::Uuid::new_v4().simple());
+        let token = format!(
+            "{}.{}.{}",
+            b64.encode(br#"{"typ":"at+jwt","alg":"RS256"}"#),
+            b64.encode(claims.to_string()),
+            uuid::Uuid::new_v4().simple()
+        );
         let expires = Instant::now() + Duration::from_secs(self.token_lifetime);
         self.lock().tokens.insert(token.clone(), Grant { orgno: orgno.into(), scopes, expires });
         token

@@ -8,9 +8,9 @@
 
 use crate::errors::oauth;
 use crate::store::{ADMIN_SCOPES, Store};
+use axum::Json;
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use base64::Engine;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -72,12 +72,18 @@ fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<Stri
                 .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok())
                 .ok_or_else(|| oauth("invalid_grant", "MP-123 Invalid JWT header x5c"))?;
             if s.orgs.iter().any(|o| o.prod_leaf_der == leaf) {
-                return Err(oauth("invalid_grant", "MP-124 Certificate is not valid in this environment (a production certificate used in TEST)"));
+                return Err(oauth(
+                    "invalid_grant",
+                    "MP-124 Certificate is not valid in this environment (a production certificate used in TEST)",
+                ));
             }
             if s.orgs.iter().any(|o| o.expired_leaf_der == leaf) {
                 return Err(oauth("invalid_grant", "MP-121 Certificate has expired"));
             }
-            s.orgs.iter().find(|o| o.leaf_der == leaf).ok_or_else(|| oauth("invalid_grant", "MP-120 Invalid certificate"))?
+            s.orgs
+                .iter()
+                .find(|o| o.leaf_der == leaf)
+                .ok_or_else(|| oauth("invalid_grant", "MP-120 Invalid certificate"))?
         }
         (Value::String(_), _) => return Err(oauth("invalid_grant", "MP-123 Invalid JWT header x5c")),
         (_, Value::String(_)) => return Err(oauth("invalid_grant", "Unknown key identifier (kid) for client")),
@@ -96,7 +102,11 @@ fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<Stri
         return Err(oauth("invalid_request", &format!("Invalid assertion: claim {extra} is not allowed")));
     }
     let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
-    let client = s.orgs.iter().find(|o| o.client_id == iss).ok_or_else(|| oauth("invalid_grant", "MP-100 Invalid client: client not found"))?;
+    let client = s
+        .orgs
+        .iter()
+        .find(|o| o.client_id == iss)
+        .ok_or_else(|| oauth("invalid_grant", "MP-100 Invalid client: client not found"))?;
     if client.orgno != org.orgno {
         return Err(oauth("invalid_grant", "MP-122 Certificate organization number does not match the client's"));
     }
@@ -104,7 +114,9 @@ fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<Stri
         return Err(oauth("invalid_grant", "MP-110 Invalid audience: aud must be the issuer, as a single value"));
     }
     let (iat, exp) = (claims.get("iat").and_then(Value::as_i64), claims.get("exp").and_then(Value::as_i64));
-    let (Some(iat), Some(exp)) = (iat, exp) else { return Err(oauth("invalid_grant", "Invalid assertion: iat and exp are required")) };
+    let (Some(iat), Some(exp)) = (iat, exp) else {
+        return Err(oauth("invalid_grant", "Invalid assertion: iat and exp are required"));
+    };
     if exp - iat > 120 {
         return Err(oauth("invalid_grant", "Invalid assertion: exp - iat: Maximum 120 seconds allowed"));
     }
@@ -118,7 +130,8 @@ fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<Stri
     if jti.is_empty() || !s.lock().jtis.insert(jti) {
         return Err(oauth("invalid_grant", "MP-012 Grant is used before"));
     }
-    let requested: Vec<String> = claims.get("scope").and_then(Value::as_str).unwrap_or("").split_whitespace().map(String::from).collect();
+    let requested: Vec<String> =
+        claims.get("scope").and_then(Value::as_str).unwrap_or("").split_whitespace().map(String::from).collect();
     if requested.is_empty() || requested.iter().any(|r| !ADMIN_SCOPES.contains(&r.as_str())) {
         return Err(oauth("invalid_scope", "Invalid scope: the client has not been granted every requested scope"));
     }

@@ -12,7 +12,9 @@ struct T {
 
 async fn start() -> T {
     let dir = tempfile::tempdir().unwrap();
-    let sim = Simulator::start(SimConfig::new(dir.path()).org("991825827", Some("demo")).org("889640782", None)).await.unwrap();
+    let sim = Simulator::start(SimConfig::new(dir.path()).org("991825827", Some("demo")).org("889640782", None))
+        .await
+        .unwrap();
     T { sim, _dir: dir, http: reqwest::Client::new() }
 }
 
@@ -27,7 +29,8 @@ fn now() -> i64 {
 /// Sign an assertion as the organisation's admin client, after `tweak` edits claims and header.
 fn assertion(t: &T, org: &str, tweak: impl FnOnce(&mut Value, &mut jsonwebtoken::Header)) -> String {
     let chain = env(t, org, "CERTIFICATE_CHAIN_PEM");
-    let leaf_b64: String = chain.split("-----END CERTIFICATE-----").next().unwrap().lines().filter(|l| !l.starts_with("-----")).collect();
+    let leaf_b64: String =
+        chain.split("-----END CERTIFICATE-----").next().unwrap().lines().filter(|l| !l.starts_with("-----")).collect();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     header.x5c = Some(vec![leaf_b64]);
     let mut claims = json!({
@@ -40,7 +43,13 @@ fn assertion(t: &T, org: &str, tweak: impl FnOnce(&mut Value, &mut jsonwebtoken:
 }
 
 async fn grant(t: &T, jwt: &str) -> (u16, Value) {
-    let r = t.http.post(format!("{}/token", t.sim.url())).form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", jwt)]).send().await.unwrap();
+    let r = t
+        .http
+        .post(format!("{}/token", t.sim.url()))
+        .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", jwt)])
+        .send()
+        .await
+        .unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
@@ -57,14 +66,20 @@ async fn token_endpoint_verifies_assertions_like_maskinporten() {
         ("not allowed", Box::new(|c, _| c["pid"] = json!("12345678901"))),
         ("MP-100", Box::new(|c, _| c["iss"] = json!("no-such-client"))),
         ("Invalid scope", Box::new(|c, _| c["scope"] = json!("idporten:dcr.datasharing"))),
-        ("MP-130", Box::new(|c, _| {
-            c["iat"] = json!(now() - 5);
-            c["exp"] = json!(now() - 1);
-        })),
-        ("Unknown key identifier", Box::new(|_, h| {
-            h.x5c = None;
-            h.kid = Some("k1".into());
-        })),
+        (
+            "MP-130",
+            Box::new(|c, _| {
+                c["iat"] = json!(now() - 5);
+                c["exp"] = json!(now() - 1);
+            }),
+        ),
+        (
+            "Unknown key identifier",
+            Box::new(|_, h| {
+                h.x5c = None;
+                h.kid = Some("k1".into());
+            }),
+        ),
     ];
     for (expect, tweak) in cases {
         let (status, body) = grant(&t, &assertion(&t, "991825827", tweak)).await;
@@ -110,10 +125,21 @@ async fn scopes_follow_digdirs_quirks() {
     let (status, created) = call(&t, "991825827", M::POST, "/api/v1/scopes", Some(scope.clone())).await;
     assert_eq!(status, 200);
     assert_eq!((created["name"].clone(), created["description#en"].clone()), (json!("demo:a"), json!("A in English")));
-    assert_eq!(call(&t, "991825827", M::POST, "/api/v1/scopes", Some(scope.clone())).await.0, 409, "re-POST of an existing scope");
+    assert_eq!(
+        call(&t, "991825827", M::POST, "/api/v1/scopes", Some(scope.clone())).await.0,
+        409,
+        "re-POST of an existing scope"
+    );
 
     // Another organisation's prefix: 403 with an ApiErrorResponse.
-    let (status, err) = call(&t, "889640782", M::POST, "/api/v1/scopes", Some(json!({"prefix": "demo", "subscope": "b", "description": "B"}))).await;
+    let (status, err) = call(
+        &t,
+        "889640782",
+        M::POST,
+        "/api/v1/scopes",
+        Some(json!({"prefix": "demo", "subscope": "b", "description": "B"})),
+    )
+    .await;
     assert_eq!(status, 403);
     assert_eq!(err["correlation_id"].as_str().unwrap().len(), 32);
 
@@ -121,13 +147,23 @@ async fn scopes_follow_digdirs_quirks() {
     let (_, gone) = call(&t, "991825827", M::DELETE, "/api/v1/scopes?scope=demo:a", None).await;
     assert_eq!(gone["active"], false);
     assert_eq!(call(&t, "991825827", M::POST, "/api/v1/scopes", Some(scope.clone())).await.0, 409);
-    let (_, back) = call(&t, "991825827", M::PUT, "/api/v1/scopes?scope=demo:a", Some(json!({"description": "A", "active": true}))).await;
+    let (_, back) =
+        call(&t, "991825827", M::PUT, "/api/v1/scopes?scope=demo:a", Some(json!({"description": "A", "active": true})))
+            .await;
     assert_eq!(back["active"], true);
     // A PUT without `active` deactivates (§3.2 [I]).
-    let (_, off) = call(&t, "991825827", M::PUT, "/api/v1/scopes?scope=demo:a", Some(json!({"description": "A"}))).await;
+    let (_, off) =
+        call(&t, "991825827", M::PUT, "/api/v1/scopes?scope=demo:a", Some(json!({"description": "A"}))).await;
     assert_eq!(off["active"], false);
     // Lifetimes 0 are allowed on scopes; an unknown visibility is not.
-    let (status, _) = call(&t, "991825827", M::PUT, "/api/v1/scopes?scope=demo:a", Some(json!({"description": "A", "active": true, "visibility": "INTERNAL"}))).await;
+    let (status, _) = call(
+        &t,
+        "991825827",
+        M::PUT,
+        "/api/v1/scopes?scope=demo:a",
+        Some(json!({"description": "A", "active": true, "visibility": "INTERNAL"})),
+    )
+    .await;
     assert_eq!(status, 400);
 }
 
@@ -135,11 +171,23 @@ async fn scopes_follow_digdirs_quirks() {
 async fn grants_and_clients_follow_the_reference() {
     use reqwest::Method as M;
     let t = start().await;
-    call(&t, "991825827", M::POST, "/api/v1/scopes", Some(json!({"prefix": "demo", "subscope": "a", "description": "A"}))).await;
+    call(
+        &t,
+        "991825827",
+        M::POST,
+        "/api/v1/scopes",
+        Some(json!({"prefix": "demo", "subscope": "a", "description": "A"})),
+    )
+    .await;
     // A client may only use scopes its organisation may use.
-    let client = json!({"integration_type": "maskinporten", "client_name": "c", "description": "d", "scopes": ["demo:a"]});
+    let client =
+        json!({"integration_type": "maskinporten", "client_name": "c", "description": "d", "scopes": ["demo:a"]});
     assert_eq!(call(&t, "889640782", M::POST, "/api/v1/clients", Some(client.clone())).await.0, 400);
-    assert_eq!(call(&t, "991825827", M::PUT, "/api/v1/scopes/access/123456789?scope=demo:a", None).await.0, 400, "mod-11");
+    assert_eq!(
+        call(&t, "991825827", M::PUT, "/api/v1/scopes/access/123456789?scope=demo:a", None).await.0,
+        400,
+        "mod-11"
+    );
     let (status, g) = call(&t, "991825827", M::PUT, "/api/v1/scopes/access/889640782?scope=demo:a", None).await;
     assert_eq!((status, g["state"].clone()), (200, json!("APPROVED")));
     let (status, c) = call(&t, "889640782", M::POST, "/api/v1/clients", Some(client.clone())).await;
@@ -157,7 +205,11 @@ async fn grants_and_clients_follow_the_reference() {
         k
     };
     let path = format!("/api/v1/clients/{id}/jwks");
-    assert_eq!(call(&t, "889640782", M::POST, &path, Some(json!({"keys": [key("a", false)]}))).await.0, 400, "use required");
+    assert_eq!(
+        call(&t, "889640782", M::POST, &path, Some(json!({"keys": [key("a", false)]}))).await.0,
+        400,
+        "use required"
+    );
     let six: Vec<Value> = (0..6).map(|i| key(&format!("k{i}"), true)).collect();
     assert_eq!(call(&t, "889640782", M::POST, &path, Some(json!({"keys": six}))).await.0, 400, "at most five");
     assert_eq!(call(&t, "889640782", M::POST, &path, Some(json!({"keys": []}))).await.0, 400, "no empty set");

@@ -59,7 +59,14 @@ pub fn sign_assertion(cfg: &ApiConfig, now: SystemTime) -> Result<Secret, ApiErr
 }
 
 /// Sign a JWT-bearer grant for any client: `aud` = issuer, a fresh `jti`, at most 120 s.
-pub fn sign_grant(issuer: &str, client_id: &str, scope: &str, signing: &Signing, consumer_org: Option<&str>, now: SystemTime) -> Result<Secret, ApiError> {
+pub fn sign_grant(
+    issuer: &str,
+    client_id: &str,
+    scope: &str,
+    signing: &Signing,
+    consumer_org: Option<&str>,
+    now: SystemTime,
+) -> Result<Secret, ApiError> {
     let iat = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let claims = GrantClaims {
         aud: issuer.to_string(),
@@ -82,7 +89,8 @@ pub fn sign_grant(issuer: &str, client_id: &str, scope: &str, signing: &Signing,
             key_pem
         }
     };
-    let key = EncodingKey::from_rsa_pem(key_pem.as_bytes()).map_err(|_| ApiError::Config("the private key is not an RSA private key in PEM form".into()))?;
+    let key = EncodingKey::from_rsa_pem(key_pem.as_bytes())
+        .map_err(|_| ApiError::Config("the private key is not an RSA private key in PEM form".into()))?;
     jsonwebtoken::encode(&header, &claims, &key)
         .map(Secret)
         .map_err(|e| ApiError::Config(format!("could not sign the grant: {}", e.kind_name())))
@@ -156,14 +164,32 @@ impl TokenSource {
             .get_or_try_init(|| async {
                 let base = cfg.issuer.trim_end_matches('/');
                 let url = format!("{base}/.well-known/oauth-authorization-server");
-                let transport = |e: reqwest::Error| ApiError::Transport { method: "GET".into(), path: url.clone(), message: e.to_string(), maybe_committed: false };
+                let transport = |e: reqwest::Error| ApiError::Transport {
+                    method: "GET".into(),
+                    path: url.clone(),
+                    message: e.to_string(),
+                    maybe_committed: false,
+                };
                 let resp = http.get(&url).send().await.map_err(transport)?;
                 let status = resp.status().as_u16();
                 if !resp.status().is_success() {
-                    return Err(ApiError::Http { method: "GET".into(), path: url.clone(), status, body: None, correlation_id: None, date: None, raw: None });
+                    return Err(ApiError::Http {
+                        method: "GET".into(),
+                        path: url.clone(),
+                        status,
+                        body: None,
+                        correlation_id: None,
+                        date: None,
+                        raw: None,
+                    });
                 }
-                let wk: WellKnown = resp.json().await.map_err(|e| ApiError::Decode { method: "GET".into(), path: url.clone(), message: e.to_string() })?;
-                let ep = url::Url::parse(&wk.token_endpoint).map_err(|e| ApiError::Config(format!("token_endpoint {:?}: {e}", wk.token_endpoint)))?;
+                let wk: WellKnown = resp.json().await.map_err(|e| ApiError::Decode {
+                    method: "GET".into(),
+                    path: url.clone(),
+                    message: e.to_string(),
+                })?;
+                let ep = url::Url::parse(&wk.token_endpoint)
+                    .map_err(|e| ApiError::Config(format!("token_endpoint {:?}: {e}", wk.token_endpoint)))?;
                 check_scheme(&ep)?;
                 Ok(ep)
             })
@@ -175,9 +201,10 @@ impl TokenSource {
     pub async fn token(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<Token, ApiError> {
         let mut guard = self.cached.lock().await;
         if let Some(t) = guard.as_ref()
-            && t.expires_at > Instant::now() {
-                return Ok(t.clone());
-            }
+            && t.expires_at > Instant::now()
+        {
+            return Ok(t.clone());
+        }
         let t = self.fetch(http, cfg).await?;
         *guard = Some(t.clone());
         Ok(t)
@@ -193,7 +220,8 @@ impl TokenSource {
     pub fn token_issuer(&self) -> Option<String> {
         let guard = self.cached.try_lock().ok()?;
         let payload = guard.as_ref()?.access_token.expose().split('.').nth(1)?.to_string();
-        let claims: serde_json::Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        let claims: serde_json::Value =
+            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
         claims["iss"].as_str().map(String::from)
     }
 
@@ -215,14 +243,34 @@ impl TokenSource {
             .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.expose())])
             .send()
             .await
-            .map_err(|e| ApiError::Transport { method: "POST".into(), path: endpoint.path().into(), message: e.without_url().to_string(), maybe_committed: false })?;
+            .map_err(|e| ApiError::Transport {
+                method: "POST".into(),
+                path: endpoint.path().into(),
+                message: e.without_url().to_string(),
+                maybe_committed: false,
+            })?;
         let status = resp.status().as_u16();
-        tracing::debug!(method = "POST", path = endpoint.path(), status, duration_ms = started.elapsed().as_millis() as u64, "token request");
+        tracing::debug!(
+            method = "POST",
+            path = endpoint.path(),
+            status,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "token request"
+        );
         if !resp.status().is_success() {
             let body: TokenError = resp.json().await.unwrap_or_default();
-            return Err(ApiError::Token { status, mp_code: mp_code(&body.error_description), error: body.error, description: body.error_description });
+            return Err(ApiError::Token {
+                status,
+                mp_code: mp_code(&body.error_description),
+                error: body.error,
+                description: body.error_description,
+            });
         }
-        let body: TokenResponse = resp.json().await.map_err(|e| ApiError::Decode { method: "POST".into(), path: endpoint.path().into(), message: e.to_string() })?;
+        let body: TokenResponse = resp.json().await.map_err(|e| ApiError::Decode {
+            method: "POST".into(),
+            path: endpoint.path().into(),
+            message: e.to_string(),
+        })?;
         let life = body.expires_in.unwrap_or(120);
         let margin = (life / 10).clamp(1, 30);
         Ok(Token {

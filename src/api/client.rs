@@ -123,7 +123,9 @@ fn redacted(body: &[u8]) -> String {
         match v {
             serde_json::Value::Object(m) => {
                 for (k, x) in m.iter_mut() {
-                    if ["client_secret", "access_token", "assertion", "d", "p", "q", "dp", "dq", "qi"].contains(&k.as_str()) {
+                    if ["client_secret", "access_token", "assertion", "d", "p", "q", "dp", "dq", "qi"]
+                        .contains(&k.as_str())
+                    {
                         *x = serde_json::Value::String("<redacted>".into());
                     } else {
                         walk(x);
@@ -279,16 +281,26 @@ impl ApiClient {
                 let err = if e.is_timeout() {
                     ApiError::Timeout { method: method.clone(), path: req.path.clone() }
                 } else {
-                    ApiError::Transport { method: method.clone(), path: req.path.clone(), message: e.without_url().to_string(), maybe_committed: sent && req.is_write() }
+                    ApiError::Transport {
+                        method: method.clone(),
+                        path: req.path.clone(),
+                        message: e.without_url().to_string(),
+                        maybe_committed: sent && req.is_write(),
+                    }
                 };
                 tracing::debug!(method = %method, path = %req.path, error = %err, "request failed");
-                return if req.idempotent || !sent { Attempt::Retry { after: None, err, free: false } } else { Attempt::Fail(err) };
+                return if req.idempotent || !sent {
+                    Attempt::Retry { after: None, err, free: false }
+                } else {
+                    Attempt::Fail(err)
+                };
             }
         };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-        let parsed: Option<ApiErrorResponse> = if (200..300).contains(&status) { None } else { serde_json::from_slice(&body).ok() };
+        let parsed: Option<ApiErrorResponse> =
+            if (200..300).contains(&status) { None } else { serde_json::from_slice(&body).ok() };
         let correlation_id = parsed.as_ref().and_then(|b| b.correlation_id.clone());
         tracing::debug!(method = %method, path = %req.path, status, duration_ms = started.elapsed().as_millis() as u64, correlation_id = correlation_id.as_deref().unwrap_or(""), "API call");
         if (200..300).contains(&status) {
@@ -321,7 +333,9 @@ impl ApiClient {
                 }
                 Attempt::Retry { after: Some(Duration::ZERO), err, free: true }
             }
-            429 | 500 | 502 | 503 | 504 if req.idempotent => Attempt::Retry { after: retry_after(&headers), err, free: false },
+            429 | 500 | 502 | 503 | 504 if req.idempotent => {
+                Attempt::Retry { after: retry_after(&headers), err, free: false }
+            }
             _ => Attempt::Fail(err),
         }
     }

@@ -27,7 +27,8 @@ pub struct ClientToken {
 fn propagating(e: &ApiError) -> bool {
     match e {
         ApiError::Token { mp_code, description, .. } => {
-            matches!(mp_code.as_deref(), Some("MP-100" | "MP-200" | "MP-250")) || description.contains("Unknown key identifier")
+            matches!(mp_code.as_deref(), Some("MP-100" | "MP-200" | "MP-250"))
+                || description.contains("Unknown key identifier")
         }
         _ => false,
     }
@@ -56,21 +57,46 @@ impl ApiClient {
     async fn client_token_once(&self, grant: &ClientGrant) -> Result<ClientToken, ApiError> {
         let cfg = self.config();
         let endpoint = self.token_endpoint().await?;
-        let assertion = sign_grant(&cfg.issuer, &grant.client_id, &grant.scopes.join(" "), &grant.signing, grant.consumer_org.as_deref(), SystemTime::now())?;
+        let assertion = sign_grant(
+            &cfg.issuer,
+            &grant.client_id,
+            &grant.scopes.join(" "),
+            &grant.signing,
+            grant.consumer_org.as_deref(),
+            SystemTime::now(),
+        )?;
         let resp = self
             .http()
             .post(endpoint.clone())
             .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.expose())])
             .send()
             .await
-            .map_err(|e| ApiError::Transport { method: "POST".into(), path: endpoint.path().into(), message: e.without_url().to_string(), maybe_committed: false })?;
+            .map_err(|e| ApiError::Transport {
+                method: "POST".into(),
+                path: endpoint.path().into(),
+                message: e.without_url().to_string(),
+                maybe_committed: false,
+            })?;
         let status = resp.status().as_u16();
         tracing::debug!(method = "POST", path = endpoint.path(), status, "client token request");
         if !resp.status().is_success() {
             let body: TokenError = resp.json().await.unwrap_or_default();
-            return Err(ApiError::Token { status, mp_code: mp_code(&body.error_description), error: body.error, description: body.error_description });
+            return Err(ApiError::Token {
+                status,
+                mp_code: mp_code(&body.error_description),
+                error: body.error,
+                description: body.error_description,
+            });
         }
-        let body: TokenResponse = resp.json().await.map_err(|e| ApiError::Decode { method: "POST".into(), path: endpoint.path().into(), message: e.to_string() })?;
-        Ok(ClientToken { access_token: Secret::new(body.access_token), expires_in: body.expires_in.unwrap_or(120), scope: body.scope })
+        let body: TokenResponse = resp.json().await.map_err(|e| ApiError::Decode {
+            method: "POST".into(),
+            path: endpoint.path().into(),
+            message: e.to_string(),
+        })?;
+        Ok(ClientToken {
+            access_token: Secret::new(body.access_token),
+            expires_in: body.expires_in.unwrap_or(120),
+            scope: body.scope,
+        })
     }
 }

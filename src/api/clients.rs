@@ -8,7 +8,11 @@ use super::types::{Client, Jwk, Jwks};
 
 /// A client id as a path segment: no `/`, `?`, `#` or `..` can reach the path.
 fn id_segment(id: &str) -> Result<&str, ApiError> {
-    if !id.is_empty() && id != "." && id != ".." && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)) {
+    if !id.is_empty()
+        && id != "."
+        && id != ".."
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    {
         Ok(id)
     } else {
         Err(ApiError::Config(format!("{id:?} is not a client id")))
@@ -44,7 +48,11 @@ impl ApiClient {
         strip_server_fields(&mut c);
         c.client_id = None;
         let r = self.execute(Request::post("/clients").json(serde_json::to_value(&c).unwrap_or_default())).await?;
-        r.ok_or_else(|| ApiError::Decode { method: "POST".into(), path: "/clients".into(), message: "empty response body".into() })
+        r.ok_or_else(|| ApiError::Decode {
+            method: "POST".into(),
+            path: "/clients".into(),
+            message: "empty response body".into(),
+        })
     }
 
     /// GET → change → PUT of the whole registration, keeping fields the change does not touch.
@@ -94,12 +102,15 @@ impl ApiClient {
             .collect();
         let path = format!("/clients/{}/jwks", id_segment(id)?);
         // Idempotent in effect (the same set twice is the same set), so safe to retry.
-        let r = self.execute::<Jwks>(Request::post(&path).json(serde_json::json!({ "keys": keys })).idempotent()).await?;
+        let r =
+            self.execute::<Jwks>(Request::post(&path).json(serde_json::json!({ "keys": keys })).idempotent()).await?;
         Ok(r.map(|j| j.keys).unwrap_or_default())
     }
 
     /// Remove every key (the only way to reach an empty set, §4.2).
     pub async fn delete_jwks(&self, id: &str) -> Result<(), ApiError> {
-        self.execute::<serde_json::Value>(Request::delete(&format!("/clients/{}/jwks", id_segment(id)?))).await.map(|_| ())
+        self.execute::<serde_json::Value>(Request::delete(&format!("/clients/{}/jwks", id_segment(id)?)))
+            .await
+            .map(|_| ())
     }
 }

@@ -50,7 +50,11 @@ pub fn check_scheme(u: &url::Url) -> Result<(), ApiError> {
                 Some(url::Host::Domain(d)) => d == "localhost",
                 None => false,
             };
-            if loopback { Ok(()) } else { Err(ApiError::Config(format!("{u} must use https (plain http is allowed only for loopback addresses)"))) }
+            if loopback {
+                Ok(())
+            } else {
+                Err(ApiError::Config(format!("{u} must use https (plain http is allowed only for loopback addresses)")))
+            }
         }
         s => Err(ApiError::Config(format!("{u}: unsupported scheme {s:?}"))),
     }
@@ -75,7 +79,11 @@ mod tests {
 
     #[test]
     fn api_url_gets_api_v1_once() {
-        for s in ["https://api.samarbeid.digdir.no", "https://api.samarbeid.digdir.no/", "https://api.samarbeid.digdir.no/api/v1/"] {
+        for s in [
+            "https://api.samarbeid.digdir.no",
+            "https://api.samarbeid.digdir.no/",
+            "https://api.samarbeid.digdir.no/api/v1/",
+        ] {
             assert_eq!(ApiConfig::normalise_api_url(s).unwrap().as_str(), "https://api.samarbeid.digdir.no/api/v1");
         }
     }

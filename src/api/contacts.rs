@@ -57,7 +57,11 @@ fn body(c: &Contact) -> serde_json::Value {
 }
 
 fn required<T>(v: Option<T>, method: &str) -> Result<T, ApiError> {
-    v.ok_or_else(|| ApiError::Decode { method: method.into(), path: "/contacts".into(), message: "empty response body".into() })
+    v.ok_or_else(|| ApiError::Decode {
+        method: method.into(),
+        path: "/contacts".into(),
+        message: "empty response body".into(),
+    })
 }
 
 impl ApiClient {

@@ -107,9 +107,9 @@ impl ApiError {
     /// Digdir answers some list endpoints with an error instead of `[]` (§6.2).
     pub fn is_does_not_have_any(&self) -> bool {
         match self {
-            ApiError::Http { body: Some(b), .. } => {
-                [&b.error_description, &b.error].iter().any(|s| s.as_deref().is_some_and(|s| s.contains("does not have any")))
-            }
+            ApiError::Http { body: Some(b), .. } => [&b.error_description, &b.error]
+                .iter()
+                .any(|s| s.as_deref().is_some_and(|s| s.contains("does not have any"))),
             ApiError::Http { raw: Some(r), .. } => r.contains("does not have any"),
             _ => false,
         }
@@ -135,8 +135,19 @@ mod tests {
 
     #[test]
     fn parses_the_old_oauth_shape() {
-        let b: ApiErrorResponse = serde_json::from_str(r#"{"error":"invalid_request","error_description":"Organization 1 does not have any scopes"}"#).unwrap();
-        let e = ApiError::Http { method: "GET".into(), path: "/scopes".into(), status: 404, body: Some(b), correlation_id: None, date: None, raw: None };
+        let b: ApiErrorResponse = serde_json::from_str(
+            r#"{"error":"invalid_request","error_description":"Organization 1 does not have any scopes"}"#,
+        )
+        .unwrap();
+        let e = ApiError::Http {
+            method: "GET".into(),
+            path: "/scopes".into(),
+            status: 404,
+            body: Some(b),
+            correlation_id: None,
+            date: None,
+            raw: None,
+        };
         assert!(e.is_does_not_have_any());
         assert!(e.to_string().contains("does not have any scopes"));
     }

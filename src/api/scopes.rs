@@ -34,7 +34,11 @@ impl ApiClient {
     }
 
     fn required<T>(v: Option<T>, method: &str, path: &str) -> Result<T, ApiError> {
-        v.ok_or_else(|| ApiError::Decode { method: method.into(), path: path.into(), message: "empty response body".into() })
+        v.ok_or_else(|| ApiError::Decode {
+            method: method.into(),
+            path: path.into(),
+            message: "empty response body".into(),
+        })
     }
 
     pub async fn list_scopes(&self, inactive: bool) -> Result<Vec<Scope>, ApiError> {

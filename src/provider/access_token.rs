@@ -7,7 +7,9 @@
 use super::{Shared, orgno};
 use crate::api::Signing;
 use crate::api::client_token::ClientGrant;
-use crate::tfplugin::{AttrPath, Attribute, Diagnostics, EphemeralResource, ObjectBuilder, Schema, Tri, Type, Value, ValueExt};
+use crate::tfplugin::{
+    AttrPath, Attribute, Diagnostics, EphemeralResource, ObjectBuilder, Schema, Tri, Type, Value, ValueExt,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,24 +49,40 @@ impl EphemeralResource for AccessToken {
             orgno::check(o, AttrPath::attr("consumer_org"), self.0.is_test_env(), diags);
         }
         if let Tri::Known(t) = config.tri_str("propagation_timeout")
-            && humantime::parse_duration(t).is_err() {
-                diags.attr_error(AttrPath::attr("propagation_timeout"), "Invalid duration", "Write a duration such as \"2m\" or \"90s\".");
-            }
+            && humantime::parse_duration(t).is_err()
+        {
+            diags.attr_error(
+                AttrPath::attr("propagation_timeout"),
+                "Invalid duration",
+                "Write a duration such as \"2m\" or \"90s\".",
+            );
+        }
         if let Tri::Known(k) = config.tri_str("private_key_pem")
-            && !k.contains("PRIVATE KEY-----") {
-                diags.attr_error(AttrPath::attr("private_key_pem"), "Not a private key", "Expected a PEM private key (-----BEGIN PRIVATE KEY----- or RSA PRIVATE KEY).");
-            }
+            && !k.contains("PRIVATE KEY-----")
+        {
+            diags.attr_error(
+                AttrPath::attr("private_key_pem"),
+                "Not a private key",
+                "Expected a PEM private key (-----BEGIN PRIVATE KEY----- or RSA PRIVATE KEY).",
+            );
+        }
     }
 
     async fn open(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let api = self.0.client(diags)?;
         let grant = ClientGrant {
             client_id: config.opt_str("client_id")?,
-            signing: Signing::Kid { kid: config.opt_str("kid")?, key_pem: config.opt_str("private_key_pem")?.replace("\\n", "\n") },
+            signing: Signing::Kid {
+                kid: config.opt_str("kid")?,
+                key_pem: config.opt_str("private_key_pem")?.replace("\\n", "\n"),
+            },
             scopes: config.opt_strs("scopes").unwrap_or_default(),
             consumer_org: config.opt_str("consumer_org"),
         };
-        let wait = config.opt_str("propagation_timeout").and_then(|t| humantime::parse_duration(&t).ok()).unwrap_or(Duration::from_secs(120));
+        let wait = config
+            .opt_str("propagation_timeout")
+            .and_then(|t| humantime::parse_duration(&t).ok())
+            .unwrap_or(Duration::from_secs(120));
         match api.client_token(&grant, wait).await {
             Ok(t) => Some(
                 ObjectBuilder::new(&schema())

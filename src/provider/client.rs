@@ -7,7 +7,9 @@
 use super::Shared;
 use super::client_rules as rules;
 use crate::api::Client;
-use crate::tfplugin::{Identity, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Type, Value, ValueExt};
+use crate::tfplugin::{
+    Attribute, Diagnostics, Identity, ObjectBuilder, PlanCtx, Resource, Schema, Type, Value, ValueExt,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -112,10 +114,9 @@ impl Resource for ClientResource {
         ctx.set("grant_types", Value::Set(vec![Value::String(JWT_BEARER.into())]));
         ctx.set("active", Value::Bool(true));
         let scopes_changed = ctx.prior.is_none_or(|p| p.opt_strs("scopes") != ctx.config.opt_strs("scopes"));
-        if scopes_changed
-            && let Some(client) = self.shared.client_for_plan() {
-                rules::warn_unusable_scopes(&self.shared, client, ctx).await;
-            }
+        if scopes_changed && let Some(client) = self.shared.client_for_plan() {
+            rules::warn_unusable_scopes(&self.shared, client, ctx).await;
+        }
     }
 
     async fn create(&self, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
@@ -163,11 +164,20 @@ impl Resource for ClientResource {
         match client.get_client(id).await {
             Ok(Some(c)) if c.integration_type.as_deref() == Some("maskinporten") => Some(state_of(c)),
             Ok(Some(c)) => {
-                diags.error("Not a Maskinporten client", format!("Client {id} has integration_type {:?}; this resource manages Maskinporten clients only.", c.integration_type.unwrap_or_default()));
+                diags.error(
+                    "Not a Maskinporten client",
+                    format!(
+                        "Client {id} has integration_type {:?}; this resource manages Maskinporten clients only.",
+                        c.integration_type.unwrap_or_default()
+                    ),
+                );
                 None
             }
             Ok(None) => {
-                diags.error("Client not found", format!("No client with client_id {id:?} is visible to your organisation."));
+                diags.error(
+                    "Client not found",
+                    format!("No client with client_id {id:?} is visible to your organisation."),
+                );
                 None
             }
             Err(e) => {

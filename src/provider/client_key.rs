@@ -4,11 +4,13 @@
 //! back to prove no key vanished. The key material is write-only (never in plan or state); its
 //! identity is the RFC 7638 thumbprint, so a reformatted PEM is no change.
 
-use super::keys::{self, thumbprint_of};
 use super::Shared;
 use super::client_key_rules as rules;
+use super::keys::{self, thumbprint_of};
 use crate::api::Jwk;
-use crate::tfplugin::{Identity, AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
+use crate::tfplugin::{
+    AttrPath, Attribute, Diagnostics, Identity, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -66,17 +68,29 @@ pub fn state(client_id: &str, k: &Jwk) -> Value {
 /// Static checks: the key parses as a public RSA key of ≥ 2048 bits; alg and kid are well formed.
 fn validate_config(config: &Value, diags: &mut Diagnostics) {
     if let Tri::Known(text) = config.tri_str("key")
-        && let Err(e) = keys::parse(text) {
-            diags.attr_error(AttrPath::attr("key"), "Unusable key material", format!("The key is refused: {e}."));
-        }
+        && let Err(e) = keys::parse(text)
+    {
+        diags.attr_error(AttrPath::attr("key"), "Unusable key material", format!("The key is refused: {e}."));
+    }
     if let Tri::Known(a) = config.tri_str("alg")
-        && a != "RS256" && a != "RS512" {
-            diags.attr_error(AttrPath::attr("alg"), "Invalid alg", format!("Maskinporten accepts RS256 or RS512; got {a:?}."));
-        }
+        && a != "RS256"
+        && a != "RS512"
+    {
+        diags.attr_error(
+            AttrPath::attr("alg"),
+            "Invalid alg",
+            format!("Maskinporten accepts RS256 or RS512; got {a:?}."),
+        );
+    }
     if let Tri::Known(k) = config.tri_str("kid")
-        && (k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))) {
-            diags.attr_error(AttrPath::attr("kid"), "Invalid kid", "A kid may contain only letters, digits and . _ - (and must not be empty).");
-        }
+        && (k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
+    {
+        diags.attr_error(
+            AttrPath::attr("kid"),
+            "Invalid kid",
+            "A kid may contain only letters, digits and . _ - (and must not be empty).",
+        );
+    }
 }
 
 #[async_trait]
@@ -103,7 +117,9 @@ impl Resource for ClientKeyResource {
 
     async fn create(&self, planned: &Value, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.client(diags)?;
-        let key = keys::parse(config.tri_str("key").known()?).map_err(|e| diags.attr_error(AttrPath::attr("key"), "Unusable key material", e.to_string())).ok()?;
+        let key = keys::parse(config.tri_str("key").known()?)
+            .map_err(|e| diags.attr_error(AttrPath::attr("key"), "Unusable key material", e.to_string()))
+            .ok()?;
         rules::add(&self.shared, client, planned, &key, diags).await
     }
 
@@ -127,7 +143,13 @@ impl Resource for ClientKeyResource {
         }
     }
 
-    async fn update(&self, _prior: &Value, planned: &Value, _config: &Value, _diags: &mut Diagnostics) -> Option<Value> {
+    async fn update(
+        &self,
+        _prior: &Value,
+        planned: &Value,
+        _config: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Option<Value> {
         // Every argument forces replacement or is write-only; nothing to change in place.
         Some(planned.clone())
     }
@@ -142,6 +164,12 @@ impl Resource for ClientKeyResource {
             diags.error("Invalid import id", format!("Expected <client_id>,<kid>; got {id:?}."));
             return None;
         };
-        Some(ObjectBuilder::new(&schema()).str("id", Some(id)).str("client_id", Some(client_id)).str("kid", Some(kid)).build())
+        Some(
+            ObjectBuilder::new(&schema())
+                .str("id", Some(id))
+                .str("client_id", Some(client_id))
+                .str("kid", Some(kid))
+                .build(),
+        )
     }
 }

@@ -61,12 +61,13 @@ pub async fn plan(shared: &Shared, ctx: &mut PlanCtx<'_>) {
             ctx.set("id", id_value(client_id.as_deref(), &kid));
             if let (Some(c), Some(api)) = (&client_id, shared.client_for_plan())
                 && let Ok(list) = shared.jwks(api, c).await
-                    && list.is_empty() {
-                        ctx.diags.warning(
+                && list.is_empty()
+            {
+                ctx.diags.warning(
                             format!("First key on client {c}"),
                             "Once a client has a registered key, Maskinporten requires its token grants to name the key with `kid`; grants signed with a certificate in `x5c` stop working. Make sure the client's software signs with this key's kid.",
                         );
-                    }
+            }
         }
     }
 }
@@ -106,7 +107,13 @@ fn kids(list: &[Jwk]) -> Vec<String> {
 }
 
 /// Add one key, re-sending the others; the set is read back to prove every key is there.
-pub async fn add(shared: &Shared, api: &ApiClient, planned: &Value, key: &PublicKey, diags: &mut Diagnostics) -> Option<Value> {
+pub async fn add(
+    shared: &Shared,
+    api: &ApiClient,
+    planned: &Value,
+    key: &PublicKey,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
     let (client_id, kid) = (planned.opt_str("client_id")?, planned.opt_str("kid")?);
     let alg = planned.opt_str("alg").unwrap_or_else(|| "RS256".into());
     let _guard = shared.key_lock(&client_id).await;
@@ -122,7 +129,11 @@ pub async fn add(shared: &Shared, api: &ApiClient, planned: &Value, key: &Public
         if existing.n.as_deref() == Some(key.n_b64().as_str()) {
             return Some(state(&client_id, existing));
         }
-        diags.attr_error(AttrPath::attr("kid"), format!("kid {kid} is already used on client {client_id}"), "It names a different key there. Choose another kid, or import the existing key.");
+        diags.attr_error(
+            AttrPath::attr("kid"),
+            format!("kid {kid} is already used on client {client_id}"),
+            "It names a different key there. Choose another kid, or import the existing key.",
+        );
         return None;
     }
     if current.len() >= MAX_KEYS {
@@ -149,7 +160,13 @@ pub async fn add(shared: &Shared, api: &ApiClient, planned: &Value, key: &Public
     };
     let missing: Vec<String> = kids(&next).into_iter().filter(|k| !kids(&after).contains(k)).collect();
     if !missing.is_empty() {
-        diags.error(format!("Keys vanished from client {client_id}"), format!("After adding {kid}, Digdir no longer lists: {}. Check the client in Samarbeidsportalen.", missing.join(", ")));
+        diags.error(
+            format!("Keys vanished from client {client_id}"),
+            format!(
+                "After adding {kid}, Digdir no longer lists: {}. Check the client in Samarbeidsportalen.",
+                missing.join(", ")
+            ),
+        );
     }
     let mine = after.iter().find(|k| k.kid.as_deref() == Some(kid.as_str()))?;
     Some(state(&client_id, mine))
@@ -168,12 +185,19 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
     let Some(mine) = current.iter().find(|k| k.kid.as_deref() == Some(kid.as_str())) else { return };
     let theirs = super::keys::thumbprint_of(mine.n.as_deref().unwrap_or(""), mine.e.as_deref().unwrap_or(""));
     if prior.opt_str("thumbprint").is_some_and(|t| t != theirs) {
-        diags.warning(format!("Key {kid} was not removed"), "The kid now names a different key than the one Terraform registered, so it was left in place.");
+        diags.warning(
+            format!("Key {kid} was not removed"),
+            "The kid now names a different key than the one Terraform registered, so it was left in place.",
+        );
         return;
     }
     let rest: Vec<Jwk> = current.iter().filter(|k| k.kid.as_deref() != Some(kid.as_str())).cloned().collect();
     // An empty set cannot be POSTed; DELETE removes the last key (§4.2).
-    let result = if rest.is_empty() { api.delete_jwks(&client_id).await } else { api.replace_jwks(&client_id, &rest).await.map(|_| ()) };
+    let result = if rest.is_empty() {
+        api.delete_jwks(&client_id).await
+    } else {
+        api.replace_jwks(&client_id, &rest).await.map(|_| ())
+    };
     shared.jwks_changed(&client_id);
     if let Err(e) = result {
         return shared.push_api(diags, &e, &what, None);
@@ -186,7 +210,10 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
         Ok(after) => {
             let missing: Vec<String> = kids(&rest).into_iter().filter(|k| !kids(&after).contains(k)).collect();
             if !missing.is_empty() {
-                diags.error(format!("Keys vanished from client {client_id}"), format!("After removing {kid}, Digdir no longer lists: {}.", missing.join(", ")));
+                diags.error(
+                    format!("Keys vanished from client {client_id}"),
+                    format!("After removing {kid}, Digdir no longer lists: {}.", missing.join(", ")),
+                );
             }
         }
         Err(e) => shared.push_api(diags, &e, &format!("read back the keys of client {client_id}"), None),

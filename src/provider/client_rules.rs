@@ -9,17 +9,32 @@ use std::collections::BTreeSet;
 pub fn validate(shared: &Shared, config: &Value, diags: &mut Diagnostics) {
     for attr in ["access_token_lifetime", "authorization_lifetime"] {
         if let Tri::Known(n) = config.tri_i64(attr)
-            && n <= 0 {
-                diags.attr_error(AttrPath::attr(attr), format!("Invalid {attr}"), "Must be greater than 0 seconds; Digdir refuses 0 since 2025. Leave it out for Digdir's default.");
-            }
+            && n <= 0
+        {
+            diags.attr_error(
+                AttrPath::attr(attr),
+                format!("Invalid {attr}"),
+                "Must be greater than 0 seconds; Digdir refuses 0 since 2025. Leave it out for Digdir's default.",
+            );
+        }
     }
     if let Tri::Known(scopes) = config.tri_strs("scopes") {
         if scopes.is_empty() {
-            diags.attr_error(AttrPath::attr("scopes"), "No scopes", "A Maskinporten client needs at least one scope; Digdir refuses clients without.");
+            diags.attr_error(
+                AttrPath::attr("scopes"),
+                "No scopes",
+                "A Maskinporten client needs at least one scope; Digdir refuses clients without.",
+            );
         }
         for s in scopes.into_iter().flatten() {
-            if !s.split_once(':').is_some_and(|(p, r)| !p.is_empty() && !r.is_empty()) || s.contains(char::is_whitespace) {
-                diags.attr_error(AttrPath::attr("scopes").key(s.clone()), "Invalid scope name", format!("{s:?} is not a scope name of the form <prefix>:<subscope>."));
+            if !s.split_once(':').is_some_and(|(p, r)| !p.is_empty() && !r.is_empty())
+                || s.contains(char::is_whitespace)
+            {
+                diags.attr_error(
+                    AttrPath::attr("scopes").key(s.clone()),
+                    "Invalid scope name",
+                    format!("{s:?} is not a scope name of the form <prefix>:<subscope>."),
+                );
             }
         }
     }
@@ -37,9 +52,17 @@ pub fn validate(shared: &Shared, config: &Value, diags: &mut Diagnostics) {
 /// and those accessible to all. Delegation-source scopes are left out of the warning entirely.
 async fn usable_scopes(client: &ApiClient) -> Result<(BTreeSet<String>, BTreeSet<String>), ApiError> {
     let mut usable: BTreeSet<String> = client.list_scopes(false).await?.into_iter().filter_map(|s| s.name).collect();
-    usable.extend(client.list_received_accesses().await?.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.scope));
-    usable.extend(client.list_all_scopes(&[("accessible_for_all", "true".into())]).await?.into_iter().filter_map(|s| s.name));
-    let delegated = client.list_all_scopes(&[("delegated_sources", "true".into())]).await?.into_iter().filter_map(|s| s.name).collect();
+    usable
+        .extend(client.list_received_accesses().await?.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.scope));
+    usable.extend(
+        client.list_all_scopes(&[("accessible_for_all", "true".into())]).await?.into_iter().filter_map(|s| s.name),
+    );
+    let delegated = client
+        .list_all_scopes(&[("delegated_sources", "true".into())])
+        .await?
+        .into_iter()
+        .filter_map(|s| s.name)
+        .collect();
     Ok((usable, delegated))
 }
 
@@ -109,19 +132,37 @@ pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &
     let after = match client.list_clients(false).await {
         Ok(list) => list,
         Err(e) => {
-            shared.push_api(diags, &err, &format!("create client {name} (and the client list could not be read to check: {e})"), None);
+            shared.push_api(
+                diags,
+                &err,
+                &format!("create client {name} (and the client list could not be read to check: {e})"),
+                None,
+            );
             return None;
         }
     };
-    let new: Vec<Client> = after.into_iter().filter(|c| same_request(c, body)).filter(|c| c.client_id.as_ref().is_some_and(|id| !before.contains(id))).collect();
+    let new: Vec<Client> = after
+        .into_iter()
+        .filter(|c| same_request(c, body))
+        .filter(|c| c.client_id.as_ref().is_some_and(|id| !before.contains(id)))
+        .collect();
     match new.len() {
         1 => new.into_iter().next(),
         0 => {
-            shared.push_api(diags, &err, &format!("create client {name} (no client was created; it is safe to apply again)"), None);
+            shared.push_api(
+                diags,
+                &err,
+                &format!("create client {name} (no client was created; it is safe to apply again)"),
+                None,
+            );
             None
         }
         _ => {
-            let ids: Vec<String> = new.iter().filter_map(|c| c.client_id.clone()).map(|id| format!("  terraform import <address> {id}")).collect();
+            let ids: Vec<String> = new
+                .iter()
+                .filter_map(|c| c.client_id.clone())
+                .map(|id| format!("  terraform import <address> {id}"))
+                .collect();
             diags.error(
                 format!("Creating client {name} had an uncertain outcome"),
                 format!("The answer to the create request was lost ({err}), and several new clients match it. Import the right one and deactivate the others:\n{}", ids.join("\n")),

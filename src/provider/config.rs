@@ -45,8 +45,13 @@ impl Environment {
 }
 
 /// The admin scopes requested by default: enough for every resource of this provider.
-pub const DEFAULT_SCOPES: &[&str] =
-    &["idporten:scopes.read", "idporten:scopes.write", "idporten:dcr.read", "idporten:dcr.write", "idporten:dcr.modify"];
+pub const DEFAULT_SCOPES: &[&str] = &[
+    "idporten:scopes.read",
+    "idporten:scopes.write",
+    "idporten:dcr.read",
+    "idporten:dcr.write",
+    "idporten:dcr.modify",
+];
 
 pub fn schema() -> Schema {
     let s = |n: &str, d: &str| Attribute::optional(n, Type::String).describe(d);
@@ -118,13 +123,24 @@ pub fn environment_name(config: &Value) -> Option<String> {
 /// Static checks for `terraform validate`: only values known now, nothing from the network.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     if let Tri::Known(e) = config.tri_str("environment")
-        && e != "test" && e != "prod" {
-            diags.attr_error(AttrPath::attr("environment"), "Invalid environment", format!("Expected \"test\" or \"prod\", got {e:?}."));
-        }
+        && e != "test"
+        && e != "prod"
+    {
+        diags.attr_error(
+            AttrPath::attr("environment"),
+            "Invalid environment",
+            format!("Expected \"test\" or \"prod\", got {e:?}."),
+        );
+    }
     if let Tri::Known(t) = config.tri_str("request_timeout")
-        && humantime::parse_duration(t).is_err() {
-            diags.attr_error(AttrPath::attr("request_timeout"), "Invalid duration", "Write a duration such as \"30s\" or \"2m\".");
-        }
+        && humantime::parse_duration(t).is_err()
+    {
+        diags.attr_error(
+            AttrPath::attr("request_timeout"),
+            "Invalid duration",
+            "Write a duration such as \"30s\" or \"2m\".",
+        );
+    }
 }
 
 /// Resolve the full configuration. Errors point at the attribute (or name the variable).
@@ -133,7 +149,11 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
         Some("test") => Environment::Test,
         Some("prod") => Environment::Prod,
         Some(other) => {
-            diags.attr_error(AttrPath::attr("environment"), "Invalid environment", format!("Expected \"test\" or \"prod\", got {other:?}."));
+            diags.attr_error(
+                AttrPath::attr("environment"),
+                "Invalid environment",
+                format!("Expected \"test\" or \"prod\", got {other:?}."),
+            );
             return None;
         }
         None => {
@@ -165,7 +185,11 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
         }
     };
     let Some(client_id) = setting(config, "client_id").known() else {
-        diags.attr_error(AttrPath::attr("client_id"), "Missing client_id", "Set client_id (or MASKINPORTEN_CLIENT_ID) to the administration client's id that Digdir issued.");
+        diags.attr_error(
+            AttrPath::attr("client_id"),
+            "Missing client_id",
+            "Set client_id (or MASKINPORTEN_CLIENT_ID) to the administration client's id that Digdir issued.",
+        );
         return None;
     };
     let signing = signing(config, diags)?;
@@ -181,7 +205,11 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
         Some(t) => match humantime::parse_duration(&t) {
             Ok(d) => d,
             Err(_) => {
-                diags.attr_error(AttrPath::attr("request_timeout"), "Invalid duration", "Write a duration such as \"30s\" or \"2m\".");
+                diags.attr_error(
+                    AttrPath::attr("request_timeout"),
+                    "Invalid duration",
+                    "Write a duration such as \"30s\" or \"2m\".",
+                );
                 return None;
             }
         },
@@ -201,7 +229,8 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
     if diags.has_errors() {
         return None;
     }
-    let user_agent = format!("terraform-provider-maskinporten/{} (+terraform {terraform_version})", env!("CARGO_PKG_VERSION"));
+    let user_agent =
+        format!("terraform-provider-maskinporten/{} (+terraform {terraform_version})", env!("CARGO_PKG_VERSION"));
     Some(Settings {
         environment: env,
         api: ApiConfig {
@@ -236,7 +265,11 @@ fn signing(config: &Value, diags: &mut Diagnostics) -> Option<Signing> {
     let chain_der: Vec<Vec<u8>> =
         CertificateDer::pem_slice_iter(chain.as_bytes()).filter_map(Result::ok).map(|c| c.to_vec()).collect();
     if chain_der.is_empty() {
-        diags.attr_error(AttrPath::attr("certificate_chain_pem"), "Invalid certificate chain", "No PEM certificate (-----BEGIN CERTIFICATE-----) was found.");
+        diags.attr_error(
+            AttrPath::attr("certificate_chain_pem"),
+            "Invalid certificate chain",
+            "No PEM certificate (-----BEGIN CERTIFICATE-----) was found.",
+        );
         return None;
     }
     Some(Signing::X5c { chain_der, key_pem })

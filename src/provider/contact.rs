@@ -6,7 +6,10 @@
 
 use super::Shared;
 use crate::api::Contact;
-use crate::tfplugin::{Identity, AttrPath, Attribute, Diagnostic, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
+use crate::tfplugin::{
+    AttrPath, Attribute, Diagnostic, Diagnostics, Identity, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value,
+    ValueExt,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -63,7 +66,8 @@ fn schema() -> Schema {
 }
 
 fn email_ok(s: &str) -> bool {
-    s.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')) && !s.contains(char::is_whitespace)
+    s.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && !s.contains(char::is_whitespace)
 }
 
 fn phone_ok(s: &str) -> bool {
@@ -77,23 +81,35 @@ fn phone_ok(s: &str) -> bool {
 fn validate(config: &Value, diags: &mut Diagnostics) {
     let kind = config.tri_str("kind");
     if let Tri::Known(k) = kind
-        && k != "notification" && k != "invoice" {
-            diags.attr_error(AttrPath::attr("kind"), "Invalid kind", format!("Expected \"notification\" or \"invoice\"; got {k:?}."));
-        }
+        && k != "notification"
+        && k != "invoice"
+    {
+        diags.attr_error(
+            AttrPath::attr("kind"),
+            "Invalid kind",
+            format!("Expected \"notification\" or \"invoice\"; got {k:?}."),
+        );
+    }
     let (c, p) = (config.attr("client_id"), config.attr("prefix"));
     if c.is_known() && p.is_known() && c.is_null() == p.is_null() {
         diags.attr_error(AttrPath::attr("client_id"), "Give client_id or prefix", "A contact belongs either to a client (client_id) or to your API-provider integration (prefix), not both or neither.");
     }
     for f in ["email", "invoice_email"] {
         if let Tri::Known(v) = config.tri_str(f)
-            && !email_ok(v) {
-                diags.attr_error(AttrPath::attr(f), "Invalid e-mail address", format!("{v:?} is not an e-mail address."));
-            }
+            && !email_ok(v)
+        {
+            diags.attr_error(AttrPath::attr(f), "Invalid e-mail address", format!("{v:?} is not an e-mail address."));
+        }
     }
     if let Tri::Known(v) = config.tri_str("phone")
-        && !phone_ok(v) {
-            diags.attr_error(AttrPath::attr("phone"), "Invalid phone number", format!("{v:?} is neither E.164 (+4799999999) nor a Norwegian 8-digit number."));
-        }
+        && !phone_ok(v)
+    {
+        diags.attr_error(
+            AttrPath::attr("phone"),
+            "Invalid phone number",
+            format!("{v:?} is neither E.164 (+4799999999) nor a Norwegian 8-digit number."),
+        );
+    }
     let need = |f: &str, kind: &str, diags: &mut Diagnostics| {
         if config.attr(f).is_null() {
             diags.attr_error(AttrPath::attr(f), format!("Missing {f}"), format!("A {kind} contact needs {f}."));
@@ -104,7 +120,11 @@ fn validate(config: &Value, diags: &mut Diagnostics) {
             need("email", "notification", diags);
             for f in ["invoice_email", "address", "reference"] {
                 if !config.attr(f).is_null() {
-                    diags.attr_error(AttrPath::attr(f), format!("{f} is for invoice contacts"), "Use a separate contact of kind \"invoice\".");
+                    diags.attr_error(
+                        AttrPath::attr(f),
+                        format!("{f} is for invoice contacts"),
+                        "Use a separate contact of kind \"invoice\".",
+                    );
                 }
             }
         }

@@ -10,7 +10,11 @@ use std::time::SystemTime;
 fn required_scopes(method: &str, path: &str) -> (&'static [&'static str], &'static str) {
     let write = method != "GET";
     if path.starts_with("/clients") {
-        if write { (&["idporten:dcr.write", "idporten:dcr.modify"], "clients") } else { (&["idporten:dcr.read", "idporten:dcr.write"], "clients") }
+        if write {
+            (&["idporten:dcr.write", "idporten:dcr.modify"], "clients")
+        } else {
+            (&["idporten:dcr.read", "idporten:dcr.write"], "clients")
+        }
     } else if write {
         (&["idporten:scopes.write"], "scopes")
     } else {
@@ -27,8 +31,11 @@ fn paired(api: &str, issuer: &str) -> bool {
     let host = |u: &str| url::Url::parse(u).ok().and_then(|u| u.host_str().map(String::from)).unwrap_or_default();
     let (a, i) = (host(api), host(issuer));
     match (a.as_str(), i.as_str()) {
-        ("api.test.samarbeid.digdir.no", "test.maskinporten.no") | ("api.samarbeid.digdir.no", "maskinporten.no") => true,
-        ("api.test.samarbeid.digdir.no" | "api.samarbeid.digdir.no", _) | (_, "test.maskinporten.no" | "maskinporten.no") => false,
+        ("api.test.samarbeid.digdir.no", "test.maskinporten.no") | ("api.samarbeid.digdir.no", "maskinporten.no") => {
+            true
+        }
+        ("api.test.samarbeid.digdir.no" | "api.samarbeid.digdir.no", _)
+        | (_, "test.maskinporten.no" | "maskinporten.no") => false,
         _ => origin(api) == origin(issuer),
     }
 }
@@ -46,17 +53,27 @@ pub fn api(err: &ApiError, client: Option<&ApiClient>, supplier_request: bool) -
         )),
         401 => {
             if let Some(d) = date {
-                let skew = d.duration_since(SystemTime::now()).or_else(|_| SystemTime::now().duration_since(*d)).map(|s| s.as_secs()).unwrap_or(0);
+                let skew = d
+                    .duration_since(SystemTime::now())
+                    .or_else(|_| SystemTime::now().duration_since(*d))
+                    .map(|s| s.as_secs())
+                    .unwrap_or(0);
                 if skew > 60 {
-                    return Some(format!("The API's clock and this machine's clock differ by about {skew} seconds (from the response's Date header), so tokens look expired or not yet valid. Synchronise this machine's clock (NTP) and try again."));
+                    return Some(format!(
+                        "The API's clock and this machine's clock differ by about {skew} seconds (from the response's Date header), so tokens look expired or not yet valid. Synchronise this machine's clock (NTP) and try again."
+                    ));
                 }
             }
             let token_iss = client.and_then(ApiClient::token_issuer);
             if let Some(t) = token_iss.as_ref().filter(|t| t.trim_end_matches('/') != issuer.trim_end_matches('/')) {
-                return Some(format!("The token was issued by {t}, but the provider is configured for the issuer {issuer}. Tokens are accepted only by the API of the same environment: check environment, issuer and api_url."));
+                return Some(format!(
+                    "The token was issued by {t}, but the provider is configured for the issuer {issuer}. Tokens are accepted only by the API of the same environment: check environment, issuer and api_url."
+                ));
             }
             if !paired(&api_url, &issuer) {
-                return Some(format!("The token comes from {issuer}, but the API at {api_url} belongs to another environment or installation, which does not accept it. Point issuer and api_url at the same environment (environment = \"test\" or \"prod\" sets both)."));
+                return Some(format!(
+                    "The token comes from {issuer}, but the API at {api_url} belongs to another environment or installation, which does not accept it. Point issuer and api_url at the same environment (environment = \"test\" or \"prod\" sets both)."
+                ));
             }
             Some("Digdir rejected the token even after a fresh one was obtained. Check that the administration client is still active, that the token's environment matches the API (environment, issuer, api_url), and that no proxy strips the Authorization header.".to_string())
         }
@@ -68,7 +85,11 @@ pub fn api(err: &ApiError, client: Option<&ApiClient>, supplier_request: bool) -
                 return Some("Registering or changing a client for another organisation (client_orgno) needs the admin scope idporten:dcr.supplier. Ask servicedesk@digdir.no to grant it to the administration client, and add it to the provider's scopes.".to_string());
             }
             if !needed.iter().any(|n| has(n)) {
-                let also = if area == "scopes" && method != "GET" { " (Digdir's API page also names idporten:dcr.write for API administration; the spec says idporten:scopes.write)" } else { "" };
+                let also = if area == "scopes" && method != "GET" {
+                    " (Digdir's API page also names idporten:dcr.write for API administration; the spec says idporten:scopes.write)"
+                } else {
+                    ""
+                };
                 return Some(format!(
                     "This operation on {area} needs the admin scope {}{also}, but the token was granted only: {}. Add the scope to the provider's scopes (and ask servicedesk@digdir.no to grant it to the administration client if it is not).",
                     needed.join(" or "),
@@ -88,15 +109,33 @@ pub fn api(err: &ApiError, client: Option<&ApiClient>, supplier_request: bool) -
 pub fn token(err: &ApiError) -> Option<String> {
     let ApiError::Token { error, mp_code, .. } = err else { return None };
     let text = match (error.as_str(), mp_code.as_deref()) {
-        ("invalid_scope", _) => "The administration client was not granted every admin scope the provider requested. Remove the missing ones from the provider's scopes, or ask servicedesk@digdir.no to grant them to the client.",
-        (_, Some("MP-100")) => "Maskinporten does not know this client_id in this environment. Check client_id and environment: test and production have separate administration clients. A client created in the last two minutes may not have reached Maskinporten yet.",
-        (_, Some("MP-110")) => "The grant's audience was refused: the issuer must be Maskinporten's issuer exactly, with its trailing slash (https://test.maskinporten.no/ or https://maskinporten.no/).",
-        (_, Some("MP-120")) => "Maskinporten did not accept the certificate: it must be a valid enterprise certificate (virksomhetssertifikat) with its chain. Test certificates work only in TEST, production certificates only in PROD.",
-        (_, Some("MP-121")) => "The key or certificate has expired. Renew it (re-post the key, or use the renewed enterprise certificate).",
-        (_, Some("MP-122")) => "The certificate belongs to another organisation than the client: the organisation number in the enterprise certificate must be the client's (client_orgno).",
-        (_, Some("MP-123")) => "The x5c header was refused: it must be a JSON array of standard-base64 DER certificates, leaf first. Check certificate_chain_pem.",
-        (_, Some("MP-124")) => "The certificate does not fit the environment: test certificates work only in TEST and production certificates only in PROD.",
-        (_, Some("MP-130")) => "The grant had expired when Maskinporten received it: this machine's clock is probably wrong. Synchronise it (NTP).",
+        ("invalid_scope", _) => {
+            "The administration client was not granted every admin scope the provider requested. Remove the missing ones from the provider's scopes, or ask servicedesk@digdir.no to grant them to the client."
+        }
+        (_, Some("MP-100")) => {
+            "Maskinporten does not know this client_id in this environment. Check client_id and environment: test and production have separate administration clients. A client created in the last two minutes may not have reached Maskinporten yet."
+        }
+        (_, Some("MP-110")) => {
+            "The grant's audience was refused: the issuer must be Maskinporten's issuer exactly, with its trailing slash (https://test.maskinporten.no/ or https://maskinporten.no/)."
+        }
+        (_, Some("MP-120")) => {
+            "Maskinporten did not accept the certificate: it must be a valid enterprise certificate (virksomhetssertifikat) with its chain. Test certificates work only in TEST, production certificates only in PROD."
+        }
+        (_, Some("MP-121")) => {
+            "The key or certificate has expired. Renew it (re-post the key, or use the renewed enterprise certificate)."
+        }
+        (_, Some("MP-122")) => {
+            "The certificate belongs to another organisation than the client: the organisation number in the enterprise certificate must be the client's (client_orgno)."
+        }
+        (_, Some("MP-123")) => {
+            "The x5c header was refused: it must be a JSON array of standard-base64 DER certificates, leaf first. Check certificate_chain_pem."
+        }
+        (_, Some("MP-124")) => {
+            "The certificate does not fit the environment: test certificates work only in TEST and production certificates only in PROD."
+        }
+        (_, Some("MP-130")) => {
+            "The grant had expired when Maskinporten received it: this machine's clock is probably wrong. Synchronise it (NTP)."
+        }
         (_, Some("MP-012")) => "Maskinporten saw this grant before (replay). This should not happen; try again.",
         _ => return None,
     };

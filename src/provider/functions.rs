@@ -17,7 +17,11 @@ impl Function for OrgnoValid {
         "Returns true when the argument is nine digits whose last digit is the mod-11 check digit (weights 3 2 7 6 5 4 3 2), as Brønnøysund assigns them. Useful in variable validation blocks."
     }
     fn params(&self) -> Vec<Param> {
-        vec![Param { name: "orgno", ty: Type::String, description: "The organisation number to check, e.g. \"991825827\"." }]
+        vec![Param {
+            name: "orgno",
+            ty: Type::String,
+            description: "The organisation number to check, e.g. \"991825827\".",
+        }]
     }
     fn returns(&self) -> Type {
         Type::Bool
@@ -40,13 +44,19 @@ impl Function for JwkThumbprint {
         "Returns the RFC 7638 SHA-256 thumbprint (base64url) of an RSA public key given as a public key PEM, a certificate PEM or a public JWK — the identity `maskinporten_client_key` uses. Private keys are refused."
     }
     fn params(&self) -> Vec<Param> {
-        vec![Param { name: "key", ty: Type::String, description: "Public key PEM, certificate PEM or public JWK (JSON)." }]
+        vec![Param {
+            name: "key",
+            ty: Type::String,
+            description: "Public key PEM, certificate PEM or public JWK (JSON).",
+        }]
     }
     fn returns(&self) -> Type {
         Type::String
     }
     fn call(&self, args: &[Value]) -> Result<Value, FunctionError> {
         let text = args.first().and_then(Value::as_str).unwrap_or("");
-        keys::parse(text).map(|k| Value::String(k.thumbprint())).map_err(|e| FunctionError { text: format!("the key is refused: {e}"), argument: Some(0) })
+        keys::parse(text)
+            .map(|k| Value::String(k.thumbprint()))
+            .map_err(|e| FunctionError { text: format!("the key is refused: {e}"), argument: Some(0) })
     }
 }

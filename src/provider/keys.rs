@@ -41,7 +41,9 @@ pub fn thumbprint_of(n_b64: &str, e_b64: &str) -> String {
 /// Why key material was refused. Messages never contain the material.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum KeyError {
-    #[error("this is a private key. Give the public key, a certificate or a public JWK instead: the private key must never leave your systems (it would end up in Terraform's plan and state)")]
+    #[error(
+        "this is a private key. Give the public key, a certificate or a public JWK instead: the private key must never leave your systems (it would end up in Terraform's plan and state)"
+    )]
     Private,
     #[error("only RSA keys are accepted by Maskinporten")]
     NotRsa,
@@ -51,7 +53,14 @@ pub enum KeyError {
     Unreadable(String),
 }
 
-const PRIVATE_LABELS: &[&str] = &["PRIVATE KEY", "RSA PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY", "DSA PRIVATE KEY"];
+const PRIVATE_LABELS: &[&str] = &[
+    "PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "OPENSSH PRIVATE KEY",
+    "DSA PRIVATE KEY",
+];
 const RSA_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 
 /// Parse key material as the user wrote it.
@@ -101,7 +110,9 @@ fn parse_jwk(t: &str) -> Result<PublicKey, KeyError> {
         return Err(KeyError::NotRsa);
     }
     let field = |f: &str| {
-        v[f].as_str().and_then(|s| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok()).ok_or_else(|| KeyError::Unreadable(format!("JWK member {f} missing or not base64url")))
+        v[f].as_str()
+            .and_then(|s| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok())
+            .ok_or_else(|| KeyError::Unreadable(format!("JWK member {f} missing or not base64url")))
     };
     let key = PublicKey { n: strip(field("n")?), e: strip(field("e")?), x5c: v["x5c"][0].as_str().map(String::from) };
     match key.bits() {

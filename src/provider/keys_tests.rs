@@ -36,7 +36,10 @@ fn private_keys_are_refused_without_echo() {
     assert!(!err.to_string().contains(&pem[30..60]));
     let b64 = URL_SAFE_NO_PAD.encode([1u8; 300]);
     assert_eq!(parse(&format!(r#"{{"kty":"RSA","n":"{b64}","e":"AQAB","d":"AAAA"}}"#)).unwrap_err(), KeyError::Private);
-    assert_eq!(parse("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----").unwrap_err(), KeyError::Private);
+    assert_eq!(
+        parse("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----").unwrap_err(),
+        KeyError::Private
+    );
 }
 
 #[test]

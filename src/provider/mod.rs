@@ -26,11 +26,11 @@ pub mod scope_consumers;
 mod scope_rules;
 
 use crate::api::{ApiClient, ApiError, Jwk, ScopeAccess};
-use cache::Coalesced;
-use std::time::Duration;
 use crate::tfplugin::{AttrPath, DataSource, Diagnostics, Provider, Resource, Schema, Value};
 use async_trait::async_trait;
+use cache::Coalesced;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
@@ -135,11 +135,16 @@ impl Shared {
     pub async fn merchant_data(&self) -> Result<Option<(&ApiClient, &url::Url)>, crate::tfplugin::Diagnostic> {
         let Some(c) = self.configured.get() else { return Ok(None) };
         let Some(url) = c.merchant_data_url.as_ref() else { return Err(contact::unavailable(None)) };
-        let available = self.contacts_probe.get_or_init(|| async { c.client.contacts_available(url).await.map_err(|e| e.to_string()) }).await;
+        let available = self
+            .contacts_probe
+            .get_or_init(|| async { c.client.contacts_available(url).await.map_err(|e| e.to_string()) })
+            .await;
         match available {
             Ok(true) => Ok(Some((&c.client, url))),
             Ok(false) => Err(contact::unavailable(Some(url.as_str()))),
-            Err(e) => Err(crate::tfplugin::Diagnostic::error("Merchant-data server unreachable", format!("{url}: {e}"))),
+            Err(e) => {
+                Err(crate::tfplugin::Diagnostic::error("Merchant-data server unreachable", format!("{url}: {e}")))
+            }
         }
     }
 
@@ -154,7 +159,8 @@ impl Shared {
 
     /// Serialise key-set writes to one client within this process.
     pub async fn key_lock(&self, client_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
-        let m = self.key_locks.lock().unwrap_or_else(|p| p.into_inner()).entry(client_id.to_string()).or_default().clone();
+        let m =
+            self.key_locks.lock().unwrap_or_else(|p| p.into_inner()).entry(client_id.to_string()).or_default().clone();
         m.lock_owned().await
     }
 
@@ -163,7 +169,9 @@ impl Shared {
         self.prefixes
             .get_or_try_init(|| async {
                 let list = client.list_prefixes().await?;
-                Ok::<_, ApiError>(list.into_iter().filter(|p| p.active != Some(false)).filter_map(|p| p.prefix).collect())
+                Ok::<_, ApiError>(
+                    list.into_iter().filter(|p| p.active != Some(false)).filter_map(|p| p.prefix).collect(),
+                )
             })
             .await
             .cloned()
@@ -245,7 +253,15 @@ impl Provider for MaskinportenProvider {
         // Fail at configure, with the token endpoint's own explanation, rather than on the first
         // resource; the token is cached and serves the rest of this run.
         if let Err(e) = client.fetch_token_for_check().await {
-            errors::push_api(diags, &e, "obtain an admin token from Maskinporten", environment, None, Some(&client), false);
+            errors::push_api(
+                diags,
+                &e,
+                "obtain an admin token from Maskinporten",
+                environment,
+                None,
+                Some(&client),
+                false,
+            );
             return;
         }
         let _ = self.shared.configured.set(Configured { client, environment, merchant_data_url });

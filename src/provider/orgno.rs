@@ -22,10 +22,15 @@ pub fn mod11_valid(o: &str) -> bool {
 pub fn check(orgno: &str, path: AttrPath, test_env: bool, diags: &mut Diagnostics) {
     if orgno.len() != 9 || !orgno.bytes().all(|b| b.is_ascii_digit()) {
         diags.push(
-            Diagnostic::error("Invalid organisation number", format!("{orgno:?} is not an organisation number: it must be exactly nine digits, e.g. \"991825827\".")).at(path),
+            Diagnostic::error(
+                "Invalid organisation number",
+                format!("{orgno:?} is not an organisation number: it must be exactly nine digits, e.g. \"991825827\"."),
+            )
+            .at(path),
         );
     } else if !mod11_valid(orgno) {
-        let detail = format!("{orgno} fails the mod-11 check digit of Norwegian organisation numbers; check for a typo.");
+        let detail =
+            format!("{orgno} fails the mod-11 check digit of Norwegian organisation numbers; check for a typo.");
         diags.push(if test_env {
             Diagnostic::warning("Organisation number fails its check digit", format!("{detail} Digdir's TEST environment has synthetic organisations that may fail it, so this is only a warning with environment = \"test\".")).at(path)
         } else {

@@ -7,8 +7,8 @@
 use super::Shared;
 use super::scope_rules as rules;
 use crate::api::Scope;
-use crate::tfplugin::{Identity, 
-    AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt,
+use crate::tfplugin::{
+    AttrPath, Attribute, Diagnostics, Identity, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -151,9 +151,10 @@ impl Resource for ScopeResource {
             }
         }
         if ctx.is_create()
-            && let Some(client) = self.shared.client_for_plan() {
-                rules::plan_checks(&self.shared, client, ctx, name.as_deref()).await;
-            }
+            && let Some(client) = self.shared.client_for_plan()
+        {
+            rules::plan_checks(&self.shared, client, ctx, name.as_deref()).await;
+        }
     }
 
     async fn create(&self, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
@@ -161,9 +162,9 @@ impl Resource for ScopeResource {
         let name = planned.opt_str("name")?;
         match client.create_scope(&to_api(planned, Scope::default())).await {
             Ok(s) => Some(state_of(s)),
-            Err(e) if e.status() == Some(409) => rules::reactivate(&self.shared, client, &name, planned, to_api, diags)
-                .await
-                .map(state_of),
+            Err(e) if e.status() == Some(409) => {
+                rules::reactivate(&self.shared, client, &name, planned, to_api, diags).await.map(state_of)
+            }
             Err(e) => {
                 self.shared.push_api(diags, &e, &format!("create scope {name}"), Some(AttrPath::attr("subscope")));
                 None
@@ -208,7 +209,10 @@ impl Resource for ScopeResource {
 
     async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
         let Some((prefix, subscope)) = id.split_once(':').filter(|(p, s)| !p.is_empty() && !s.is_empty()) else {
-            diags.error("Invalid import id", format!("Expected a scope name <prefix>:<subscope>, e.g. demo:orders.read; got {id:?}."));
+            diags.error(
+                "Invalid import id",
+                format!("Expected a scope name <prefix>:<subscope>, e.g. demo:orders.read; got {id:?}."),
+            );
             return None;
         };
         Some(

@@ -4,7 +4,9 @@
 //! again. Reads of many grants on one scope share one list call.
 
 use super::{Shared, orgno};
-use crate::tfplugin::{Identity, AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
+use crate::tfplugin::{
+    AttrPath, Attribute, Diagnostics, Identity, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -43,9 +45,14 @@ fn state(scope: &str, consumer: &str, name: Option<String>) -> Value {
 /// Static check of a scope name reference: `<prefix>:<subscope>`.
 pub fn check_scope_name(config: &Value, diags: &mut Diagnostics) {
     if let Tri::Known(s) = config.tri_str("scope")
-        && (!s.split_once(':').is_some_and(|(p, r)| !p.is_empty() && !r.is_empty()) || s.contains(char::is_whitespace)) {
-            diags.attr_error(AttrPath::attr("scope"), "Invalid scope name", format!("{s:?} is not a scope name of the form <prefix>:<subscope>."));
-        }
+        && (!s.split_once(':').is_some_and(|(p, r)| !p.is_empty() && !r.is_empty()) || s.contains(char::is_whitespace))
+    {
+        diags.attr_error(
+            AttrPath::attr("scope"),
+            "Invalid scope name",
+            format!("{s:?} is not a scope name of the form <prefix>:<subscope>."),
+        );
+    }
 }
 
 #[async_trait]
@@ -70,21 +77,28 @@ impl Resource for ScopeAccessResource {
     }
 
     async fn plan(&self, ctx: &mut PlanCtx<'_>) {
-        let (scope, consumer) = (ctx.config.tri_str("scope").known().map(str::to_string), ctx.config.tri_str("consumer_orgno").known().map(str::to_string));
-        ctx.set("id", match (&scope, &consumer) {
-            (Some(s), Some(c)) => Value::String(format!("{s},{c}")),
-            _ => Value::unknown(),
-        });
+        let (scope, consumer) = (
+            ctx.config.tri_str("scope").known().map(str::to_string),
+            ctx.config.tri_str("consumer_orgno").known().map(str::to_string),
+        );
+        ctx.set(
+            "id",
+            match (&scope, &consumer) {
+                (Some(s), Some(c)) => Value::String(format!("{s},{c}")),
+                _ => Value::unknown(),
+            },
+        );
         if !ctx.is_create() {
             return;
         }
         // Known inputs only: the consumer's name, so the plan shows who gets access.
         if let (Some(c), Some(client)) = (consumer, self.shared.client_for_plan())
             && (orgno::mod11_valid(&c) || self.shared.is_test_env())
-                && let Ok(Some(org)) = client.get_organization(&c).await
-                    && let Some(name) = org.name {
-                        ctx.set("consumer_organization_name", Value::String(name));
-                    }
+            && let Ok(Some(org)) = client.get_organization(&c).await
+            && let Some(name) = org.name
+        {
+            ctx.set("consumer_organization_name", Value::String(name));
+        }
     }
 
     async fn create(&self, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
@@ -100,7 +114,10 @@ impl Resource for ScopeAccessResource {
             Ok(g) => {
                 diags.error(
                     format!("Grant of {scope} to {consumer} is not approved"),
-                    format!("Digdir answered with state {:?} instead of APPROVED. Check the grant in Samarbeidsportalen.", g.state.unwrap_or_default()),
+                    format!(
+                        "Digdir answered with state {:?} instead of APPROVED. Check the grant in Samarbeidsportalen.",
+                        g.state.unwrap_or_default()
+                    ),
                 );
                 None
             }
@@ -118,7 +135,9 @@ impl Resource for ScopeAccessResource {
             Ok(grants) => grants
                 .into_iter()
                 .find(|g| g.consumer_orgno.as_deref() == Some(consumer.as_str()) && g.is_approved())
-                .map(|g| state(&scope, &consumer, g.consumer_organization_name.or(st.opt_str("consumer_organization_name")))),
+                .map(|g| {
+                    state(&scope, &consumer, g.consumer_organization_name.or(st.opt_str("consumer_organization_name")))
+                }),
             // The scope is gone or not ours any more: so is the grant.
             Err(e) if e.is_not_found() => None,
             Err(e) => {
@@ -128,7 +147,13 @@ impl Resource for ScopeAccessResource {
         }
     }
 
-    async fn update(&self, _prior: &Value, planned: &Value, _config: &Value, _diags: &mut Diagnostics) -> Option<Value> {
+    async fn update(
+        &self,
+        _prior: &Value,
+        planned: &Value,
+        _config: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Option<Value> {
         // Every argument forces replacement; nothing updates in place.
         Some(planned.clone())
     }
@@ -148,7 +173,10 @@ impl Resource for ScopeAccessResource {
     async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
         // Scope names may contain commas in theory; orgnos never do: split at the last comma.
         let Some((scope, consumer)) = id.rsplit_once(',').filter(|(s, c)| !s.is_empty() && c.len() == 9) else {
-            diags.error("Invalid import id", format!("Expected <scope>,<consumer_orgno>, e.g. demo:orders.read,889640782; got {id:?}."));
+            diags.error(
+                "Invalid import id",
+                format!("Expected <scope>,<consumer_orgno>, e.g. demo:orders.read,889640782; got {id:?}."),
+            );
             return None;
         };
         Some(state(scope, consumer, None))

@@ -6,7 +6,9 @@
 use super::scope_access::check_scope_name;
 use super::{Shared, orgno};
 use crate::api::ApiClient;
-use crate::tfplugin::{Identity, AttrPath, Attribute, Diagnostics, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt};
+use crate::tfplugin::{
+    AttrPath, Attribute, Diagnostics, Identity, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt,
+};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -48,7 +50,11 @@ fn state(scope: &str, consumers: &BTreeMap<String, Option<String>>) -> Value {
 /// Approved consumers of a scope, with names, read fresh (no cache: this decides revocations).
 async fn current(client: &ApiClient, scope: &str) -> Result<BTreeMap<String, Option<String>>, crate::api::ApiError> {
     let grants = client.list_accesses(scope, false).await?;
-    Ok(grants.into_iter().filter(|g| g.is_approved()).filter_map(|g| Some((g.consumer_orgno?, g.consumer_organization_name))).collect())
+    Ok(grants
+        .into_iter()
+        .filter(|g| g.is_approved())
+        .filter_map(|g| Some((g.consumer_orgno?, g.consumer_organization_name)))
+        .collect())
 }
 
 impl ScopeConsumersResource {
@@ -66,7 +72,12 @@ impl ScopeConsumersResource {
         };
         for c in desired.iter().filter(|c| !have.contains_key(*c)) {
             if let Err(e) = client.grant_access(&scope, c).await {
-                self.shared.push_api(diags, &e, &format!("grant {scope} to {c}"), Some(AttrPath::attr("consumers").key(c.clone())));
+                self.shared.push_api(
+                    diags,
+                    &e,
+                    &format!("grant {scope} to {c}"),
+                    Some(AttrPath::attr("consumers").key(c.clone())),
+                );
             }
         }
         for c in have.keys().filter(|c| !desired.contains(*c)) {
@@ -122,7 +133,11 @@ impl Resource for ScopeConsumersResource {
         let scope = st.opt_str("scope")?;
         match self.shared.grants(client, &scope).await {
             Ok(grants) => {
-                let now = grants.into_iter().filter(|g| g.is_approved()).filter_map(|g| Some((g.consumer_orgno?, g.consumer_organization_name))).collect();
+                let now = grants
+                    .into_iter()
+                    .filter(|g| g.is_approved())
+                    .filter_map(|g| Some((g.consumer_orgno?, g.consumer_organization_name)))
+                    .collect();
                 Some(state(&scope, &now))
             }
             Err(e) if e.is_not_found() => None,

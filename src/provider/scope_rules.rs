@@ -43,27 +43,42 @@ fn subscope_problem(s: &str) -> Option<&'static str> {
 
 fn one_of(config: &Value, attr: &str, allowed: &[&str], diags: &mut Diagnostics) {
     if let Tri::Known(v) = config.tri_str(attr)
-        && !allowed.contains(&v) {
-            diags.attr_error(AttrPath::attr(attr), format!("Invalid {attr}"), format!("Expected one of {}; got {v:?}.", allowed.join(", ")));
-        }
+        && !allowed.contains(&v)
+    {
+        diags.attr_error(
+            AttrPath::attr(attr),
+            format!("Invalid {attr}"),
+            format!("Expected one of {}; got {v:?}.", allowed.join(", ")),
+        );
+    }
 }
 
 /// Static checks, safe offline (`terraform validate`); unknown values are skipped.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     if let Tri::Known(p) = config.tri_str("prefix")
-        && !valid_prefix(p) {
-            diags.attr_error(AttrPath::attr("prefix"), "Invalid prefix", format!("{p:?} is not a scope prefix: use the prefix Digdir assigned to you, in lowercase letters, digits and '-', without the colon."));
-        }
+        && !valid_prefix(p)
+    {
+        diags.attr_error(AttrPath::attr("prefix"), "Invalid prefix", format!("{p:?} is not a scope prefix: use the prefix Digdir assigned to you, in lowercase letters, digits and '-', without the colon."));
+    }
     if let Tri::Known(s) = config.tri_str("subscope")
-        && let Some(problem) = subscope_problem(s) {
-            diags.attr_error(AttrPath::attr("subscope"), "Invalid subscope", format!("The subscope {s:?} {problem}."));
-        }
+        && let Some(problem) = subscope_problem(s)
+    {
+        diags.attr_error(AttrPath::attr("subscope"), "Invalid subscope", format!("The subscope {s:?} {problem}."));
+    }
     if let Tri::Known("") = config.tri_str("description") {
-        diags.attr_error(AttrPath::attr("description"), "Empty description", "Digdir requires a description; it is shown to consumers.");
+        diags.attr_error(
+            AttrPath::attr("description"),
+            "Empty description",
+            "Digdir requires a description; it is shown to consumers.",
+        );
     }
     for attr in ["long_description", "delegation_source", "enforced_aud_for_access_token"] {
         if let Tri::Known("") = config.tri_str(attr) {
-            diags.attr_error(AttrPath::attr(attr), format!("Empty {attr}"), "Leave the attribute out instead of setting an empty string.");
+            diags.attr_error(
+                AttrPath::attr(attr),
+                format!("Empty {attr}"),
+                "Leave the attribute out instead of setting an empty string.",
+            );
         }
     }
     one_of(config, "token_type", TOKEN_TYPES, diags);
@@ -71,20 +86,34 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     if let Tri::Known(types) = config.tri_strs("allowed_integration_types") {
         for t in types.into_iter().flatten() {
             if !INTEGRATION_TYPES.contains(&t.as_str()) {
-                diags.attr_error(AttrPath::attr("allowed_integration_types"), "Invalid integration type", format!("{t:?} is not one of {}.", INTEGRATION_TYPES.join(", ")));
+                diags.attr_error(
+                    AttrPath::attr("allowed_integration_types"),
+                    "Invalid integration type",
+                    format!("{t:?} is not one of {}.", INTEGRATION_TYPES.join(", ")),
+                );
             }
         }
     }
     for attr in ["at_max_age", "authorization_max_lifetime"] {
         if let Tri::Known(n) = config.tri_i64(attr)
-            && n < 0 {
-                diags.attr_error(AttrPath::attr(attr), format!("Invalid {attr}"), "Must be 0 (Digdir's default) or a positive number of seconds.");
-            }
+            && n < 0
+        {
+            diags.attr_error(
+                AttrPath::attr(attr),
+                format!("Invalid {attr}"),
+                "Must be 0 (Digdir's default) or a positive number of seconds.",
+            );
+        }
     }
     if let Tri::Known(u) = config.tri_str("delegation_source")
-        && !u.starts_with("https://") {
-            diags.attr_error(AttrPath::attr("delegation_source"), "Invalid delegation_source", "Expected the issuer URL of a delegation source, e.g. \"https://www.altinn.no/\".");
-        }
+        && !u.starts_with("https://")
+    {
+        diags.attr_error(
+            AttrPath::attr("delegation_source"),
+            "Invalid delegation_source",
+            "Expected the issuer URL of a delegation source, e.g. \"https://www.altinn.no/\".",
+        );
+    }
 }
 
 fn import_hint(name: &str) -> String {
@@ -109,7 +138,12 @@ pub async fn plan_checks(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<
             }
             Ok(_) => {}
             Err(e) => {
-                shared.push_api(&mut ctx.diags, &e, "list the organisation's scope prefixes", Some(AttrPath::attr("prefix")));
+                shared.push_api(
+                    &mut ctx.diags,
+                    &e,
+                    "list the organisation's scope prefixes",
+                    Some(AttrPath::attr("prefix")),
+                );
                 return;
             }
         }
@@ -178,7 +212,11 @@ pub async fn reactivate(
     match returning_grants(client, name).await {
         Ok(g) if g.is_empty() => {}
         Ok(g) => {
-            diags.attr_error(AttrPath::attr("subscope"), format!("Scope {name} exists deactivated, with grants"), grants_detail(name, &g));
+            diags.attr_error(
+                AttrPath::attr("subscope"),
+                format!("Scope {name} exists deactivated, with grants"),
+                grants_detail(name, &g),
+            );
             return None;
         }
         Err(e) => {
@@ -202,7 +240,13 @@ mod tests {
 
     #[test]
     fn subscopes_seen_in_the_wild_are_valid() {
-        for s in ["orders.read", "accessmanagement/authorizedparties.admin", "arbeid:some.scope.read", "movement/road/v2", "a_b-c"] {
+        for s in [
+            "orders.read",
+            "accessmanagement/authorizedparties.admin",
+            "arbeid:some.scope.read",
+            "movement/road/v2",
+            "a_b-c",
+        ] {
             assert_eq!(subscope_problem(s), None, "{s}");
         }
     }

@@ -9,7 +9,10 @@ use crate::proto::tfplugin6 as pb;
 use tonic::{Request, Response, Status};
 
 impl ProviderService {
-    async fn validate_ephemeral(&self, req: pb::validate_ephemeral_resource_config::Request) -> Result<Vec<pb::Diagnostic>, Diagnostics> {
+    async fn validate_ephemeral(
+        &self,
+        req: pb::validate_ephemeral_resource_config::Request,
+    ) -> Result<Vec<pb::Diagnostic>, Diagnostics> {
         let r = self.ephemeral.get(&req.type_name).ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
         let config = decode(req.config.as_ref(), &r.schema)?;
         let mut d = Diagnostics::default();
@@ -17,7 +20,10 @@ impl ProviderService {
         Ok(d.to_proto())
     }
 
-    async fn open_ephemeral(&self, req: pb::open_ephemeral_resource::Request) -> Result<pb::open_ephemeral_resource::Response, Diagnostics> {
+    async fn open_ephemeral(
+        &self,
+        req: pb::open_ephemeral_resource::Request,
+    ) -> Result<pb::open_ephemeral_resource::Response, Diagnostics> {
         let r = self.ephemeral.get(&req.type_name).ok_or_else(|| unknown_type("ephemeral resource", &req.type_name))?;
         let config = decode(req.config.as_ref(), &r.schema)?;
         let mut d = Diagnostics::default();
@@ -37,14 +43,24 @@ impl ProviderService {
     }
 }
 
-pub(crate) async fn validate(s: &Server, req: Request<pb::validate_ephemeral_resource_config::Request>) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
+pub(crate) async fn validate(
+    s: &Server,
+    req: Request<pb::validate_ephemeral_resource_config::Request>,
+) -> Result<Response<pb::validate_ephemeral_resource_config::Response>, Status> {
     let (s, req) = (s.0.clone(), req.into_inner());
     let diagnostics = guarded(async move { s.validate_ephemeral(req).await }, |d| d.to_proto()).await;
     Ok(Response::new(pb::validate_ephemeral_resource_config::Response { diagnostics }))
 }
 
-pub(crate) async fn open(s: &Server, req: Request<pb::open_ephemeral_resource::Request>) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
+pub(crate) async fn open(
+    s: &Server,
+    req: Request<pb::open_ephemeral_resource::Request>,
+) -> Result<Response<pb::open_ephemeral_resource::Response>, Status> {
     let (s, req) = (s.0.clone(), req.into_inner());
-    let resp = guarded(async move { s.open_ephemeral(req).await }, |d| pb::open_ephemeral_resource::Response { diagnostics: d.to_proto(), ..Default::default() }).await;
+    let resp = guarded(async move { s.open_ephemeral(req).await }, |d| pb::open_ephemeral_resource::Response {
+        diagnostics: d.to_proto(),
+        ..Default::default()
+    })
+    .await;
     Ok(Response::new(resp))
 }

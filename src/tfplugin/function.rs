@@ -65,7 +65,11 @@ pub(crate) fn call(f: &dyn Function, args: &[pb::DynamicValue]) -> pb::call_func
     }
     let mut decoded = Vec::with_capacity(args.len());
     for (i, (dv, p)) in args.iter().zip(&params).enumerate() {
-        let v = if !dv.msgpack.is_empty() { value::decode_msgpack(&dv.msgpack, &p.ty) } else { value::decode_json(&dv.json, &p.ty) };
+        let v = if !dv.msgpack.is_empty() {
+            value::decode_msgpack(&dv.msgpack, &p.ty)
+        } else {
+            value::decode_json(&dv.json, &p.ty)
+        };
         match v {
             Ok(v) => decoded.push(v),
             Err(e) => return fail(format!("argument {}: {e}", p.name), Some(i as i64)),
@@ -73,7 +77,9 @@ pub(crate) fn call(f: &dyn Function, args: &[pb::DynamicValue]) -> pb::call_func
     }
     match f.call(&decoded) {
         Ok(result) => match value::encode_msgpack(&result, &f.returns()) {
-            Ok(msgpack) => pb::call_function::Response { result: Some(pb::DynamicValue { msgpack, json: vec![] }), error: None },
+            Ok(msgpack) => {
+                pb::call_function::Response { result: Some(pb::DynamicValue { msgpack, json: vec![] }), error: None }
+            }
             Err(e) => fail(format!("provider bug: {e}"), None),
         },
         Err(e) => fail(e.text, e.argument),
@@ -87,7 +93,10 @@ pub(crate) fn list(functions: &HashMap<String, Arc<dyn Function>>) -> pb::get_fu
 }
 
 /// CallFunction by name; an unknown name is a function error, not a crash.
-pub(crate) fn call_by_name(functions: &HashMap<String, Arc<dyn Function>>, req: &pb::call_function::Request) -> pb::call_function::Response {
+pub(crate) fn call_by_name(
+    functions: &HashMap<String, Arc<dyn Function>>,
+    req: &pb::call_function::Request,
+) -> pb::call_function::Response {
     match functions.get(&req.name) {
         Some(f) => call(f.as_ref(), &req.arguments),
         None => pb::call_function::Response {

@@ -53,7 +53,8 @@ impl Identity {
 
     /// The import id an identity stands for: its parts joined with commas.
     pub fn import_id(&self, identity: &Value) -> Option<String> {
-        let parts: Option<Vec<&str>> = self.attributes.iter().map(|(n, _)| identity.get_attr(n).and_then(Value::as_str)).collect();
+        let parts: Option<Vec<&str>> =
+            self.attributes.iter().map(|(n, _)| identity.get_attr(n).and_then(Value::as_str)).collect();
         parts.map(|p| p.join(","))
     }
 
@@ -64,7 +65,11 @@ impl Identity {
 
     pub(crate) fn decode(&self, d: Option<&pb::ResourceIdentityData>) -> Option<Value> {
         let dv = d?.identity_data.as_ref()?;
-        let v = if !dv.msgpack.is_empty() { value::decode_msgpack(&dv.msgpack, &self.ty()) } else { value::decode_json(&dv.json, &self.ty()) };
+        let v = if !dv.msgpack.is_empty() {
+            value::decode_msgpack(&dv.msgpack, &self.ty())
+        } else {
+            value::decode_json(&dv.json, &self.ty())
+        };
         v.ok().filter(|v| !v.is_null())
     }
 }

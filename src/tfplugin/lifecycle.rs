@@ -27,7 +27,9 @@ pub fn equivalent(a: &Value, b: &Value) -> bool {
         (Null, Map(m)) | (Map(m), Null) => m.is_empty(),
         (Unknown(_), _) | (_, Unknown(_)) => false,
         (Number(x), Number(y)) => number_eq(x, y),
-        (List(x), List(y)) | (Tuple(x), Tuple(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equivalent(p, q)),
+        (List(x), List(y)) | (Tuple(x), Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equivalent(p, q))
+        }
         (Set(x), Set(y)) => {
             x.iter().all(|p| y.iter().any(|q| equivalent(p, q))) && y.iter().all(|q| x.iter().any(|p| equivalent(p, q)))
         }
@@ -98,9 +100,8 @@ pub async fn plan(res: &dyn Resource, schema: &Schema, prior: &Value, proposed: 
     }
     let prior_opt = (!prior.is_null()).then_some(prior);
     let (cfg, prior_attrs) = (attrs(config), attrs(prior));
-    let differs = |name: &str| {
-        !equivalent(cfg.get(name).unwrap_or(&Value::Null), prior_attrs.get(name).unwrap_or(&Value::Null))
-    };
+    let differs =
+        |name: &str| !equivalent(cfg.get(name).unwrap_or(&Value::Null), prior_attrs.get(name).unwrap_or(&Value::Null));
     let mut replace = vec![];
     let mut changed = false;
     if prior_opt.is_some() {
@@ -142,9 +143,10 @@ fn keep_prior_form(schema: &Schema, config: &Value, prior: &BTreeMap<String, Val
     let Value::Object(p) = planned else { return };
     for a in schema.attributes.iter().filter(|a| a.is_computed() && cfg.get(&a.name).is_none_or(Value::is_null)) {
         if let (Some(old), Some(new)) = (prior.get(&a.name), p.get_mut(&a.name))
-            && equivalent(old, new) {
-                *new = old.clone();
-            }
+            && equivalent(old, new)
+        {
+            *new = old.clone();
+        }
     }
 }
 
@@ -163,16 +165,17 @@ fn enforce_config(schema: &Schema, config: &Value, planned: &mut Value, diags: &
             None
         };
         if let Some(must) = must
-            && p.get(&a.name) != Some(&must) {
-                if a.write_only || !equivalent(p.get(&a.name).unwrap_or(&Value::Null), &must) {
-                    diags.attr_error(
-                        AttrPath::attr(&a.name),
-                        "Provider bug: planned value differs from configuration",
-                        "The provider tried to plan a value other than the configured one. Please report this.",
-                    );
-                }
-                p.insert(a.name.clone(), must);
+            && p.get(&a.name) != Some(&must)
+        {
+            if a.write_only || !equivalent(p.get(&a.name).unwrap_or(&Value::Null), &must) {
+                diags.attr_error(
+                    AttrPath::attr(&a.name),
+                    "Provider bug: planned value differs from configuration",
+                    "The provider tried to plan a value other than the configured one. Please report this.",
+                );
             }
+            p.insert(a.name.clone(), must);
+        }
     }
 }
 

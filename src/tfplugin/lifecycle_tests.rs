@@ -115,7 +115,9 @@ fn arb_case() -> impl Strategy<Value = Case> {
                     let cfg: BoxedStrategy<Value> = match a.mode {
                         Mode::Required => prop_oneof![4 => known.clone(), 1 => Just(Value::unknown())].boxed(),
                         Mode::Computed => Just(Value::Null).boxed(),
-                        _ => prop_oneof![3 => known.clone(), 2 => Just(Value::Null), 1 => Just(Value::unknown())].boxed(),
+                        _ => {
+                            prop_oneof![3 => known.clone(), 2 => Just(Value::Null), 1 => Just(Value::unknown())].boxed()
+                        }
                     };
                     let prior: BoxedStrategy<Value> = if a.mode == Mode::Required || a.is_computed() {
                         known.boxed()
@@ -130,7 +132,8 @@ fn arb_case() -> impl Strategy<Value = Case> {
         .prop_map(|(schema, vals, has_prior)| {
             let names: Vec<String> = schema.attributes.iter().map(|a| a.name.clone()).collect();
             let config = Value::Object(names.iter().cloned().zip(vals.iter().map(|v| v.0.clone())).collect());
-            let prior = has_prior.then(|| Value::Object(names.into_iter().zip(vals.into_iter().map(|v| v.1)).collect()));
+            let prior =
+                has_prior.then(|| Value::Object(names.into_iter().zip(vals.into_iter().map(|v| v.1)).collect()));
             Case { schema, prior, config }
         })
 }
@@ -210,14 +213,15 @@ fn reformat_types(schema: &Schema, v: Value) -> Value {
     let mut m = attrs(&v);
     for a in &schema.attributes {
         if let Some(x) = m.get_mut(&a.name)
-            && *x == Value::String("late".into()) {
-                *x = match a.ty {
-                    Type::Bool => Value::Bool(false),
-                    Type::Number => Value::Number(Number::Int(1)),
-                    Type::Set(_) => Value::Set(vec![Value::String("late".into())]),
-                    _ => x.clone(),
-                };
-            }
+            && *x == Value::String("late".into())
+        {
+            *x = match a.ty {
+                Type::Bool => Value::Bool(false),
+                Type::Number => Value::Number(Number::Int(1)),
+                Type::Set(_) => Value::Set(vec![Value::String("late".into())]),
+                _ => x.clone(),
+            };
+        }
     }
     Value::Object(m)
 }

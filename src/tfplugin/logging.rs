@@ -68,7 +68,10 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
         let mut obj = serde_json::Map::new();
         obj.insert("@level".into(), level_name(event.metadata().level()).into());
         obj.insert("@message".into(), f.message.into());
-        obj.insert("@timestamp".into(), humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string().into());
+        obj.insert(
+            "@timestamp".into(),
+            humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string().into(),
+        );
         obj.insert("@module".into(), event.metadata().target().replace("::", ".").into());
         obj.extend(f.rest);
         let mut line = serde_json::Value::Object(obj).to_string();

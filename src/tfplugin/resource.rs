@@ -73,8 +73,7 @@ pub trait Resource: Send + Sync + 'static {
     async fn read(&self, state: &Value, diags: &mut Diagnostics) -> Option<Value>;
 
     /// Update in place to the planned state.
-    async fn update(&self, prior: &Value, planned: &Value, config: &Value, diags: &mut Diagnostics)
-    -> Option<Value>;
+    async fn update(&self, prior: &Value, planned: &Value, config: &Value, diags: &mut Diagnostics) -> Option<Value>;
 
     /// Destroy the object.
     async fn delete(&self, prior: &Value, diags: &mut Diagnostics);

@@ -40,8 +40,13 @@ where
         Ok(Err(d)) => on_error(d),
         Err(e) => {
             tracing::error!(error = %e, "RPC handler panicked");
-            on_error(Diagnostic::error("Provider internal error", format!("The provider failed unexpectedly ({e}). Please report this.")).into())
+            on_error(
+                Diagnostic::error(
+                    "Provider internal error",
+                    format!("The provider failed unexpectedly ({e}). Please report this."),
+                )
+                .into(),
+            )
         }
     }
 }
-

@@ -2,8 +2,8 @@
 //! version, port range, AutoMTLS pinned to Terraform's client certificate, the handshake line,
 //! GRPCController.Shutdown, SIGINT ignored, exit with the parent.
 
-use super::server::{ProviderService, Server};
 use super::resource::Provider;
+use super::server::{ProviderService, Server};
 use super::tls;
 use crate::proto::{plugin as gp, tfplugin6 as pb};
 use std::io::Write;
@@ -26,7 +26,9 @@ const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 pub enum ServeError {
     #[error("{NOT_A_PLUGIN}")]
     NotAPlugin,
-    #[error("this plugin speaks Terraform plugin protocol 6, but Terraform offered only {0:?}; use Terraform 1.0 or later")]
+    #[error(
+        "this plugin speaks Terraform plugin protocol 6, but Terraform offered only {0:?}; use Terraform 1.0 or later"
+    )]
     ProtocolVersion(String),
     #[error("no free port in PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT ({0}..={1})")]
     NoPort(u16, u16),

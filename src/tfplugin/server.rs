@@ -54,7 +54,15 @@ impl ProviderService {
             .map(|e| (e.type_name().to_string(), Registered { schema: e.schema(), identity: None, imp: e }))
             .collect();
         let functions = provider.functions().into_iter().map(|f| (f.name().to_string(), f)).collect();
-        ProviderService { provider_schema: provider.schema(), provider, resources, data_sources, ephemeral, functions, stop }
+        ProviderService {
+            provider_schema: provider.schema(),
+            provider,
+            resources,
+            data_sources,
+            ephemeral,
+            functions,
+            stop,
+        }
     }
 
     fn resource(&self, name: &str) -> Result<&Registered<dyn Resource>, Diagnostics> {
@@ -78,7 +86,11 @@ impl pb::provider_server::Provider for Server {
         let s = &self.0;
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
-            resources: s.resources.keys().map(|k| pb::get_metadata::ResourceMetadata { type_name: k.clone() }).collect(),
+            resources: s
+                .resources
+                .keys()
+                .map(|k| pb::get_metadata::ResourceMetadata { type_name: k.clone() })
+                .collect(),
             data_sources: s
                 .data_sources
                 .keys()
@@ -88,7 +100,10 @@ impl pb::provider_server::Provider for Server {
         }))
     }
 
-    async fn get_provider_schema(&self, _: Request<pb::get_provider_schema::Request>) -> Rpc<pb::get_provider_schema::Response> {
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Rpc<pb::get_provider_schema::Response> {
         let s = &self.0;
         Ok(Response::new(pb::get_provider_schema::Response {
             provider: Some(s.provider_schema.to_proto()),
@@ -128,7 +143,10 @@ impl pb::provider_server::Provider for Server {
         Ok(Response::new(pb::validate_provider_config::Response { diagnostics }))
     }
 
-    async fn configure_provider(&self, req: Request<pb::configure_provider::Request>) -> Rpc<pb::configure_provider::Response> {
+    async fn configure_provider(
+        &self,
+        req: Request<pb::configure_provider::Request>,
+    ) -> Rpc<pb::configure_provider::Response> {
         let (s, req) = (self.0.clone(), req.into_inner());
         let diagnostics = guarded(
             async move {
@@ -239,7 +257,12 @@ impl pb::provider_server::Provider for Server {
                     ..Default::default()
                 })
             },
-            |d| pb::read_resource::Response { new_state: fallback, private, diagnostics: d.to_proto(), ..Default::default() },
+            |d| pb::read_resource::Response {
+                new_state: fallback,
+                private,
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
         )
         .await;
         Ok(Response::new(resp))
@@ -300,7 +323,11 @@ impl pb::provider_server::Provider for Server {
                     ..Default::default()
                 })
             },
-            |d| pb::apply_resource_change::Response { new_state: fallback, diagnostics: d.to_proto(), ..Default::default() },
+            |d| pb::apply_resource_change::Response {
+                new_state: fallback,
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
         )
         .await;
         Ok(Response::new(resp))
@@ -330,7 +357,11 @@ impl pb::provider_server::Provider for Server {
                     }],
                     _ => vec![],
                 };
-                Ok(pb::import_resource_state::Response { imported_resources, diagnostics: d.to_proto(), ..Default::default() })
+                Ok(pb::import_resource_state::Response {
+                    imported_resources,
+                    diagnostics: d.to_proto(),
+                    ..Default::default()
+                })
             },
             |d| pb::import_resource_state::Response { diagnostics: d.to_proto(), ..Default::default() },
         )
@@ -338,7 +369,10 @@ impl pb::provider_server::Provider for Server {
         Ok(Response::new(resp))
     }
 
-    async fn read_data_source(&self, req: Request<pb::read_data_source::Request>) -> Rpc<pb::read_data_source::Response> {
+    async fn read_data_source(
+        &self,
+        req: Request<pb::read_data_source::Request>,
+    ) -> Rpc<pb::read_data_source::Response> {
         let (s, req) = (self.0.clone(), req.into_inner());
         let resp = guarded(
             async move {
@@ -347,7 +381,9 @@ impl pb::provider_server::Provider for Server {
                 let mut d = Diagnostics::default();
                 let result = r.imp.read(&config, &mut d).await;
                 let state = match result {
-                    Some(v) if !d.has_errors() => Some(encode(&lifecycle::data_result(&r.schema, &config, v), &r.schema)?),
+                    Some(v) if !d.has_errors() => {
+                        Some(encode(&lifecycle::data_result(&r.schema, &config, v), &r.schema)?)
+                    }
                     _ => None,
                 };
                 Ok(pb::read_data_source::Response { state, diagnostics: d.to_proto(), ..Default::default() })
@@ -365,15 +401,24 @@ impl pb::provider_server::Provider for Server {
         super::ephemeral_rpc::validate(self, req).await
     }
 
-    async fn open_ephemeral_resource(&self, req: Request<pb::open_ephemeral_resource::Request>) -> Rpc<pb::open_ephemeral_resource::Response> {
+    async fn open_ephemeral_resource(
+        &self,
+        req: Request<pb::open_ephemeral_resource::Request>,
+    ) -> Rpc<pb::open_ephemeral_resource::Response> {
         super::ephemeral_rpc::open(self, req).await
     }
 
-    async fn renew_ephemeral_resource(&self, _: Request<pb::renew_ephemeral_resource::Request>) -> Rpc<pb::renew_ephemeral_resource::Response> {
+    async fn renew_ephemeral_resource(
+        &self,
+        _: Request<pb::renew_ephemeral_resource::Request>,
+    ) -> Rpc<pb::renew_ephemeral_resource::Response> {
         Ok(Response::new(Default::default()))
     }
 
-    async fn close_ephemeral_resource(&self, _: Request<pb::close_ephemeral_resource::Request>) -> Rpc<pb::close_ephemeral_resource::Response> {
+    async fn close_ephemeral_resource(
+        &self,
+        _: Request<pb::close_ephemeral_resource::Request>,
+    ) -> Rpc<pb::close_ephemeral_resource::Response> {
         Ok(Response::new(Default::default()))
     }
 

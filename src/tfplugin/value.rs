@@ -64,7 +64,11 @@ pub enum CodecError {
 fn mismatch(path: &str, expected: impl Into<String>, found: impl std::fmt::Debug) -> CodecError {
     let mut f = format!("{found:?}");
     f.truncate(60);
-    CodecError::Mismatch { path: if path.is_empty() { ".".into() } else { path.into() }, expected: expected.into(), found: f }
+    CodecError::Mismatch {
+        path: if path.is_empty() { ".".into() } else { path.into() },
+        expected: expected.into(),
+        found: f,
+    }
 }
 
 fn invalid(path: &str, message: impl Into<String>) -> CodecError {
@@ -91,7 +95,9 @@ impl Type {
             Type::List(t) => json!(["list", t.to_json()]),
             Type::Set(t) => json!(["set", t.to_json()]),
             Type::Map(t) => json!(["map", t.to_json()]),
-            Type::Object(m) => json!(["object", m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>()]),
+            Type::Object(m) => {
+                json!(["object", m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>()])
+            }
             Type::Tuple(v) => json!(["tuple", v.iter().map(Type::to_json).collect::<Vec<_>>()]),
         }
     }
@@ -132,7 +138,11 @@ impl Type {
                     }
                     "tuple" => {
                         let items = a[1].as_array().ok_or_else(bad)?;
-                        items.iter().map(|t| Type::from_json_at(t, depth + 1)).collect::<Result<_, _>>().map(Type::Tuple)
+                        items
+                            .iter()
+                            .map(|t| Type::from_json_at(t, depth + 1))
+                            .collect::<Result<_, _>>()
+                            .map(Type::Tuple)
                     }
                     _ => Err(bad()),
                 }

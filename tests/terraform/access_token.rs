@@ -46,7 +46,10 @@ resource "maskinporten_client_key" "k" {
     w.ok(&["apply", "-auto-approve", "-no-color", "-input=false"]);
     let tokens: Vec<_> = sim.requests().into_iter().filter(|r| r["path"] == "/token").collect();
     assert!(tokens.iter().any(|r| r["status"] == 400), "the first client grants met the propagation delay: {tokens:?}");
-    assert!(tokens.iter().filter(|r| r["status"] == 200).count() >= 2, "admin token and client token issued: {tokens:?}");
+    assert!(
+        tokens.iter().filter(|r| r["status"] == 200).count() >= 2,
+        "admin token and client token issued: {tokens:?}"
+    );
     let state = std::fs::read_to_string(w.dir.path().join("terraform.tfstate")).unwrap();
     for t in sim.sim.issued_tokens() {
         assert!(!state.contains(&t), "a token reached the state");

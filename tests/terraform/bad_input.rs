@@ -5,13 +5,18 @@ use crate::harness::{Sim, Workdir};
 use base64::Engine;
 use serde_json::Value;
 
-const SCOPE: &str = "resource \"maskinporten_scope\" \"ok\" {\n  prefix = \"demo\"\n  subscope = \"ok\"\n  description = \"ok\"\n}\n";
+const SCOPE: &str =
+    "resource \"maskinporten_scope\" \"ok\" {\n  prefix = \"demo\"\n  subscope = \"ok\"\n  description = \"ok\"\n}\n";
 const CLIENT: &str = "resource \"maskinporten_client\" \"ok\" {\n  client_name = \"ok\"\n  description = \"ok\"\n  scopes = [\"demo:ok\"]\n}\n";
 
 /// A scope with one attribute replaced (or added).
 fn scope(attr: &str) -> String {
     let name = attr.split('=').next().unwrap_or("").trim();
-    let mut lines: Vec<String> = ["prefix = \"demo\"", "subscope = \"x\"", "description = \"x\""].iter().filter(|l| !l.starts_with(name)).map(|l| format!("  {l}")).collect();
+    let mut lines: Vec<String> = ["prefix = \"demo\"", "subscope = \"x\"", "description = \"x\""]
+        .iter()
+        .filter(|l| !l.starts_with(name))
+        .map(|l| format!("  {l}"))
+        .collect();
     lines.push(format!("  {attr}"));
     format!("resource \"maskinporten_scope\" \"x\" {{\n{}\n}}\n", lines.join("\n"))
 }
@@ -21,12 +26,18 @@ fn block(kind: &str, body: &str) -> String {
 }
 
 fn key(body: &str) -> String {
-    format!("{CLIENT}{}", block("maskinporten_client_key", &format!("  client_id = maskinporten_client.ok.client_id\n{body}")))
+    format!(
+        "{CLIENT}{}",
+        block("maskinporten_client_key", &format!("  client_id = maskinporten_client.ok.client_id\n{body}"))
+    )
 }
 
 /// (configuration, expected summary fragment, attribute the diagnostic must point at)
 fn cases() -> Vec<(String, &'static str, &'static str)> {
-    let small_jwk = format!(r#"{{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"{}\"}}"#, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xc1u8; 128]));
+    let small_jwk = format!(
+        r#"{{\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"{}\"}}"#,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([0xc1u8; 128])
+    );
     let ec = rcgen::KeyPair::generate().unwrap().public_key_pem().replace('\n', "\\n");
     let private = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap().serialize_pem().replace('\n', "\\n");
     let public = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap().public_key_pem().replace('\n', "\\n");
@@ -46,21 +57,95 @@ fn cases() -> Vec<(String, &'static str, &'static str)> {
         (scope("at_max_age = -1"), "Invalid at_max_age", "at_max_age"),
         (scope("authorization_max_lifetime = -5"), "Invalid authorization_max_lifetime", "authorization_max_lifetime"),
         (scope("delegation_source = \"http://altinn.no\""), "Invalid delegation_source", "delegation_source"),
-        (scope("enforced_aud_for_access_token = \"\""), "Empty enforced_aud_for_access_token", "enforced_aud_for_access_token"),
-        (format!("{SCOPE}{}", block("maskinporten_scope_access", "  scope = \"demo:ok\"\n  consumer_orgno = \"12345\"")), "Invalid organisation number", "consumer_orgno"),
-        (format!("{SCOPE}{}", block("maskinporten_scope_access", "  scope = \"demo:ok\"\n  consumer_orgno = \"abcdefghi\"")), "Invalid organisation number", "consumer_orgno"),
-        (format!("{SCOPE}{}", block("maskinporten_scope_access", "  scope = \"demo:ok\"\n  consumer_orgno = \"../scopes\"")), "Invalid organisation number", "consumer_orgno"),
-        (block("maskinporten_scope_access", "  scope = \"noprefix\"\n  consumer_orgno = \"889640782\""), "Invalid scope name", "scope"),
-        (block("maskinporten_scope_access", "  scope = \"demo: x\"\n  consumer_orgno = \"889640782\""), "Invalid scope name", "scope"),
-        (block("maskinporten_scope_consumers", "  scope = \"demo:ok\"\n  consumers = [\"1\"]"), "Invalid organisation number", "consumers"),
+        (
+            scope("enforced_aud_for_access_token = \"\""),
+            "Empty enforced_aud_for_access_token",
+            "enforced_aud_for_access_token",
+        ),
+        (
+            format!(
+                "{SCOPE}{}",
+                block("maskinporten_scope_access", "  scope = \"demo:ok\"\n  consumer_orgno = \"12345\"")
+            ),
+            "Invalid organisation number",
+            "consumer_orgno",
+        ),
+        (
+            format!(
+                "{SCOPE}{}",
+                block("maskinporten_scope_access", "  scope = \"demo:ok\"\n  consumer_orgno = \"abcdefghi\"")
+            ),
+            "Invalid organisation number",
+            "consumer_orgno",
+        ),
+        (
+            format!(
+                "{SCOPE}{}",
+                block("maskinporten_scope_access", "  scope = \"demo:ok\"\n  consumer_orgno = \"../scopes\"")
+            ),
+            "Invalid organisation number",
+            "consumer_orgno",
+        ),
+        (
+            block("maskinporten_scope_access", "  scope = \"noprefix\"\n  consumer_orgno = \"889640782\""),
+            "Invalid scope name",
+            "scope",
+        ),
+        (
+            block("maskinporten_scope_access", "  scope = \"demo: x\"\n  consumer_orgno = \"889640782\""),
+            "Invalid scope name",
+            "scope",
+        ),
+        (
+            block("maskinporten_scope_consumers", "  scope = \"demo:ok\"\n  consumers = [\"1\"]"),
+            "Invalid organisation number",
+            "consumers",
+        ),
         (block("maskinporten_scope_consumers", "  scope = \"x\"\n  consumers = []"), "Invalid scope name", "scope"),
-        (block("maskinporten_client", "  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:ok\"]\n  access_token_lifetime = 0"), "Invalid access_token_lifetime", "access_token_lifetime"),
-        (block("maskinporten_client", "  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:ok\"]\n  authorization_lifetime = -1"), "Invalid authorization_lifetime", "authorization_lifetime"),
-        (block("maskinporten_client", "  client_name = \"c\"\n  description = \"d\"\n  scopes = []"), "No scopes", "scopes"),
-        (block("maskinporten_client", "  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"orders\"]"), "Invalid scope name", "scopes"),
-        (block("maskinporten_client", "  client_name = \"\"\n  description = \"d\"\n  scopes = [\"demo:ok\"]"), "Empty client_name", "client_name"),
-        (block("maskinporten_client", "  client_name = \"c\"\n  description = \"\"\n  scopes = [\"demo:ok\"]"), "Empty description", "description"),
-        (block("maskinporten_client", "  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:ok\"]\n  client_orgno = \"123\""), "Invalid organisation number", "client_orgno"),
+        (
+            block(
+                "maskinporten_client",
+                "  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:ok\"]\n  access_token_lifetime = 0",
+            ),
+            "Invalid access_token_lifetime",
+            "access_token_lifetime",
+        ),
+        (
+            block(
+                "maskinporten_client",
+                "  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:ok\"]\n  authorization_lifetime = -1",
+            ),
+            "Invalid authorization_lifetime",
+            "authorization_lifetime",
+        ),
+        (
+            block("maskinporten_client", "  client_name = \"c\"\n  description = \"d\"\n  scopes = []"),
+            "No scopes",
+            "scopes",
+        ),
+        (
+            block("maskinporten_client", "  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"orders\"]"),
+            "Invalid scope name",
+            "scopes",
+        ),
+        (
+            block("maskinporten_client", "  client_name = \"\"\n  description = \"d\"\n  scopes = [\"demo:ok\"]"),
+            "Empty client_name",
+            "client_name",
+        ),
+        (
+            block("maskinporten_client", "  client_name = \"c\"\n  description = \"\"\n  scopes = [\"demo:ok\"]"),
+            "Empty description",
+            "description",
+        ),
+        (
+            block(
+                "maskinporten_client",
+                "  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:ok\"]\n  client_orgno = \"123\"",
+            ),
+            "Invalid organisation number",
+            "client_orgno",
+        ),
         (key("  key = \"hello\""), "Unusable key material", "key"),
         (key(&format!("  key = \"{private}\"")), "Unusable key material", "key"),
         (key(&format!("  key = \"{ec}\"")), "Unusable key material", "key"),
@@ -68,20 +153,65 @@ fn cases() -> Vec<(String, &'static str, &'static str)> {
         (key(&format!("  key = \"{public}\"\n  alg = \"HS256\"")), "Invalid alg", "alg"),
         (key(&format!("  key = \"{public}\"\n  kid = \"my kid!\"")), "Invalid kid", "kid"),
         (key(&format!("  key = \"{public}\"\n  kid = \"\"")), "Invalid kid", "kid"),
-        (block("maskinporten_contact", "  kind = \"sms\"\n  prefix = \"demo\"\n  email = \"a@b.no\""), "Invalid kind", "kind"),
-        (block("maskinporten_contact", "  kind = \"notification\"\n  prefix = \"demo\"\n  client_id = \"x\"\n  email = \"a@b.no\""), "Give client_id or prefix", "client_id"),
-        (block("maskinporten_contact", "  kind = \"notification\"\n  email = \"a@b.no\""), "Give client_id or prefix", "maskinporten_contact"),
-        (block("maskinporten_contact", "  kind = \"notification\"\n  prefix = \"demo\"\n  email = \"nobody\""), "Invalid e-mail address", "email"),
-        (block("maskinporten_contact", "  kind = \"notification\"\n  prefix = \"demo\"\n  email = \"a@b.no\"\n  phone = \"12\""), "Invalid phone number", "phone"),
-        (block("maskinporten_contact", "  kind = \"invoice\"\n  prefix = \"demo\""), "Missing invoice_email", "maskinporten_contact"),
-        (block("maskinporten_contact", "  kind = \"notification\"\n  prefix = \"demo\"\n  email = \"a@b.no\"\n  reference = \"PO\""), "reference is for invoice contacts", "reference"),
-        ("data \"maskinporten_organization\" \"x\" {\n  orgno = \"12\"\n}\n".to_string(), "Invalid organisation number", "orgno"),
+        (
+            block("maskinporten_contact", "  kind = \"sms\"\n  prefix = \"demo\"\n  email = \"a@b.no\""),
+            "Invalid kind",
+            "kind",
+        ),
+        (
+            block(
+                "maskinporten_contact",
+                "  kind = \"notification\"\n  prefix = \"demo\"\n  client_id = \"x\"\n  email = \"a@b.no\"",
+            ),
+            "Give client_id or prefix",
+            "client_id",
+        ),
+        (
+            block("maskinporten_contact", "  kind = \"notification\"\n  email = \"a@b.no\""),
+            "Give client_id or prefix",
+            "maskinporten_contact",
+        ),
+        (
+            block("maskinporten_contact", "  kind = \"notification\"\n  prefix = \"demo\"\n  email = \"nobody\""),
+            "Invalid e-mail address",
+            "email",
+        ),
+        (
+            block(
+                "maskinporten_contact",
+                "  kind = \"notification\"\n  prefix = \"demo\"\n  email = \"a@b.no\"\n  phone = \"12\"",
+            ),
+            "Invalid phone number",
+            "phone",
+        ),
+        (
+            block("maskinporten_contact", "  kind = \"invoice\"\n  prefix = \"demo\""),
+            "Missing invoice_email",
+            "maskinporten_contact",
+        ),
+        (
+            block(
+                "maskinporten_contact",
+                "  kind = \"notification\"\n  prefix = \"demo\"\n  email = \"a@b.no\"\n  reference = \"PO\"",
+            ),
+            "reference is for invoice contacts",
+            "reference",
+        ),
+        (
+            "data \"maskinporten_organization\" \"x\" {\n  orgno = \"12\"\n}\n".to_string(),
+            "Invalid organisation number",
+            "orgno",
+        ),
     ]
 }
 
 /// Diagnostics of `terraform plan -json` (which validates first).
 fn diagnostics(out: &str) -> Vec<Value> {
-    out.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter(|v| v["type"] == "diagnostic").map(|v| v["diagnostic"].clone()).collect()
+    out.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "diagnostic")
+        .map(|v| v["diagnostic"].clone())
+        .collect()
 }
 
 #[test]
@@ -95,9 +225,14 @@ fn forty_and_more_bad_configurations_are_explained_at_their_attribute() {
         w.write(cfg);
         let r = w.run(&["plan", "-json", "-input=false"]);
         let diags = diagnostics(&r.stdout);
-        let hit = diags.iter().find(|d| d["severity"] == "error" && d["summary"].as_str().unwrap_or("").contains(summary));
+        let hit =
+            diags.iter().find(|d| d["severity"] == "error" && d["summary"].as_str().unwrap_or("").contains(summary));
         match hit {
-            None => failures.push(format!("case {i} ({summary}): exit {} diagnostics {:?}", r.code, diags.iter().map(|d| d["summary"].clone()).collect::<Vec<_>>())),
+            None => failures.push(format!(
+                "case {i} ({summary}): exit {} diagnostics {:?}",
+                r.code,
+                diags.iter().map(|d| d["summary"].clone()).collect::<Vec<_>>()
+            )),
             Some(d) => {
                 let code = d["snippet"]["code"].as_str().unwrap_or("");
                 if !code.contains(attr) {

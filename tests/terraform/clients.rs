@@ -36,7 +36,12 @@ fn clients(sim: &Sim) -> Vec<Value> {
 }
 
 fn kids(sim: &Sim, client_id: &str) -> Vec<String> {
-    sim.state()["keys"][client_id].as_array().into_iter().flatten().filter_map(|k| k["kid"].as_str().map(String::from)).collect()
+    sim.state()["keys"][client_id]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|k| k["kid"].as_str().map(String::from))
+        .collect()
 }
 
 #[test]
@@ -87,7 +92,13 @@ fn client_and_keys_lifecycle_with_both_rotations() {
     std::fs::write(fresh.dir.path().join("k1.pem"), &pub1).unwrap();
     fresh.ok(&["import", "-no-color", "-input=false", "maskinporten_scope.s", "demo:orders.read"]);
     fresh.ok(&["import", "-no-color", "-input=false", "maskinporten_client.c", &client_id]);
-    fresh.ok(&["import", "-no-color", "-input=false", "maskinporten_client_key.k1", &format!("{client_id},{}", k1["kid"].as_str().unwrap())]);
+    fresh.ok(&[
+        "import",
+        "-no-color",
+        "-input=false",
+        "maskinporten_client_key.k1",
+        &format!("{client_id},{}", k1["kid"].as_str().unwrap()),
+    ]);
     assert_eq!(fresh.state_values("maskinporten_client.c"), w.state_values("maskinporten_client.c"));
     assert_eq!(fresh.state_values("maskinporten_client_key.k1"), k1);
     fresh.assert_converged();
@@ -133,7 +144,10 @@ fn a_private_key_is_refused_and_appears_nowhere() {
     let (_, private) = keypair();
     std::fs::write(w.dir.path().join("oops.pem"), &private).unwrap();
     w.write(&client_cfg("x", &[("k", "oops.pem", false)]));
-    let r = w.run_with_env(&["plan", "-no-color", "-input=false", "-out=tfplan"], &[("TF_LOG", "trace"), ("TF_LOG_PATH", "tf.log")]);
+    let r = w.run_with_env(
+        &["plan", "-no-color", "-input=false", "-out=tfplan"],
+        &[("TF_LOG", "trace"), ("TF_LOG_PATH", "tf.log")],
+    );
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("this is a private key"), "{}", r.stderr);
     let needle = private.lines().nth(2).expect("a base64 line of the key");
@@ -170,7 +184,14 @@ fn a_sixth_key_is_refused_naming_the_limit() {
 #[test]
 fn client_lifetimes_must_be_positive() {
     let sim = Sim::start();
-    let w = Workdir::new(&sim, "1.15", &client_cfg("x", &[]).replace("scopes      = [maskinporten_scope.s.name]", "scopes      = [maskinporten_scope.s.name]\n  access_token_lifetime = 0"));
+    let w = Workdir::new(
+        &sim,
+        "1.15",
+        &client_cfg("x", &[]).replace(
+            "scopes      = [maskinporten_scope.s.name]",
+            "scopes      = [maskinporten_scope.s.name]\n  access_token_lifetime = 0",
+        ),
+    );
     let r = w.run(&["validate", "-no-color"]);
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("Invalid access_token_lifetime"), "{}", r.stderr);
@@ -210,7 +231,10 @@ resource "maskinporten_client_key" "k" {{
     w.write(&cfg("889640782"));
     w.apply();
     let c = w.state_values("maskinporten_client.c");
-    assert_eq!((c["client_orgno"].clone(), c["supplier_orgno"].clone()), (Value::from("889640782"), Value::from("991825827")));
+    assert_eq!(
+        (c["client_orgno"].clone(), c["supplier_orgno"].clone()),
+        (Value::from("889640782"), Value::from("991825827"))
+    );
     w.assert_converged();
 
     // A key removed outside Terraform is planned again.

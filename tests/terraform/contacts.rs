@@ -64,7 +64,12 @@ fn contacts_lifecycle_where_the_contract_is_served() {
     fresh.env("MASKINPORTEN_MERCHANT_DATA_URL", &sim.sim.url());
     let client_id = w.state_values("maskinporten_client.c")["client_id"].as_str().unwrap().to_string();
     let inv = w.state_values("maskinporten_contact.invoices")["id"].as_str().unwrap().to_string();
-    for (addr, import_id) in [("maskinporten_scope.s", "demo:orders.read"), ("maskinporten_client.c", client_id.as_str()), ("maskinporten_contact.ops", id.as_str()), ("maskinporten_contact.invoices", inv.as_str())] {
+    for (addr, import_id) in [
+        ("maskinporten_scope.s", "demo:orders.read"),
+        ("maskinporten_client.c", client_id.as_str()),
+        ("maskinporten_contact.ops", id.as_str()),
+        ("maskinporten_contact.invoices", inv.as_str()),
+    ] {
         fresh.ok(&["import", "-no-color", "-input=false", addr, import_id]);
     }
     assert_eq!(fresh.state_values("maskinporten_contact.ops"), w.state_values("maskinporten_contact.ops"));
@@ -89,7 +94,12 @@ fn contacts_lifecycle_where_the_contract_is_served() {
 
 fn assert_explains_missing_endpoint(r: &crate::harness::Run, why: &str) {
     assert_ne!(r.code, 0);
-    for needle in ["Digdir's self-service API has no endpoint for merchant data", "Samarbeidsportalen", "Rediger integrasjon", why] {
+    for needle in [
+        "Digdir's self-service API has no endpoint for merchant data",
+        "Samarbeidsportalen",
+        "Rediger integrasjon",
+        why,
+    ] {
         assert!(r.stderr.contains(needle), "missing {needle:?} in:\n{}", r.stderr);
     }
 }
@@ -111,13 +121,17 @@ fn without_a_merchant_data_server_the_plan_explains_the_manual_steps() {
 #[test]
 fn contact_input_is_validated() {
     let sim = Sim::start();
-    let w = Workdir::new(&sim, "1.15", r#"resource "maskinporten_contact" "x" {
+    let w = Workdir::new(
+        &sim,
+        "1.15",
+        r#"resource "maskinporten_contact" "x" {
   kind      = "notification"
   prefix    = "demo"
   email     = "not-an-address"
   phone     = "123"
   reference = "PO-1"
-}"#);
+}"#,
+    );
     let r = w.run(&["validate", "-no-color"]);
     assert_ne!(r.code, 0);
     for m in ["Invalid e-mail address", "Invalid phone number", "reference is for invoice contacts"] {

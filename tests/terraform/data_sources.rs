@@ -76,7 +76,11 @@ output "all" {
     assert_eq!(out["prefixes"], serde_json::json!(["demo"]));
     assert_eq!(out["sources"], serde_json::json!(["https://tt02.altinn.no/"]));
     assert_eq!(out["granted"], serde_json::json!(["889640782"]));
-    assert_eq!(out["received"], serde_json::json!([]), "nothing granted to us: Digdir's 'does not have any' reads as empty");
+    assert_eq!(
+        out["received"],
+        serde_json::json!([]),
+        "nothing granted to us: Digdir's 'does not have any' reads as empty"
+    );
     assert_eq!(out["org"], "SIM ORG 889640782");
     w.assert_converged();
 }

@@ -14,7 +14,8 @@ fn public_key() -> String {
 
 #[test]
 fn every_resource_example_applies_converges_and_destroys() {
-    let mut dirs: Vec<_> = std::fs::read_dir(examples_dir().join("resources")).unwrap().flatten().map(|e| e.path()).collect();
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(examples_dir().join("resources")).unwrap().flatten().map(|e| e.path()).collect();
     dirs.sort();
     assert!(dirs.len() >= 5, "one example per resource");
     for dir in dirs {
@@ -29,7 +30,12 @@ fn every_resource_example_applies_converges_and_destroys() {
         w.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
         let state = sim.state();
         let active = |kind: &str| state[kind].as_array().into_iter().flatten().filter(|x| x["active"] == true).count();
-        assert_eq!((active("scopes"), active("accesses"), active("clients"), active("contacts")), (0, 0, 0, 0), "{} destroyed", dir.display());
+        assert_eq!(
+            (active("scopes"), active("accesses"), active("clients"), active("contacts")),
+            (0, 0, 0, 0),
+            "{} destroyed",
+            dir.display()
+        );
     }
 }
 
@@ -41,9 +47,10 @@ fn complete_example_spans_two_organisations() {
     w.write_raw(&std::fs::read_to_string(examples_dir().join("complete/main.tf")).unwrap());
     for (k, v) in sim.sim.env_for("889640782") {
         if let Some(name) = k.strip_prefix("MASKINPORTEN_")
-            && ["CLIENT_ID", "PRIVATE_KEY_PEM", "CERTIFICATE_CHAIN_PEM"].contains(&name) {
-                w.env(&format!("TF_VAR_consumer_{}", name.to_ascii_lowercase()), &v);
-            }
+            && ["CLIENT_ID", "PRIVATE_KEY_PEM", "CERTIFICATE_CHAIN_PEM"].contains(&name)
+        {
+            w.env(&format!("TF_VAR_consumer_{}", name.to_ascii_lowercase()), &v);
+        }
     }
     w.env("TF_VAR_consumer_orgno", "889640782");
     w.env("TF_VAR_client_public_key_pem", &public_key());
@@ -76,7 +83,10 @@ fn complete_example_at_trace_leaks_no_secret() {
                 // Every base64 line of the key body is a secret on its own.
                 secrets.extend(v.split("\\n").filter(|l| !l.starts_with("-----") && l.len() > 20).map(String::from));
             }
-            if org == "889640782" && ["MASKINPORTEN_CLIENT_ID", "MASKINPORTEN_PRIVATE_KEY_PEM", "MASKINPORTEN_CERTIFICATE_CHAIN_PEM"].contains(&k.as_str()) {
+            if org == "889640782"
+                && ["MASKINPORTEN_CLIENT_ID", "MASKINPORTEN_PRIVATE_KEY_PEM", "MASKINPORTEN_CERTIFICATE_CHAIN_PEM"]
+                    .contains(&k.as_str())
+            {
                 w.env(&format!("TF_VAR_consumer_{}", k.trim_start_matches("MASKINPORTEN_").to_ascii_lowercase()), &v);
             }
         }

@@ -11,14 +11,18 @@ const SCOPE: &str = r#"resource "maskinporten_scope" "s" {
 "#;
 
 fn access(name: &str, orgno: &str) -> String {
-    format!("resource \"maskinporten_scope_access\" \"{name}\" {{\n  scope          = maskinporten_scope.s.name\n  consumer_orgno = \"{orgno}\"\n}}\n")
+    format!(
+        "resource \"maskinporten_scope_access\" \"{name}\" {{\n  scope          = maskinporten_scope.s.name\n  consumer_orgno = \"{orgno}\"\n}}\n"
+    )
 }
 
 /// The grant of `scope` to `consumer` in the simulator: (state, active).
 fn grant(sim: &Sim, scope: &str, consumer: &str) -> Option<(String, bool)> {
-    sim.state()["accesses"].as_array()?.iter().find(|a| a["scope"] == scope && a["consumer_orgno"] == consumer).map(|a| {
-        (a["state"].as_str().unwrap_or_default().to_string(), a["active"].as_bool().unwrap_or(false))
-    })
+    sim.state()["accesses"]
+        .as_array()?
+        .iter()
+        .find(|a| a["scope"] == scope && a["consumer_orgno"] == consumer)
+        .map(|a| (a["state"].as_str().unwrap_or_default().to_string(), a["active"].as_bool().unwrap_or(false)))
 }
 
 fn approved(sim: &Sim, consumer: &str) -> bool {
@@ -32,7 +36,12 @@ fn scope_access_lifecycle() {
 
     // The plan says who gets access.
     let plan = w.plan_json(&[]);
-    let after = &plan["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == "maskinporten_scope_access.a").unwrap()["change"]["after"];
+    let after = &plan["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "maskinporten_scope_access.a")
+        .unwrap()["change"]["after"];
     assert_eq!(after["consumer_organization_name"], "SIM ORG 889640782");
     w.apply();
     assert!(approved(&sim, "889640782"));
@@ -85,7 +94,11 @@ fn grants_on_one_scope_are_refreshed_with_one_list_call() {
 #[test]
 fn scope_consumers_is_authoritative() {
     let sim = Sim::start();
-    let cfg = |list: &str| format!("{SCOPE}resource \"maskinporten_scope_consumers\" \"c\" {{\n  scope     = maskinporten_scope.s.name\n  consumers = [{list}]\n}}\n");
+    let cfg = |list: &str| {
+        format!(
+            "{SCOPE}resource \"maskinporten_scope_consumers\" \"c\" {{\n  scope     = maskinporten_scope.s.name\n  consumers = [{list}]\n}}\n"
+        )
+    };
     let w = Workdir::new(&sim, "1.15", &cfg("\"889640782\", \"974760673\""));
     w.apply();
     assert!(approved(&sim, "889640782") && approved(&sim, "974760673"));
@@ -138,10 +151,20 @@ fn re_creating_a_deactivated_scope_with_kept_grants_fails_listing_them() {
     let fresh = Workdir::new(&sim, "1.15", SCOPE);
     let r = fresh.run(&["plan", "-no-color", "-input=false"]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("exists deactivated, with grants") && r.stderr.contains("889640782") && r.stderr.contains("demo:orders.read,889640782"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("exists deactivated, with grants")
+            && r.stderr.contains("889640782")
+            && r.stderr.contains("demo:orders.read,889640782"),
+        "{}",
+        r.stderr
+    );
 
     // The scope_consumers resource replaces when its scope changes.
-    let cfg = |sub: &str| format!("resource \"maskinporten_scope\" \"t\" {{\n  prefix = \"demo\"\n  subscope = \"{sub}\"\n  description = \"T\"\n}}\nresource \"maskinporten_scope_consumers\" \"c\" {{\n  scope     = maskinporten_scope.t.name\n  consumers = [\"974760673\"]\n}}\n");
+    let cfg = |sub: &str| {
+        format!(
+            "resource \"maskinporten_scope\" \"t\" {{\n  prefix = \"demo\"\n  subscope = \"{sub}\"\n  description = \"T\"\n}}\nresource \"maskinporten_scope_consumers\" \"c\" {{\n  scope     = maskinporten_scope.t.name\n  consumers = [\"974760673\"]\n}}\n"
+        )
+    };
     fresh.write(&cfg("t1"));
     fresh.apply();
     fresh.write(&cfg("t2"));

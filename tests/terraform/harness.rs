@@ -13,9 +13,10 @@ use std::process::{Command, Output};
 pub fn terraform_bin(minor: &str) -> PathBuf {
     let var = if minor == "1.11" { "TERRAFORM_1_11" } else { "TERRAFORM" };
     if let Ok(p) = std::env::var(var)
-        && !p.is_empty() {
-            return PathBuf::from(p);
-        }
+        && !p.is_empty()
+    {
+        return PathBuf::from(p);
+    }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-terraform.sh");
     let out = Command::new("bash").arg(&script).arg(minor).output().expect("run install-terraform.sh");
     assert!(out.status.success(), "install-terraform.sh {minor} failed:\n{}", String::from_utf8_lossy(&out.stderr));
@@ -95,7 +96,8 @@ impl Run {
 impl Workdir {
     pub fn new(sim: &Sim, minor: &str, main_tf: &str) -> Workdir {
         let dir = tempfile::tempdir().expect("workdir");
-        let provider_dir = Path::new(env!("CARGO_BIN_EXE_terraform-provider-maskinporten")).parent().expect("bin dir").to_path_buf();
+        let provider_dir =
+            Path::new(env!("CARGO_BIN_EXE_terraform-provider-maskinporten")).parent().expect("bin dir").to_path_buf();
         let rc = dir.path().join("terraformrc");
         std::fs::write(
             &rc,
@@ -137,7 +139,11 @@ impl Workdir {
     /// Run with extra environment variables (e.g. `TF_LOG`).
     pub fn run_with_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
         let mut cmd = Command::new(&self.terraform);
-        cmd.args(args).current_dir(self.dir.path()).env_remove("TF_LOG").env_remove("TF_LOG_PROVIDER").env_remove("TF_LOG_PATH");
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PROVIDER")
+            .env_remove("TF_LOG_PATH");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -170,7 +176,11 @@ impl Workdir {
         assert_eq!(drift, 0, "plan -refresh-only found drift: {}", plan["resource_drift"]);
         for c in plan["resource_changes"].as_array().into_iter().flatten() {
             let actions = &c["change"]["actions"];
-            assert!(actions == &serde_json::json!(["no-op"]) || actions == &serde_json::json!(["read"]), "plan -refresh-only changes {}: {actions}", c["address"]);
+            assert!(
+                actions == &serde_json::json!(["no-op"]) || actions == &serde_json::json!(["read"]),
+                "plan -refresh-only changes {}: {actions}",
+                c["address"]
+            );
         }
     }
 
@@ -187,7 +197,14 @@ impl Workdir {
         plan["resource_changes"]
             .as_array()
             .and_then(|rc| rc.iter().find(|c| c["address"] == address))
-            .map(|c| c["change"]["actions"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(String::from)).collect())
+            .map(|c| {
+                c["change"]["actions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -1,7 +1,6 @@
 //! End-to-end tests: the real terraform CLI, our provider binary and the simulator.
 //! One test binary, one module per resource; each test reads like its scenario.
 
-mod harness;
 mod access_token;
 mod bad_input;
 mod clients;
@@ -11,6 +10,7 @@ mod examples;
 mod functions;
 mod generate_config;
 mod grants;
+mod harness;
 mod identity;
 mod scope;
 mod troubleshooting;

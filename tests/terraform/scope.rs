@@ -33,7 +33,8 @@ fn lifecycle(minor: &str) {
     // Create: the name is known at plan time.
     let plan = w.plan_json(&[]);
     assert_eq!(Workdir::planned_actions(&plan, ADDR), ["create"]);
-    let planned = &plan["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == ADDR).unwrap()["change"]["after"];
+    let planned =
+        &plan["resource_changes"].as_array().unwrap().iter().find(|c| c["address"] == ADDR).unwrap()["change"]["after"];
     assert_eq!(planned["name"], "demo:orders.read", "name known at plan");
     w.apply();
     let st = w.state_values(ADDR);

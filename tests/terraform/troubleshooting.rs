@@ -26,7 +26,10 @@ fn clock_skew_is_read_from_the_date_header() {
         c.date_skew_secs = 3600;
         c
     });
-    fails_with(&apply(&Workdir::new(&sim, "1.15", SCOPE)), &["HTTP 401", "clock", "differ by about 3", "Environment: test"]);
+    fails_with(
+        &apply(&Workdir::new(&sim, "1.15", SCOPE)),
+        &["HTTP 401", "clock", "differ by about 3", "Environment: test"],
+    );
 }
 
 #[test]
@@ -49,7 +52,10 @@ fn a_wrong_base_url_and_a_redirect_are_explained() {
         c.redirect_api = true;
         c
     });
-    fails_with(&apply(&Workdir::new(&sim, "1.15", SCOPE)), &["HTTP 307", "does not follow redirects", "Authorization header"]);
+    fails_with(
+        &apply(&Workdir::new(&sim, "1.15", SCOPE)),
+        &["HTTP 307", "does not follow redirects", "Authorization header"],
+    );
 }
 
 #[test]
@@ -57,7 +63,15 @@ fn a_missing_admin_scope_is_named_for_the_operation() {
     let sim = Sim::start();
     let mut w = Workdir::new(&sim, "1.15", SCOPE);
     w.env("MASKINPORTEN_SCOPES", "idporten:scopes.read idporten:dcr.read");
-    fails_with(&apply(&w), &["HTTP 403", "needs the admin scope idporten:scopes.write", "idporten:dcr.write", "granted only: idporten:scopes.read idporten:dcr.read"]);
+    fails_with(
+        &apply(&w),
+        &[
+            "HTTP 403",
+            "needs the admin scope idporten:scopes.write",
+            "idporten:dcr.write",
+            "granted only: idporten:scopes.read idporten:dcr.read",
+        ],
+    );
 }
 
 #[test]
@@ -65,25 +79,44 @@ fn a_requested_scope_not_granted_to_the_admin_client_is_a_token_error() {
     let sim = Sim::start();
     let mut w = Workdir::new(&sim, "1.15", SCOPE);
     w.env("MASKINPORTEN_SCOPES", "idporten:scopes.write idporten:dcr.datasharing");
-    fails_with(&w.run(&["plan", "-no-color", "-input=false"]), &["refused to issue an admin token", "invalid_scope", "servicedesk@digdir.no"]);
+    fails_with(
+        &w.run(&["plan", "-no-color", "-input=false"]),
+        &["refused to issue an admin token", "invalid_scope", "servicedesk@digdir.no"],
+    );
 }
 
 #[test]
 fn another_organisations_object_and_a_supplier_without_the_scope() {
     let sim = Sim::with(|c: SimConfig| c.org("991825827", Some("demo")).org("889640782", None));
-    let theirs = sim.out_of_band("991825827", "POST", "/api/v1/scopes", Some(serde_json::json!({"prefix": "demo", "subscope": "x", "description": "x", "accessible_for_all": true})));
+    let theirs = sim.out_of_band(
+        "991825827",
+        "POST",
+        "/api/v1/scopes",
+        Some(serde_json::json!({"prefix": "demo", "subscope": "x", "description": "x", "accessible_for_all": true})),
+    );
     assert_eq!(theirs["name"], "demo:x");
     let client = sim.out_of_band("991825827", "POST", "/api/v1/clients", Some(serde_json::json!({"integration_type": "maskinporten", "client_name": "c", "description": "d", "scopes": ["demo:x"]})));
     let id = client["client_id"].as_str().unwrap();
     // The consumer organisation tries to import the provider organisation's client.
-    let mut w = Workdir::new(&sim, "1.15", "resource \"maskinporten_client\" \"c\" {\n  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:x\"]\n}\n");
+    let mut w = Workdir::new(
+        &sim,
+        "1.15",
+        "resource \"maskinporten_client\" \"c\" {\n  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:x\"]\n}\n",
+    );
     for (k, v) in sim.sim.env_for("889640782") {
         w.env(&k, &v);
     }
-    fails_with(&w.run(&["import", "-no-color", "-input=false", "maskinporten_client.c", id]), &["HTTP 403", "belongs to another organisation"]);
+    fails_with(
+        &w.run(&["import", "-no-color", "-input=false", "maskinporten_client.c", id]),
+        &["HTTP 403", "belongs to another organisation"],
+    );
 
     // A supplier client without idporten:dcr.supplier.
-    let w = Workdir::new(&sim, "1.15", "resource \"maskinporten_client\" \"c\" {\n  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:x\"]\n  client_orgno = \"889640782\"\n}\n");
+    let w = Workdir::new(
+        &sim,
+        "1.15",
+        "resource \"maskinporten_client\" \"c\" {\n  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:x\"]\n  client_orgno = \"889640782\"\n}\n",
+    );
     fails_with(&apply(&w), &["HTTP 403", "idporten:dcr.supplier", "servicedesk@digdir.no"]);
 }
 
@@ -96,10 +129,15 @@ fn certificate_errors_are_explained() {
     let mut w = Workdir::new(&sim, "1.15", SCOPE);
     w.env("MASKINPORTEN_CERTIFICATE_CHAIN_PEM", &cert.pem());
     w.env("MASKINPORTEN_PRIVATE_KEY_PEM", &key.serialize_pem());
-    fails_with(&w.run(&["plan", "-no-color", "-input=false"]), &["MP-120", "enterprise certificate", "Test certificates work only in TEST"]);
+    fails_with(
+        &w.run(&["plan", "-no-color", "-input=false"]),
+        &["MP-120", "enterprise certificate", "Test certificates work only in TEST"],
+    );
 
     // A production certificate in TEST (MP-124), and an expired one (MP-121).
-    for (expired, code, text) in [(false, "MP-124", "production certificates only in PROD"), (true, "MP-121", "has expired")] {
+    for (expired, code, text) in
+        [(false, "MP-124", "production certificates only in PROD"), (true, "MP-121", "has expired")]
+    {
         let mut w = Workdir::new(&sim, "1.15", SCOPE);
         w.env("MASKINPORTEN_CERTIFICATE_CHAIN_PEM", &sim.sim.bad_certificate("991825827", expired).unwrap());
         fails_with(&w.run(&["plan", "-no-color", "-input=false"]), &[code, text]);
@@ -112,5 +150,8 @@ fn certificate_errors_are_explained() {
             w.env(&k, &v);
         }
     }
-    fails_with(&w.run(&["plan", "-no-color", "-input=false"]), &["MP-122", "belongs to another organisation than the client"]);
+    fails_with(
+        &w.run(&["plan", "-no-color", "-input=false"]),
+        &["MP-122", "belongs to another organisation than the client"],
+    );
 }

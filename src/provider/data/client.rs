@@ -32,7 +32,11 @@ impl DataSource for ClientData {
         match api.get_client(&id).await {
             Ok(Some(c)) => Some(client::state_of(c)),
             Ok(None) => {
-                diags.attr_error(AttrPath::attr("client_id"), "Client not found", format!("No client {id:?} is visible to your organisation."));
+                diags.attr_error(
+                    AttrPath::attr("client_id"),
+                    "Client not found",
+                    format!("No client {id:?} is visible to your organisation."),
+                );
                 None
             }
             Err(e) => {

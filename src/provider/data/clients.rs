@@ -54,18 +54,21 @@ impl DataSource for ClientsData {
         let items = list_
             .into_iter()
             .map(|c| {
-                object(&f, vec![
-                    ("client_id", s(c.client_id)),
-                    ("client_name", s(c.client_name)),
-                    ("description", s(c.description)),
-                    ("integration_type", s(c.integration_type)),
-                    ("client_orgno", s(c.client_orgno)),
-                    ("supplier_orgno", s(c.supplier_orgno)),
-                    ("scopes", list(c.scopes)),
-                    ("active", b(c.active)),
-                    ("created", s(c.created)),
-                    ("last_updated", s(c.last_updated)),
-                ])
+                object(
+                    &f,
+                    vec![
+                        ("client_id", s(c.client_id)),
+                        ("client_name", s(c.client_name)),
+                        ("description", s(c.description)),
+                        ("integration_type", s(c.integration_type)),
+                        ("client_orgno", s(c.client_orgno)),
+                        ("supplier_orgno", s(c.supplier_orgno)),
+                        ("scopes", list(c.scopes)),
+                        ("active", b(c.active)),
+                        ("created", s(c.created)),
+                        ("last_updated", s(c.last_updated)),
+                    ],
+                )
             })
             .collect();
         Some(ObjectBuilder::new(&schema()).value("clients", Value::List(items)).build())

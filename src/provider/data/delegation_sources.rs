@@ -14,7 +14,10 @@ fn fields() -> Vec<(&'static str, Type)> {
 }
 
 fn schema() -> Schema {
-    Schema::new("Lists the delegation sources of the environment, such as Altinn; use an `issuer` as a scope's `delegation_source`.", vec![object_list("delegation_sources", "The delegation sources.", &fields())])
+    Schema::new(
+        "Lists the delegation sources of the environment, such as Altinn; use an `issuer` as a scope's `delegation_source`.",
+        vec![object_list("delegation_sources", "The delegation sources.", &fields())],
+    )
 }
 
 #[async_trait]
@@ -35,7 +38,20 @@ impl DataSource for DelegationSourcesData {
             }
         };
         let f = fields();
-        let items = found.into_iter().map(|d| object(&f, vec![("name", s(d.name)), ("issuer", s(d.issuer)), ("created", s(d.created)), ("last_updated", s(d.last_updated))])).collect();
+        let items = found
+            .into_iter()
+            .map(|d| {
+                object(
+                    &f,
+                    vec![
+                        ("name", s(d.name)),
+                        ("issuer", s(d.issuer)),
+                        ("created", s(d.created)),
+                        ("last_updated", s(d.last_updated)),
+                    ],
+                )
+            })
+            .collect();
         Some(ObjectBuilder::new(&schema()).value("delegation_sources", Value::List(items)).build())
     }
 }

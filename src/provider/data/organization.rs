@@ -2,7 +2,9 @@
 //! via `GET /api/v1/organizations/{orgnr}`.
 
 use crate::provider::{Shared, orgno};
-use crate::tfplugin::{AttrPath, Attribute, DataSource, Diagnostics, ObjectBuilder, Schema, Tri, Type, Value, ValueExt};
+use crate::tfplugin::{
+    AttrPath, Attribute, DataSource, Diagnostics, ObjectBuilder, Schema, Tri, Type, Value, ValueExt,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -37,7 +39,11 @@ impl DataSource for OrganizationData {
         match api.get_organization(&o).await {
             Ok(Some(org)) => Some(ObjectBuilder::new(&schema()).str("orgno", Some(o)).str("name", org.name).build()),
             Ok(None) => {
-                diags.attr_error(AttrPath::attr("orgno"), "Organisation not found", format!("{o} is not in the register."));
+                diags.attr_error(
+                    AttrPath::attr("orgno"),
+                    "Organisation not found",
+                    format!("{o} is not in the register."),
+                );
                 None
             }
             Err(e) => {

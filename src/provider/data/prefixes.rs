@@ -9,11 +9,23 @@ use std::sync::Arc;
 pub struct PrefixesData(pub Arc<Shared>);
 
 fn fields() -> Vec<(&'static str, Type)> {
-    vec![("prefix", Type::String), ("owner_orgno", Type::String), ("organization_name", Type::String), ("active", Type::Bool)]
+    vec![
+        ("prefix", Type::String),
+        ("owner_orgno", Type::String),
+        ("organization_name", Type::String),
+        ("active", Type::Bool),
+    ]
 }
 
 fn schema() -> Schema {
-    Schema::new("Lists the scope prefixes Digdir assigned to your organisation; scopes can only be created under these.", vec![object_list("prefixes", "The prefixes assigned to your organisation, with the organisation name.", &fields())])
+    Schema::new(
+        "Lists the scope prefixes Digdir assigned to your organisation; scopes can only be created under these.",
+        vec![object_list(
+            "prefixes",
+            "The prefixes assigned to your organisation, with the organisation name.",
+            &fields(),
+        )],
+    )
 }
 
 #[async_trait]
@@ -36,7 +48,17 @@ impl DataSource for PrefixesData {
         let f = fields();
         let items = found
             .into_iter()
-            .map(|p| object(&f, vec![("prefix", s(p.prefix)), ("owner_orgno", s(p.owner_orgno)), ("organization_name", s(p.organization_name)), ("active", b(p.active))]))
+            .map(|p| {
+                object(
+                    &f,
+                    vec![
+                        ("prefix", s(p.prefix)),
+                        ("owner_orgno", s(p.owner_orgno)),
+                        ("organization_name", s(p.organization_name)),
+                        ("active", b(p.active)),
+                    ],
+                )
+            })
             .collect();
         Some(ObjectBuilder::new(&schema()).value("prefixes", Value::List(items)).build())
     }

@@ -24,7 +24,11 @@ fn schema() -> Schema {
         .filter(|a| a.name != "name")
         .map(|a| Attribute::computed(&a.name, a.ty).describe(&a.description))
         .collect();
-    attrs.insert(0, Attribute::required("name", Type::String).describe("Full scope name `<prefix>:<subscope>` of a scope your organisation owns."));
+    attrs.insert(
+        0,
+        Attribute::required("name", Type::String)
+            .describe("Full scope name `<prefix>:<subscope>` of a scope your organisation owns."),
+    );
     Schema::new("Reads one scope your organisation owns, active or deactivated.", attrs)
 }
 
@@ -44,7 +48,11 @@ impl DataSource for ScopeData {
         match client.get_scope(&name).await {
             Ok(Some(s)) => Some(scope::state_of(s)),
             Ok(None) => {
-                diags.attr_error(AttrPath::attr("name"), "Scope not found", format!("No scope named {name:?} is visible to your organisation."));
+                diags.attr_error(
+                    AttrPath::attr("name"),
+                    "Scope not found",
+                    format!("No scope named {name:?} is visible to your organisation."),
+                );
                 None
             }
             Err(e) => {

@@ -26,16 +26,19 @@ fn items(list: Vec<ScopeAccess>) -> Value {
     Value::List(
         list.into_iter()
             .map(|a| {
-                object(&f, vec![
-                    ("scope", s(a.scope)),
-                    ("owner_orgno", s(a.owner_orgno)),
-                    ("owner_organization_name", s(a.owner_organization_name)),
-                    ("consumer_orgno", s(a.consumer_orgno)),
-                    ("consumer_organization_name", s(a.consumer_organization_name)),
-                    ("state", s(a.state)),
-                    ("created", s(a.created)),
-                    ("last_updated", s(a.last_updated)),
-                ])
+                object(
+                    &f,
+                    vec![
+                        ("scope", s(a.scope)),
+                        ("owner_orgno", s(a.owner_orgno)),
+                        ("owner_organization_name", s(a.owner_organization_name)),
+                        ("consumer_orgno", s(a.consumer_orgno)),
+                        ("consumer_organization_name", s(a.consumer_organization_name)),
+                        ("state", s(a.state)),
+                        ("created", s(a.created)),
+                        ("last_updated", s(a.last_updated)),
+                    ],
+                )
             })
             .collect(),
     )
@@ -47,8 +50,13 @@ fn granted_schema() -> Schema {
     Schema::new(
         "Lists the access your organisation has granted to consumers, on one scope or on all your scopes.",
         vec![
-            Attribute::optional("scope", Type::String).describe("Only grants on this scope. Default: every scope you own."),
-            object_list("accesses", "The grants, with state (`APPROVED`, `REQUESTED`, `DENIED`) and consumer names.", &fields()),
+            Attribute::optional("scope", Type::String)
+                .describe("Only grants on this scope. Default: every scope you own."),
+            object_list(
+                "accesses",
+                "The grants, with state (`APPROVED`, `REQUESTED`, `DENIED`) and consumer names.",
+                &fields(),
+            ),
         ],
     )
 }

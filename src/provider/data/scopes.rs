@@ -30,11 +30,16 @@ fn schema() -> Schema {
     Schema::new(
         "Lists scopes: by default those your organisation owns; with `catalogue = true`, Digdir's public scope catalogue, optionally filtered.",
         vec![
-            Attribute::optional("catalogue", Type::Bool).describe("Read the public catalogue (`GET /api/v1/scopes/all`) instead of your own scopes. Default false."),
+            Attribute::optional("catalogue", Type::Bool).describe(
+                "Read the public catalogue (`GET /api/v1/scopes/all`) instead of your own scopes. Default false.",
+            ),
             Attribute::optional("prefix", Type::String).describe("Catalogue filter: only scopes with this prefix."),
-            Attribute::optional("integration_type", Type::String).describe("Catalogue filter: only scopes usable by this integration type, e.g. `maskinporten`."),
-            Attribute::optional("accessible_for_all", Type::Bool).describe("Catalogue filter: only scopes any organisation may use without a grant."),
-            Attribute::optional("delegated_sources", Type::Bool).describe("Catalogue filter: only scopes with a delegation source (e.g. Altinn)."),
+            Attribute::optional("integration_type", Type::String)
+                .describe("Catalogue filter: only scopes usable by this integration type, e.g. `maskinporten`."),
+            Attribute::optional("accessible_for_all", Type::Bool)
+                .describe("Catalogue filter: only scopes any organisation may use without a grant."),
+            Attribute::optional("delegated_sources", Type::Bool)
+                .describe("Catalogue filter: only scopes with a delegation source (e.g. Altinn)."),
             Attribute::optional("include_inactive", Type::Bool).describe("Include deactivated scopes. Default false."),
             object_list("scopes", "The scopes found, with their Digdir timestamps.", &fields()),
         ],
@@ -79,20 +84,23 @@ impl DataSource for ScopesData {
         let items = scopes
             .into_iter()
             .map(|x| {
-                object(&f, vec![
-                    ("name", s(x.name)),
-                    ("prefix", s(x.prefix)),
-                    ("subscope", s(x.subscope)),
-                    ("description", s(x.description)),
-                    ("owner_orgno", s(x.owner_orgno)),
-                    ("visibility", s(x.visibility)),
-                    ("active", b(x.active)),
-                    ("accessible_for_all", b(x.accessible_for_all)),
-                    ("delegation_source", s(x.delegation_source)),
-                    ("allowed_integration_types", list(x.allowed_integration_types)),
-                    ("created", s(x.created)),
-                    ("last_updated", s(x.last_updated)),
-                ])
+                object(
+                    &f,
+                    vec![
+                        ("name", s(x.name)),
+                        ("prefix", s(x.prefix)),
+                        ("subscope", s(x.subscope)),
+                        ("description", s(x.description)),
+                        ("owner_orgno", s(x.owner_orgno)),
+                        ("visibility", s(x.visibility)),
+                        ("active", b(x.active)),
+                        ("accessible_for_all", b(x.accessible_for_all)),
+                        ("delegation_source", s(x.delegation_source)),
+                        ("allowed_integration_types", list(x.allowed_integration_types)),
+                        ("created", s(x.created)),
+                        ("last_updated", s(x.last_updated)),
+                    ],
+                )
             })
             .collect();
         Some(ObjectBuilder::new(&schema()).value("scopes", Value::List(items)).build())

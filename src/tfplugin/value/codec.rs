@@ -11,7 +11,8 @@ fn child(path: &str, seg: impl std::fmt::Display) -> String {
 /// Decode msgpack bytes of the given type.
 pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let mut rd = bytes;
-    let mp = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_DEPTH + 8).map_err(|e| invalid("", format!("invalid msgpack: {e}")))?;
+    let mp = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_DEPTH + 8)
+        .map_err(|e| invalid("", format!("invalid msgpack: {e}")))?;
     from_mp(&mp, ty, "", 0)
 }
 
@@ -74,7 +75,11 @@ fn from_mp(mp: &Mp, ty: &Type, path: &str, depth: usize) -> Result<Value, CodecE
         return Ok(Value::Null);
     }
     let seq = |items: &[Mp], elem: &Type| -> Result<Vec<Value>, CodecError> {
-        items.iter().enumerate().map(|(i, m)| from_mp(m, elem, &child(path, format_args!("[{i}]")), depth + 1)).collect()
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, m)| from_mp(m, elem, &child(path, format_args!("[{i}]")), depth + 1))
+            .collect()
     };
     match (ty, mp) {
         (Type::String, Mp::String(s)) => {
@@ -88,7 +93,12 @@ fn from_mp(mp: &Mp, ty: &Type, path: &str, depth: usize) -> Result<Value, CodecE
             if ts.len() != a.len() {
                 return Err(invalid(path, format!("tuple of {} elements required, {} given", ts.len(), a.len())));
             }
-            a.iter().zip(ts).enumerate().map(|(i, (m, t))| from_mp(m, t, &child(path, format_args!("[{i}]")), depth + 1)).collect::<Result<_, _>>().map(Value::Tuple)
+            a.iter()
+                .zip(ts)
+                .enumerate()
+                .map(|(i, (m, t))| from_mp(m, t, &child(path, format_args!("[{i}]")), depth + 1))
+                .collect::<Result<_, _>>()
+                .map(Value::Tuple)
         }
         (Type::Map(t), Mp::Map(entries)) => {
             let mut out = BTreeMap::new();
@@ -106,13 +116,21 @@ fn from_mp(mp: &Mp, ty: &Type, path: &str, depth: usize) -> Result<Value, CodecE
                 out.insert(key.to_string(), from_mp(v, aty, &child(path, format_args!(".{key}")), depth + 1)?);
             }
             if let Some(missing) = attrs.keys().find(|k| !out.contains_key(*k)) {
-                return Err(invalid(path, format!("an object with {} attributes is required ({} given); missing {missing:?}", attrs.len(), out.len())));
+                return Err(invalid(
+                    path,
+                    format!(
+                        "an object with {} attributes is required ({} given); missing {missing:?}",
+                        attrs.len(),
+                        out.len()
+                    ),
+                ));
             }
             Ok(Value::Object(out))
         }
         (Type::Dynamic, Mp::Array(a)) if a.len() == 2 => {
             let tjson = match &a[0] {
-                Mp::Binary(b) => serde_json::from_slice::<serde_json::Value>(b).map_err(|e| invalid(path, format!("dynamic type: {e}")))?,
+                Mp::Binary(b) => serde_json::from_slice::<serde_json::Value>(b)
+                    .map_err(|e| invalid(path, format!("dynamic type: {e}")))?,
                 other => return Err(mismatch(path, "dynamic type bytes", other)),
             };
             let t = Type::from_json(&tjson)?;
@@ -168,7 +186,9 @@ fn to_mp(v: &Value, ty: &Type, path: &str) -> Result<Mp, CodecError> {
             Mp::Array(encoded.into_iter().map(|(_, m)| m).collect())
         }
         (Type::Map(t), Value::Map(m)) => Mp::Map(
-            m.iter().map(|(k, x)| Ok((Mp::from(k.as_str()), to_mp(x, t, &child(path, format_args!("[{k:?}]")))?))).collect::<Result<_, CodecError>>()?,
+            m.iter()
+                .map(|(k, x)| Ok((Mp::from(k.as_str()), to_mp(x, t, &child(path, format_args!("[{k:?}]")))?)))
+                .collect::<Result<_, CodecError>>()?,
         ),
         (Type::Object(attrs), Value::Object(m)) => {
             if let Some(extra) = m.keys().find(|k| !attrs.contains_key(*k)) {
@@ -265,12 +285,21 @@ fn to_json(v: &Value, ty: &Type, path: &str) -> Result<serde_json::Value, CodecE
         (Type::List(t) | Type::Set(t), Value::List(a) | Value::Set(a)) => {
             J::Array(a.iter().map(|x| to_json(x, t, path)).collect::<Result<_, _>>()?)
         }
-        (Type::Tuple(ts), Value::Tuple(a)) => J::Array(a.iter().zip(ts).map(|(x, t)| to_json(x, t, path)).collect::<Result<_, _>>()?),
-        (Type::Map(t), Value::Map(m)) => J::Object(m.iter().map(|(k, x)| Ok((k.clone(), to_json(x, t, path)?))).collect::<Result<_, CodecError>>()?),
+        (Type::Tuple(ts), Value::Tuple(a)) => {
+            J::Array(a.iter().zip(ts).map(|(x, t)| to_json(x, t, path)).collect::<Result<_, _>>()?)
+        }
+        (Type::Map(t), Value::Map(m)) => {
+            J::Object(m.iter().map(|(k, x)| Ok((k.clone(), to_json(x, t, path)?))).collect::<Result<_, CodecError>>()?)
+        }
         (Type::Object(attrs), Value::Object(m)) => J::Object(
-            attrs.iter().map(|(k, t)| Ok((k.clone(), to_json(m.get(k).unwrap_or(&Value::Null), t, path)?))).collect::<Result<_, CodecError>>()?,
+            attrs
+                .iter()
+                .map(|(k, t)| Ok((k.clone(), to_json(m.get(k).unwrap_or(&Value::Null), t, path)?)))
+                .collect::<Result<_, CodecError>>()?,
         ),
-        (Type::Dynamic, Value::Dynamic(t, x)) => serde_json::json!({"value": to_json(x, t, path)?, "type": t.to_json()}),
+        (Type::Dynamic, Value::Dynamic(t, x)) => {
+            serde_json::json!({"value": to_json(x, t, path)?, "type": t.to_json()})
+        }
         (t, other) => return Err(mismatch(path, format!("{}", t.to_json()), other)),
     })
 }

@@ -48,7 +48,10 @@ fn sets_encode_sorted_and_deduplicated() {
     let ty = Type::set(Type::String);
     let v = Value::Set(vec![Value::String("b".into()), Value::String("a".into()), Value::String("b".into())]);
     assert_eq!(encode_msgpack(&v, &ty).unwrap(), vec![0x92, 0xa1, b'a', 0xa1, b'b']);
-    assert_eq!(decode_msgpack(&[0x92, 0xa1, b'b', 0xa1, b'a'], &ty).unwrap(), Value::Set(vec![Value::String("b".into()), Value::String("a".into())]));
+    assert_eq!(
+        decode_msgpack(&[0x92, 0xa1, b'b', 0xa1, b'a'], &ty).unwrap(),
+        Value::Set(vec![Value::String("b".into()), Value::String("a".into())])
+    );
 }
 
 #[test]
@@ -65,12 +68,22 @@ fn objects_must_carry_every_attribute() {
     let err = decode_msgpack(&[0x81, 0xa1, b'a', 0xa1, b'x'], &ty).unwrap_err().to_string();
     assert!(err.contains("2 attributes is required (1 given)") && err.contains("\"b\""), "{err}");
     // Encoding fills absent attributes with nil.
-    assert_eq!(encode_msgpack(&obj(&[("a", Value::String("x".into()))]), &ty).unwrap(), vec![0x82, 0xa1, b'a', 0xa1, b'x', 0xa1, b'b', 0xc0]);
+    assert_eq!(
+        encode_msgpack(&obj(&[("a", Value::String("x".into()))]), &ty).unwrap(),
+        vec![0x82, 0xa1, b'a', 0xa1, b'x', 0xa1, b'b', 0xc0]
+    );
 }
 
 #[test]
 fn raw_state_json_decodes() {
-    let ty = Type::Object([("n".to_string(), Type::Number), ("s".to_string(), Type::set(Type::String)), ("m".to_string(), Type::map(Type::Bool))].into());
+    let ty = Type::Object(
+        [
+            ("n".to_string(), Type::Number),
+            ("s".to_string(), Type::set(Type::String)),
+            ("m".to_string(), Type::map(Type::Bool)),
+        ]
+        .into(),
+    );
     let v = decode_json(br#"{"n": 3, "s": ["x"], "m": {"k": true}}"#, &ty).unwrap();
     assert_eq!(v.get_attr("n"), Some(&Value::Number(Number::Int(3))));
     assert_eq!(decode_json(&encode_json(&v, &ty).unwrap(), &ty).unwrap(), v);
@@ -79,7 +92,8 @@ fn raw_state_json_decodes() {
 #[test]
 fn errors_name_the_path() {
     let ty = Type::Object([("scopes".to_string(), Type::list(Type::String))].into());
-    let err = decode_msgpack(&[0x81, 0xa6, b's', b'c', b'o', b'p', b'e', b's', 0x91, 0x07], &ty).unwrap_err().to_string();
+    let err =
+        decode_msgpack(&[0x81, 0xa6, b's', b'c', b'o', b'p', b'e', b's', 0x91, 0x07], &ty).unwrap_err().to_string();
     assert!(err.contains(".scopes[0]") && err.contains("expected"), "{err}");
 }
 
@@ -99,7 +113,11 @@ fn arb_value(ty: &Type) -> BoxedStrategy<Value> {
     let v: BoxedStrategy<Value> = match ty {
         Type::String => ".{0,4}".prop_map(Value::String).boxed(),
         Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
-        Type::Number => prop_oneof![any::<i64>().prop_map(|i| Value::Number(Number::Int(i))), (-1e6f64..1e6).prop_map(|f| Value::Number(Number::Float(f)))].boxed(),
+        Type::Number => prop_oneof![
+            any::<i64>().prop_map(|i| Value::Number(Number::Int(i))),
+            (-1e6f64..1e6).prop_map(|f| Value::Number(Number::Float(f)))
+        ]
+        .boxed(),
         Type::List(t) => proptest::collection::vec(arb_value(t), 0..3).prop_map(Value::List).boxed(),
         Type::Set(t) => proptest::collection::vec(arb_value(t), 0..3).prop_map(Value::Set).boxed(),
         Type::Map(t) => proptest::collection::btree_map("[a-c]", arb_value(t), 0..3).prop_map(Value::Map).boxed(),
