@@ -58,7 +58,11 @@ fn validate(
             let d = s.lock();
             match d.clients.get(id) {
                 None => {
-                    return Err(errors::fields(400, "Contact", &[("client_id", format!("client {id} does not exist"))]));
+                    return Err(errors::fields(
+                        400,
+                        "Contact",
+                        &[("client_id", format!("client {id} does not exist"))],
+                    ));
                 }
                 Some(cl) if cl["owner_orgno"] != org => {
                     return Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter"));

@@ -4,7 +4,8 @@
 use super::diag::Diagnostics;
 use super::lifecycle;
 use super::rpc::{decode, encode, guarded, unknown_type};
-use super::server::{ProviderService, Server};
+use super::server::Server;
+use super::service::ProviderService;
 use crate::proto::tfplugin6 as pb;
 use tonic::{Request, Response, Status};
 

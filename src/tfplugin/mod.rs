@@ -21,6 +21,7 @@ mod rpc;
 pub mod schema;
 pub mod serve;
 pub mod server;
+mod service;
 pub mod tls;
 pub mod validate;
 pub mod value;

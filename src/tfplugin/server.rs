@@ -3,76 +3,14 @@
 //! runs inside [`super::rpc::guarded`], so a panic becomes an error diagnostic instead of a dead
 //! provider.
 
-use super::diag::{Diagnostic, Diagnostics};
-use super::function::{self, Function};
-use super::identity::Identity;
+use super::diag::Diagnostics;
+use super::function;
 use super::lifecycle;
-use super::resource::{DataSource, EphemeralResource, Provider, Resource};
-use super::rpc::{decode, encode, guarded, unknown_type};
-use super::schema::Schema;
-use super::value::{self, Value};
+use super::rpc::{decode, encode, guarded};
+pub use super::service::ProviderService;
 use crate::proto::tfplugin6 as pb;
-use std::collections::HashMap;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
-
-pub(crate) struct Registered<T: ?Sized> {
-    pub(crate) imp: Arc<T>,
-    pub(crate) schema: Schema,
-    identity: Option<Identity>,
-}
-
-/// The state shared by all RPCs of one provider process.
-pub struct ProviderService {
-    provider: Arc<dyn Provider>,
-    provider_schema: Schema,
-    resources: HashMap<String, Registered<dyn Resource>>,
-    data_sources: HashMap<String, Registered<dyn DataSource>>,
-    pub(crate) ephemeral: HashMap<String, Registered<dyn EphemeralResource>>,
-    functions: HashMap<String, Arc<dyn Function>>,
-    stop: CancellationToken,
-}
-
-impl ProviderService {
-    /// Wrap a provider. `stop` is the token StopProvider cancels; the provider was built with a
-    /// clone of it so its API client can abandon waits and reads.
-    pub fn new(provider: Arc<dyn Provider>, stop: CancellationToken) -> Self {
-        let resources = provider
-            .resources()
-            .into_iter()
-            .map(|r| (r.type_name().to_string(), Registered { schema: r.schema(), identity: r.identity(), imp: r }))
-            .collect();
-        let data_sources = provider
-            .data_sources()
-            .into_iter()
-            .map(|d| (d.type_name().to_string(), Registered { schema: d.schema(), identity: None, imp: d }))
-            .collect();
-        let ephemeral = provider
-            .ephemeral_resources()
-            .into_iter()
-            .map(|e| (e.type_name().to_string(), Registered { schema: e.schema(), identity: None, imp: e }))
-            .collect();
-        let functions = provider.functions().into_iter().map(|f| (f.name().to_string(), f)).collect();
-        ProviderService {
-            provider_schema: provider.schema(),
-            provider,
-            resources,
-            data_sources,
-            ephemeral,
-            functions,
-            stop,
-        }
-    }
-
-    fn resource(&self, name: &str) -> Result<&Registered<dyn Resource>, Diagnostics> {
-        self.resources.get(name).ok_or_else(|| unknown_type("resource", name))
-    }
-
-    fn data_source(&self, name: &str) -> Result<&Registered<dyn DataSource>, Diagnostics> {
-        self.data_sources.get(name).ok_or_else(|| unknown_type("data source", name))
-    }
-}
 
 type Rpc<T> = Result<Response<T>, Status>;
 
@@ -206,35 +144,10 @@ impl pb::provider_server::Provider for Server {
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Rpc<pb::upgrade_resource_state::Response> {
         let (s, req) = (self.0.clone(), req.into_inner());
-        let resp = guarded(
-            async move {
-                let r = s.resource(&req.type_name)?;
-                let raw = req.raw_state.map(|r| r.json).unwrap_or_default();
-                let mut d = Diagnostics::default();
-                let json: serde_json::Value = if raw.is_empty() {
-                    serde_json::Value::Null
-                } else {
-                    serde_json::from_slice(&raw).map_err(|e| {
-                        Diagnostics::from(Diagnostic::error("Stored state is not valid JSON", e.to_string()))
-                    })?
-                };
-                let upgraded = if json.is_null() {
-                    Value::Null
-                } else {
-                    let json = r.imp.upgrade_state(req.version, json, &mut d);
-                    let json = lifecycle::conform_json(&r.schema, json);
-                    let bytes = serde_json::to_vec(&json).unwrap_or_default();
-                    value::decode_json(&bytes, &r.schema.value_type()).map_err(|e| {
-                        Diagnostics::from(Diagnostic::error("Stored state does not match the schema", e.to_string()))
-                    })?
-                };
-                Ok(pb::upgrade_resource_state::Response {
-                    upgraded_state: Some(encode(&upgraded, &r.schema)?),
-                    diagnostics: d.to_proto(),
-                })
-            },
-            |d| pb::upgrade_resource_state::Response { diagnostics: d.to_proto(), ..Default::default() },
-        )
+        let resp = guarded(async move { s.upgrade(req) }, |d| pb::upgrade_resource_state::Response {
+            diagnostics: d.to_proto(),
+            ..Default::default()
+        })
         .await;
         Ok(Response::new(resp))
     }
