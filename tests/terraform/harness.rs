@@ -138,6 +138,15 @@ impl Workdir {
 
     /// Run with extra environment variables (e.g. `TF_LOG`).
     pub fn run_with_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().expect("run terraform"))
+    }
+
+    /// The terraform command for this directory, not yet started.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.terraform);
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -147,10 +156,7 @@ impl Workdir {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        for (k, v) in extra {
-            cmd.env(k, v);
-        }
-        Run::from(cmd.output().expect("run terraform"))
+        cmd
     }
 
     /// Run and require success.

@@ -12,5 +12,6 @@ mod generate_config;
 mod grants;
 mod harness;
 mod identity;
+mod interrupts;
 mod scope;
 mod troubleshooting;

@@ -1,0 +1,85 @@
+//! Terraform interrupted: Ctrl-C mid-apply lets writes already sent finish and land in state, and
+//! a killed terraform leaves no provider process behind (the provider exits with its parent).
+
+use crate::harness::{Sim, Workdir};
+use maskinporten_sim::SimConfig;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn scopes(n: usize) -> String {
+    (0..n).map(|i| format!("resource \"maskinporten_scope\" \"s{i}\" {{\n  prefix = \"demo\"\n  subscope = \"slow{i}\"\n  description = \"x\"\n}}\n")).collect()
+}
+
+/// Provider processes whose parent is gone (adopted by init or a subreaper).
+fn orphans(dir: &std::path::Path) -> Vec<String> {
+    let out = Command::new("ps").args(["-eo", "pid,ppid,args"]).output().expect("ps");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("terraform-provider-maskinporten") && !l.contains("ps -eo"))
+        .filter(|l| {
+            let ppid: u32 = l.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+            let parent_alive =
+                Command::new("kill").args(["-0", &ppid.to_string()]).status().map(|s| s.success()).unwrap_or(false);
+            ppid <= 1 || !parent_alive
+        })
+        .map(|l| format!("{l} (dir {})", dir.display()))
+        .collect()
+}
+
+fn spawn_apply(w: &Workdir) -> std::process::Child {
+    let mut cmd = w.command(&["apply", "-auto-approve", "-no-color", "-input=false", "-parallelism=1"]);
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.spawn().expect("terraform apply")
+}
+
+#[test]
+fn ctrl_c_mid_apply_keeps_what_was_written_and_the_next_apply_converges() {
+    let sim = Sim::with(|mut c: SimConfig| {
+        c.latency_ms = 400;
+        c
+    });
+    let w = Workdir::new(&sim, "1.15", &scopes(6));
+    let mut child = spawn_apply(&w);
+    // Wait until some scopes exist, then interrupt as a terminal would (the process group).
+    let start = Instant::now();
+    while sim.state()["scopes"].as_array().map_or(0, Vec::len) < 2 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the apply was interrupted");
+    // Every scope the simulator created is in state: nothing orphaned.
+    let created: Vec<String> =
+        sim.state()["scopes"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
+    let state = std::fs::read_to_string(w.dir.path().join("terraform.tfstate")).unwrap_or_default();
+    for name in &created {
+        assert!(state.contains(&format!("\"{name}\"")), "{name} was created but is not in state");
+    }
+    assert!(created.len() < 6, "interrupted before the end ({} created)", created.len());
+    w.apply();
+    w.assert_converged();
+    assert_eq!(sim.state()["scopes"].as_array().unwrap().len(), 6, "no duplicates after the rerun");
+}
+
+#[test]
+fn a_killed_terraform_leaves_no_provider_process() {
+    let sim = Sim::with(|mut c: SimConfig| {
+        c.latency_ms = 500;
+        c
+    });
+    let w = Workdir::new(&sim, "1.15", &scopes(4));
+    let mut child = spawn_apply(&w);
+    let start = Instant::now();
+    while sim.requests().is_empty() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The provider notices its parent is gone (polled every 0.5 s) and exits.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !orphans(w.dir.path()).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(orphans(w.dir.path()).is_empty(), "orphaned provider processes: {:?}", orphans(w.dir.path()));
+}
