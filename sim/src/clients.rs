@@ -202,6 +202,9 @@ pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<S
         Err(r) => return r,
     };
     match owned(&mut s.lock(), &org, &id) {
+        Ok(c) if s.hide_deactivated_on_get && c["active"] == false => {
+            errors::api(404, &format!("Client {id} not found"))
+        }
         Ok(c) => Json(served(c)).into_response(),
         Err(r) => r,
     }

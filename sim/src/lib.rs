@@ -52,6 +52,9 @@ pub struct SimConfig {
     pub date_skew_secs: i64,
     /// Troubleshooting fault: authenticated API calls are redirected elsewhere (307).
     pub redirect_api: bool,
+    /// Answer GET of a single deactivated scope or client with 404 instead of `active: false`
+    /// (what Digdir does there is [U], §4.1); lists with `inactive=true` still show them.
+    pub hide_deactivated_on_get: bool,
     default_orgs: bool,
 }
 
@@ -68,6 +71,7 @@ impl SimConfig {
             propagation_ms: 0,
             date_skew_secs: 0,
             redirect_api: false,
+            hide_deactivated_on_get: false,
             default_orgs: true,
         }
     }

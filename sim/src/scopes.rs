@@ -132,6 +132,9 @@ pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Respons
     let name = q.get("scope").cloned().unwrap_or_default();
     match s.lock().scopes.get(&name) {
         None => errors::api(404, &format!("Scope {name} not found")),
+        Some(x) if s.hide_deactivated_on_get && x["active"] == false => {
+            errors::api(404, &format!("Scope {name} not found"))
+        }
         Some(x) if x["owner_orgno"] != org.as_str() => {
             errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter")
         }

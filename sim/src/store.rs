@@ -68,6 +68,7 @@ pub struct Store {
     pub propagation: Duration,
     pub date_skew_secs: i64,
     pub redirect_api: bool,
+    pub hide_deactivated_on_get: bool,
     pub data: Mutex<Data>,
 }
 
@@ -83,6 +84,7 @@ impl Store {
             propagation: Duration::from_millis(cfg.propagation_ms),
             date_skew_secs: cfg.date_skew_secs,
             redirect_api: cfg.redirect_api,
+            hide_deactivated_on_get: cfg.hide_deactivated_on_get,
             data: Mutex::new(Data::default()),
         }
     }

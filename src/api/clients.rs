@@ -34,10 +34,13 @@ impl ApiClient {
         self.list(Request::get("/clients").query("inactive", inactive.to_string())).await
     }
 
-    /// One client; `None` when Digdir does not know it.
+    /// One client; `None` when Digdir does not know it. A deactivated client may read as 404
+    /// (§4.1 [U]), so a 404 is checked against the list that includes deactivated clients.
     pub async fn get_client(&self, id: &str) -> Result<Option<Client>, ApiError> {
         match self.execute(Request::get(&format!("/clients/{}", id_segment(id)?))).await {
-            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) if e.is_not_found() => {
+                Ok(self.list_clients(true).await?.into_iter().find(|c| c.client_id.as_deref() == Some(id)))
+            }
             r => r,
         }
     }

@@ -45,10 +45,14 @@ impl ApiClient {
         self.list(Request::get("/scopes").query("inactive", inactive.to_string())).await
     }
 
-    /// One scope of ours, active or not; `None` when Digdir does not know it.
+    /// One scope of ours, active or not; `None` when Digdir does not know it. Whether Digdir
+    /// answers a deactivated scope with `active: false` or 404 is uncertain (§3.2), so a 404 is
+    /// checked against the list that includes deactivated scopes before it counts as gone.
     pub async fn get_scope(&self, name: &str) -> Result<Option<Scope>, ApiError> {
         match self.execute(Request::get("/scopes/scope").query("scope", name)).await {
-            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) if e.is_not_found() => {
+                Ok(self.list_scopes(true).await?.into_iter().find(|s| s.name.as_deref() == Some(name)))
+            }
             r => r,
         }
     }

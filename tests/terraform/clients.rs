@@ -255,3 +255,25 @@ resource "maskinporten_client_key" "k" {{
     assert_eq!(all.iter().find(|c| c["active"] == true).unwrap()["client_orgno"], "974760673");
     w.assert_converged();
 }
+
+/// Where Digdir answers a deactivated client or scope with 404 (uncertain, §4.1), the provider
+/// still finds it deactivated and repairs it in place instead of creating a second one.
+#[test]
+fn deactivated_objects_that_read_as_404_are_still_reactivated_in_place() {
+    let sim = Sim::with(|mut c| {
+        c.hide_deactivated_on_get = true;
+        c
+    });
+    let w = Workdir::new(&sim, "1.15", &client_cfg("x", &[]));
+    w.apply();
+    let id = w.state_values("maskinporten_client.c")["client_id"].as_str().unwrap().to_string();
+    sim.out_of_band("991825827", "DELETE", &format!("/api/v1/clients/{id}"), None);
+    sim.out_of_band("991825827", "DELETE", "/api/v1/scopes?scope=demo:orders.read", None);
+    let plan = w.plan_json(&[]);
+    assert_eq!(Workdir::planned_actions(&plan, "maskinporten_client.c"), ["update"]);
+    assert_eq!(Workdir::planned_actions(&plan, "maskinporten_scope.s"), ["update"]);
+    w.apply();
+    assert_eq!(clients(&sim).len(), 1, "no second client");
+    assert_eq!(clients(&sim)[0]["active"], true);
+    w.assert_converged();
+}
