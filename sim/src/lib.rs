@@ -14,12 +14,14 @@ mod clients;
 mod contacts;
 mod creds;
 mod errors;
+mod faults;
 mod log;
 mod scopes;
 mod store;
 mod token;
 
 pub use creds::OrgCreds;
+pub use faults::Faults;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -55,6 +57,8 @@ pub struct SimConfig {
     /// Answer GET of a single deactivated scope or client with 404 instead of `active: false`
     /// (what Digdir does there is [U], §4.1); lists with `inactive=true` still show them.
     pub hide_deactivated_on_get: bool,
+    /// Injected failures (also settable at run time with `PUT /__sim/faults`).
+    pub faults: Faults,
     default_orgs: bool,
 }
 
@@ -72,6 +76,7 @@ impl SimConfig {
             date_skew_secs: 0,
             redirect_api: false,
             hide_deactivated_on_get: false,
+            faults: Faults::default(),
             default_orgs: true,
         }
     }
@@ -148,6 +153,18 @@ impl Simulator {
         Some(if expired { o.expired_leaf_pem.clone() } else { o.prod_leaf_pem.clone() })
     }
 
+    /// Change the fault knobs; returns how many faults were injected so far.
+    pub fn set_faults(&self, faults: Faults) -> u64 {
+        let mut f = self.store.faults.lock().unwrap_or_else(|p| p.into_inner());
+        f.set(faults);
+        f.injected
+    }
+
+    /// How many faults were injected so far.
+    pub fn injected_faults(&self) -> u64 {
+        self.store.faults.lock().unwrap_or_else(|p| p.into_inner()).injected
+    }
+
     /// Every access token the token endpoint has issued (for secret-leak audits in tests).
     pub fn issued_tokens(&self) -> Vec<String> {
         self.store.lock().tokens.keys().cloned().collect()
@@ -192,6 +209,7 @@ fn router(store: Arc<Store>) -> axum::Router {
         .route("/api/v1/organizations/{orgno}", get(scopes::organization))
         .route("/__sim/requests", get(log::requests).delete(log::clear))
         .route("/__sim/state", get(log::state))
+        .route("/__sim/faults", get(log::get_faults).put(log::put_faults))
         .route("/__sim/token", post(log::test_token))
         .layer(axum::middleware::from_fn_with_state(store.clone(), log::record))
         .with_state(store)

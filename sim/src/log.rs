@@ -2,6 +2,7 @@
 //! latency knob, and authentication of admin-API calls.
 
 use crate::errors;
+use crate::faults::{Decision, Faults};
 use crate::store::Store;
 use axum::Json;
 use axum::body::Body;
@@ -76,7 +77,24 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
     } else if authed && s.date_skew_secs != 0 {
         errors::api(401, "Jwt expired")
     } else {
-        next.run(Request::from_parts(parts, Body::from(bytes))).await
+        let decision =
+            if authed { s.faults.lock().unwrap_or_else(|p| p.into_inner()).decide() } else { Decision::Pass };
+        match decision {
+            Decision::Pass => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+            Decision::Before(429) => {
+                let secs = s.faults.lock().unwrap_or_else(|p| p.into_inner()).faults.retry_after_secs;
+                let mut r = errors::api(429, "Too many requests");
+                if let Ok(v) = secs.to_string().parse() {
+                    r.headers_mut().insert("retry-after", v);
+                }
+                r
+            }
+            Decision::Before(code) => errors::api(code, "Uventet feil (injected)"),
+            Decision::AfterCommit => {
+                let _committed = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+                errors::api(502, "Bad gateway (injected after the write was committed)")
+            }
+        }
     };
     if s.date_skew_secs != 0 {
         let at =
@@ -136,4 +154,15 @@ pub async fn test_token(State(s): State<Arc<Store>>, Query(q): Query<HashMap<Str
         return errors::api(404, "unknown organisation");
     }
     Json(json!({"access_token": s.mint_token(&orgno)})).into_response()
+}
+
+pub async fn get_faults(State(s): State<Arc<Store>>) -> Json<Value> {
+    let f = s.faults.lock().unwrap_or_else(|p| p.into_inner());
+    Json(json!({"faults": f.faults, "injected": f.injected}))
+}
+
+pub async fn put_faults(State(s): State<Arc<Store>>, Json(faults): Json<Faults>) -> Json<Value> {
+    let mut f = s.faults.lock().unwrap_or_else(|p| p.into_inner());
+    f.set(faults);
+    Json(json!({"faults": f.faults, "injected": f.injected}))
 }

@@ -69,6 +69,7 @@ pub struct Store {
     pub date_skew_secs: i64,
     pub redirect_api: bool,
     pub hide_deactivated_on_get: bool,
+    pub faults: Mutex<crate::faults::FaultState>,
     pub data: Mutex<Data>,
 }
 
@@ -85,6 +86,7 @@ impl Store {
             date_skew_secs: cfg.date_skew_secs,
             redirect_api: cfg.redirect_api,
             hide_deactivated_on_get: cfg.hide_deactivated_on_get,
+            faults: Mutex::new(crate::faults::FaultState::new(cfg.faults.clone())),
             data: Mutex::new(Data::default()),
         }
     }

@@ -114,6 +114,14 @@ impl ApiError {
             _ => false,
         }
     }
+    /// Whether a write may have taken effect although it failed: the answer was lost (transport
+    /// error after sending, timeout) or the server failed (5xx). Such a create is reconciled by
+    /// reading, never repeated blindly (design.md §7).
+    pub fn may_have_committed(&self) -> bool {
+        matches!(self, ApiError::Transport { maybe_committed: true, .. } | ApiError::Timeout { .. })
+            || self.status().is_some_and(|s| s >= 500)
+    }
+
     pub fn correlation_id(&self) -> Option<&str> {
         match self {
             ApiError::Http { correlation_id, .. } => correlation_id.as_deref(),

@@ -120,9 +120,7 @@ pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &
         Ok(c) => return Some(c),
         Err(e) => e,
     };
-    let ambiguous = matches!(err, ApiError::Transport { maybe_committed: true, .. } | ApiError::Timeout { .. })
-        || err.status().is_some_and(|s| s >= 500);
-    if !ambiguous {
+    if !err.may_have_committed() {
         match &body.client_orgno {
             Some(c) => shared.push_supplier_api(diags, &err, &format!("create client {name} for customer {c}")),
             None => shared.push_api(diags, &err, &format!("create client {name}"), None),

@@ -165,6 +165,22 @@ impl Resource for ScopeResource {
             Err(e) if e.status() == Some(409) => {
                 rules::reactivate(&self.shared, client, &name, planned, to_api, diags).await.map(state_of)
             }
+            // The answer was lost: the scope may exist. Its name is unique and was free at plan
+            // time, so one that now exists with this description is ours.
+            Err(e) if e.may_have_committed() => match client.get_scope(&name).await {
+                Ok(Some(s)) if s.active != Some(false) && s.description == planned.opt_str("description") => {
+                    Some(state_of(s))
+                }
+                _ => {
+                    self.shared.push_api(
+                        diags,
+                        &e,
+                        &format!("create scope {name} (and it does not exist: applying again is safe)"),
+                        None,
+                    );
+                    None
+                }
+            },
             Err(e) => {
                 self.shared.push_api(diags, &e, &format!("create scope {name}"), Some(AttrPath::attr("subscope")));
                 None

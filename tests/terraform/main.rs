@@ -7,6 +7,7 @@ mod clients;
 mod contacts;
 mod data_sources;
 mod examples;
+mod faults;
 mod functions;
 mod generate_config;
 mod grants;
