@@ -47,6 +47,7 @@ fn client() -> ApiClient {
         max_retries: 3,
         max_concurrent_requests: 4,
         user_agent: format!("terraform-provider-maskinporten-acceptance/{}", env!("CARGO_PKG_VERSION")),
+        extra_roots_pem: None,
         retry_deadline: Duration::from_secs(120),
     };
     ApiClient::new(cfg, CancellationToken::new()).expect("client")

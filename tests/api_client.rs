@@ -75,6 +75,7 @@ fn client_with(base: &str, max_retries: u32, cancel: CancellationToken) -> ApiCl
             max_retries,
             max_concurrent_requests: 4,
             user_agent: "test".into(),
+            extra_roots_pem: None,
             retry_deadline: Duration::from_secs(20),
         },
         cancel,

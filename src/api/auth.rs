@@ -299,6 +299,7 @@ mod tests {
             max_retries: 0,
             max_concurrent_requests: 1,
             user_agent: "t".into(),
+            extra_roots_pem: None,
             retry_deadline: Duration::from_secs(1),
         }
     }

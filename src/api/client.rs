@@ -148,7 +148,17 @@ fn redacted(body: &[u8]) -> String {
 impl ApiClient {
     pub fn new(cfg: ApiConfig, cancel: CancellationToken) -> Result<ApiClient, ApiError> {
         super::config::check_scheme(&cfg.api_url)?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(pem) = &cfg.extra_roots_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ApiError::Config(format!("extra CA bundle: {e}")))?;
+            if certs.is_empty() {
+                return Err(ApiError::Config("extra CA bundle: no PEM certificate in it".into()));
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured: reqwest reads them by default.
+        let http = builder
             .user_agent(cfg.user_agent.clone())
             .timeout(cfg.request_timeout)
             .connect_timeout(Duration::from_secs(10))

@@ -35,6 +35,9 @@ pub struct ApiConfig {
     pub max_retries: u32,
     pub max_concurrent_requests: usize,
     pub user_agent: String,
+    /// Extra trusted roots (a PEM bundle), added to the system's: a TLS-inspecting proxy's CA,
+    /// or a test server's.
+    pub extra_roots_pem: Option<Vec<u8>>,
     /// Total time budget for the retries of one call.
     pub retry_deadline: Duration,
 }

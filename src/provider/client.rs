@@ -127,7 +127,7 @@ impl Resource for ClientResource {
     async fn read(&self, st: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.client(diags)?;
         let id = st.opt_str("client_id")?;
-        match client.get_client(&id).await {
+        match self.shared.client_of(client, &id).await {
             Ok(c) => c.map(state_of),
             Err(e) => {
                 self.shared.push_api(diags, &e, &format!("read client {id}"), None);
@@ -136,11 +136,17 @@ impl Resource for ClientResource {
         }
     }
 
+    fn forget_cached(&self, _state: &Value) {
+        self.shared.clients_changed();
+    }
+
     async fn update(&self, _prior: &Value, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.client(diags)?;
         let id = planned.opt_str("client_id")?;
         let planned = planned.clone();
-        match client.merge_update_client(&id, move |c| *c = to_api(&planned, std::mem::take(c))).await {
+        let updated = client.merge_update_client(&id, move |c| *c = to_api(&planned, std::mem::take(c))).await;
+        self.shared.clients_changed();
+        match updated {
             Ok(c) => Some(state_of(c)),
             Err(e) => {
                 self.shared.push_api(diags, &e, &format!("update client {id}"), None);
@@ -152,7 +158,9 @@ impl Resource for ClientResource {
     async fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
         let Some(client) = self.shared.client(diags) else { return };
         let Some(id) = prior.opt_str("client_id") else { return };
-        match client.deactivate_client(&id).await {
+        let deactivated = client.deactivate_client(&id).await;
+        self.shared.clients_changed();
+        match deactivated {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {}
             Err(e) => self.shared.push_api(diags, &e, &format!("deactivate client {id}"), None),

@@ -143,6 +143,12 @@ impl Resource for ClientKeyResource {
         }
     }
 
+    fn forget_cached(&self, st: &Value) {
+        if let Some(client_id) = st.opt_str("client_id") {
+            self.shared.jwks_changed(&client_id);
+        }
+    }
+
     async fn update(
         &self,
         _prior: &Value,

@@ -118,7 +118,7 @@ pub async fn add(
     let alg = planned.opt_str("alg").unwrap_or_else(|| "RS256".into());
     let _guard = shared.key_lock(&client_id).await;
     let what = format!("add key {kid} to client {client_id}");
-    let current = match api.get_jwks(&client_id).await {
+    let current = match shared.key_base(api, &client_id).await {
         Ok(c) => c,
         Err(e) => {
             shared.push_api(diags, &e, &what, None);
@@ -145,19 +145,28 @@ pub async fn add(
     }
     let mut next = current.clone();
     next.push(to_jwk(&kid, &alg, key));
-    let result = api.replace_jwks(&client_id, &next).await;
-    shared.jwks_changed(&client_id);
-    if let Err(e) = result {
-        shared.push_api(diags, &e, &what, None);
-        return None;
-    }
-    let after = match api.get_jwks(&client_id).await {
-        Ok(a) => a,
+    // The answer to the POST is the set as Digdir stored it (with `exp`); a GET right after it
+    // may still show the old set while Digdir's read side catches up.
+    let after = match api.replace_jwks(&client_id, &next).await {
+        Ok(a) if !a.is_empty() => a,
+        Ok(_) => next.clone(),
         Err(e) => {
-            shared.push_api(diags, &e, &format!("read back the keys of client {client_id}"), None);
+            shared.jwks_changed(&client_id);
+            // The answer was lost after retries; the set may have been stored. Adopt the key only
+            // when Digdir shows it, so the state never claims a key that is not there.
+            if e.may_have_committed()
+                && let Ok(now) = api.get_jwks(&client_id).await
+                && let Some(found) = now.iter().find(|k| k.kid.as_deref() == Some(kid.as_str()))
+                && found.n.as_deref() == Some(key.n_b64().as_str())
+            {
+                shared.keys_written(&client_id, now.clone());
+                return Some(state(&client_id, found));
+            }
+            shared.push_api(diags, &e, &what, None);
             return None;
         }
     };
+    shared.keys_written(&client_id, after.clone());
     let missing: Vec<String> = kids(&next).into_iter().filter(|k| !kids(&after).contains(k)).collect();
     if !missing.is_empty() {
         diags.error(
@@ -177,7 +186,7 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
     let (Some(client_id), Some(kid)) = (prior.opt_str("client_id"), prior.opt_str("kid")) else { return };
     let _guard = shared.key_lock(&client_id).await;
     let what = format!("remove key {kid} from client {client_id}");
-    let current = match api.get_jwks(&client_id).await {
+    let current = match shared.key_base(api, &client_id).await {
         Ok(c) => c,
         Err(e) if e.is_not_found() => return,
         Err(e) => return shared.push_api(diags, &e, &what, None),
@@ -194,28 +203,28 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
     let rest: Vec<Jwk> = current.iter().filter(|k| k.kid.as_deref() != Some(kid.as_str())).cloned().collect();
     // An empty set cannot be POSTed; DELETE removes the last key (§4.2).
     let result = if rest.is_empty() {
-        api.delete_jwks(&client_id).await
+        api.delete_jwks(&client_id).await.map(|()| vec![])
     } else {
-        api.replace_jwks(&client_id, &rest).await.map(|_| ())
+        api.replace_jwks(&client_id, &rest).await
     };
-    shared.jwks_changed(&client_id);
-    if let Err(e) = result {
-        return shared.push_api(diags, &e, &what, None);
-    }
+    let after = match result {
+        Ok(after) => after,
+        Err(e) => {
+            shared.jwks_changed(&client_id);
+            return shared.push_api(diags, &e, &what, None);
+        }
+    };
+    shared.keys_written(&client_id, if after.is_empty() { rest.clone() } else { after.clone() });
     if rest.is_empty() {
         diags.warning(format!("Client {client_id} has no keys left"), "Without registered keys the client authenticates with its enterprise certificate (x5c) again; grants naming a kid stop working.");
         return;
     }
-    match api.get_jwks(&client_id).await {
-        Ok(after) => {
-            let missing: Vec<String> = kids(&rest).into_iter().filter(|k| !kids(&after).contains(k)).collect();
-            if !missing.is_empty() {
-                diags.error(
-                    format!("Keys vanished from client {client_id}"),
-                    format!("After removing {kid}, Digdir no longer lists: {}.", missing.join(", ")),
-                );
-            }
-        }
-        Err(e) => shared.push_api(diags, &e, &format!("read back the keys of client {client_id}"), None),
+    let missing: Vec<String> =
+        kids(&rest).into_iter().filter(|k| !after.is_empty() && !kids(&after).contains(k)).collect();
+    if !missing.is_empty() {
+        diags.error(
+            format!("Keys vanished from client {client_id}"),
+            format!("After removing {kid}, Digdir no longer lists: {}.", missing.join(", ")),
+        );
     }
 }

@@ -116,7 +116,9 @@ pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &
         }
     };
     let name = body.client_name.clone().unwrap_or_default();
-    let err = match client.create_client(body).await {
+    let created = client.create_client(body).await;
+    shared.clients_changed();
+    let err = match created {
         Ok(c) => return Some(c),
         Err(e) => e,
     };

@@ -71,6 +71,7 @@ pub fn schema() -> Schema {
             s("request_timeout", "Timeout of one HTTP request, as a duration such as `30s` or `1m`. Default `30s`."),
             Attribute::optional("max_retries", Type::Number).describe("How often a failed request that is safe to repeat (429, 5xx, network errors) is retried. Default 5."),
             Attribute::optional("max_concurrent_requests", Type::Number).describe("Upper bound on API requests in flight from one provider instance; Digdir documents no rate limit, so this keeps large plans polite. Default 8."),
+            s("ca_bundle_file", "Path of a PEM file with extra CA certificates to trust for Digdir's API and token endpoint, in addition to the system's (for a TLS-inspecting proxy, or a test server). `HTTPS_PROXY` and `NO_PROXY` are honoured from the environment."),
             s("merchant_data_url", "**Experimental.** Base URL of a server implementing the merchant-data contract in this provider's `docs/merchant-data-api.md`. Digdir's public API has no such endpoint; unset by default."),
         ],
     )
@@ -224,6 +225,24 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
             }
         },
     };
+    let extra_roots_pem = match setting(config, "ca_bundle_file").known() {
+        None => None,
+        Some(path) => match std::fs::read(&path) {
+            Ok(pem) if String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") => Some(pem),
+            Ok(_) => {
+                diags.attr_error(
+                    AttrPath::attr("ca_bundle_file"),
+                    "Unusable CA bundle",
+                    format!("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)."),
+                );
+                None
+            }
+            Err(e) => {
+                diags.attr_error(AttrPath::attr("ca_bundle_file"), "Unreadable CA bundle", format!("{path}: {e}"));
+                None
+            }
+        },
+    };
     let max_retries = number(config, "max_retries", 5, diags) as u32;
     let max_concurrent = number(config, "max_concurrent_requests", 8, diags).max(1) as usize;
     if diags.has_errors() {
@@ -244,6 +263,7 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
             max_retries,
             max_concurrent_requests: max_concurrent,
             user_agent,
+            extra_roots_pem,
             retry_deadline: Duration::from_secs(120),
         },
         merchant_data_url,

@@ -20,12 +20,13 @@ mod explain;
 pub mod functions;
 pub mod keys;
 pub mod orgno;
+mod reads;
 pub mod scope;
 pub mod scope_access;
 pub mod scope_consumers;
 mod scope_rules;
 
-use crate::api::{ApiClient, ApiError, Jwk, ScopeAccess};
+use crate::api::{ApiClient, ApiError, Client, Jwk, Scope, ScopeAccess};
 use crate::tfplugin::{AttrPath, DataSource, Diagnostics, Provider, Resource, Schema, Value};
 use async_trait::async_trait;
 use cache::Coalesced;
@@ -49,6 +50,12 @@ pub struct Shared {
     grants: Coalesced<Vec<ScopeAccess>>,
     /// Keys per client, one GET shared by every key read of a refresh.
     jwks: Coalesced<Vec<Jwk>>,
+    /// The organisation's scopes and clients, one list call each per refresh ([`reads`]).
+    scope_list: Coalesced<Vec<Scope>>,
+    client_list: Coalesced<Vec<Client>>,
+    /// The key set we last wrote per client, and when: the base of the next change while the
+    /// API's read side may not show it yet.
+    written_keys: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Vec<Jwk>)>>,
     /// One key-set write at a time per client: Digdir replaces whole sets.
     key_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Whether the merchant-data server answers the contract (asked once per process).
@@ -71,6 +78,9 @@ impl Shared {
             validated_env: std::sync::Mutex::new(None),
             grants: Coalesced::new(Duration::from_secs(20)),
             jwks: Coalesced::new(Duration::from_secs(20)),
+            scope_list: Coalesced::new(Duration::from_secs(20)),
+            client_list: Coalesced::new(Duration::from_secs(20)),
+            written_keys: Default::default(),
             key_locks: Default::default(),
             contacts_probe: OnceCell::new(),
         }
@@ -120,16 +130,6 @@ impl Shared {
         }
     }
 
-    /// Approved and pending grants we made on `scope` (shared by concurrent reads).
-    pub async fn grants(&self, client: &ApiClient, scope: &str) -> Result<Vec<ScopeAccess>, ApiError> {
-        self.grants.get(scope, || client.list_accesses(scope, false)).await
-    }
-
-    /// Forget cached grants of `scope` after we changed them.
-    pub fn grants_changed(&self, scope: &str) {
-        self.grants.invalidate(scope);
-    }
-
     /// The merchant-data server, when configured and answering the contract; otherwise the
     /// diagnostic that explains Digdir has no such endpoint. `Ok(None)`: configuration deferred.
     pub async fn merchant_data(&self) -> Result<Option<(&ApiClient, &url::Url)>, crate::tfplugin::Diagnostic> {
@@ -146,15 +146,6 @@ impl Shared {
                 Err(crate::tfplugin::Diagnostic::error("Merchant-data server unreachable", format!("{url}: {e}")))
             }
         }
-    }
-
-    /// The keys of a client (shared by concurrent reads).
-    pub async fn jwks(&self, client: &ApiClient, client_id: &str) -> Result<Vec<Jwk>, ApiError> {
-        self.jwks.get(client_id, || client.get_jwks(client_id)).await
-    }
-
-    pub fn jwks_changed(&self, client_id: &str) {
-        self.jwks.invalidate(client_id);
     }
 
     /// Serialise key-set writes to one client within this process.
@@ -177,6 +168,9 @@ impl Shared {
             .cloned()
     }
 }
+
+/// How long after our own write a disagreeing read is retried (see `tfplugin::consistency`).
+pub const READ_AFTER_WRITE_WINDOW: Duration = Duration::from_secs(30);
 
 pub struct MaskinportenProvider {
     shared: Arc<Shared>,
@@ -227,6 +221,12 @@ impl Provider for MaskinportenProvider {
 
     fn functions(&self) -> Vec<Arc<dyn crate::tfplugin::Function>> {
         vec![Arc::new(functions::OrgnoValid), Arc::new(functions::JwkThumbprint)]
+    }
+
+    /// Digdir documents no replication lag for its self-service API; half a minute covers what
+    /// the simulator's consistency fault models and costs nothing when reads agree at once.
+    fn read_after_write_window(&self) -> Duration {
+        READ_AFTER_WRITE_WINDOW
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

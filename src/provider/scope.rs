@@ -54,7 +54,8 @@ pub fn schema() -> Schema {
 }
 
 /// Attributes that default to a fixed value when left out of configuration.
-const DEFAULTS: &[(&str, fn() -> Value)] = &[
+type FixedDefault = (&'static str, fn() -> Value);
+const DEFAULTS: &[FixedDefault] = &[
     ("token_type", || Value::String("SELF_CONTAINED".into())),
     ("visibility", || Value::String("PUBLIC".into())),
     ("requires_user_consent", || Value::Bool(false)),
@@ -160,7 +161,9 @@ impl Resource for ScopeResource {
     async fn create(&self, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.client(diags)?;
         let name = planned.opt_str("name")?;
-        match client.create_scope(&to_api(planned, Scope::default())).await {
+        let created = client.create_scope(&to_api(planned, Scope::default())).await;
+        self.shared.scopes_changed();
+        match created {
             Ok(s) => Some(state_of(s)),
             Err(e) if e.status() == Some(409) => {
                 rules::reactivate(&self.shared, client, &name, planned, to_api, diags).await.map(state_of)
@@ -191,7 +194,7 @@ impl Resource for ScopeResource {
     async fn read(&self, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.client(diags)?;
         let name = state.opt_str("name")?;
-        match client.get_scope(&name).await {
+        match self.shared.scope(client, &name).await {
             Ok(s) => s.map(state_of),
             Err(e) => {
                 self.shared.push_api(diags, &e, &format!("read scope {name}"), None);
@@ -200,11 +203,17 @@ impl Resource for ScopeResource {
         }
     }
 
+    fn forget_cached(&self, _state: &Value) {
+        self.shared.scopes_changed();
+    }
+
     async fn update(&self, _prior: &Value, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.client(diags)?;
         let name = planned.opt_str("name")?;
         let planned = planned.clone();
-        match client.merge_update_scope(&name, move |s| *s = to_api(&planned, std::mem::take(s))).await {
+        let updated = client.merge_update_scope(&name, move |s| *s = to_api(&planned, std::mem::take(s))).await;
+        self.shared.scopes_changed();
+        match updated {
             Ok(s) => Some(state_of(s)),
             Err(e) => {
                 self.shared.push_api(diags, &e, &format!("update scope {name}"), None);
@@ -216,7 +225,9 @@ impl Resource for ScopeResource {
     async fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
         let Some(client) = self.shared.client(diags) else { return };
         let Some(name) = prior.opt_str("name") else { return };
-        match client.deactivate_scope(&name).await {
+        let deactivated = client.deactivate_scope(&name).await;
+        self.shared.scopes_changed();
+        match deactivated {
             Ok(_) => {}
             Err(e) if e.is_not_found() => {}
             Err(e) => self.shared.push_api(diags, &e, &format!("deactivate scope {name}"), None),

@@ -147,6 +147,12 @@ impl Resource for ScopeAccessResource {
         }
     }
 
+    fn forget_cached(&self, st: &Value) {
+        if let Some(scope) = st.opt_str("scope") {
+            self.shared.grants_changed(&scope);
+        }
+    }
+
     async fn update(
         &self,
         _prior: &Value,

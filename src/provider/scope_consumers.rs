@@ -148,6 +148,12 @@ impl Resource for ScopeConsumersResource {
         }
     }
 
+    fn forget_cached(&self, st: &Value) {
+        if let Some(scope) = st.opt_str("scope") {
+            self.shared.grants_changed(&scope);
+        }
+    }
+
     async fn update(&self, _prior: &Value, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         self.converge(planned, diags).await
     }

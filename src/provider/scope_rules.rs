@@ -225,7 +225,9 @@ pub async fn reactivate(
         }
     }
     let planned = planned.clone();
-    match client.merge_update_scope(name, move |s| *s = to_api(&planned, std::mem::take(s))).await {
+    let updated = client.merge_update_scope(name, move |s| *s = to_api(&planned, std::mem::take(s))).await;
+    shared.scopes_changed();
+    match updated {
         Ok(s) => Some(s),
         Err(e) => {
             shared.push_api(diags, &e, &format!("reactivate scope {name}"), None);

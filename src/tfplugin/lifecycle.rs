@@ -17,6 +17,7 @@ use super::resource::{PlanCtx, Resource};
 use super::schema::{Mode, OnUpdate, Schema};
 use super::value::{Number, Value};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// Semantic equality as users mean it: sets ignore order, numbers compare by value, and null
 /// equals an empty collection (design.md §3: "null reads the same as empty").
@@ -251,17 +252,32 @@ pub async fn apply(
 
 /// ReadResource: refresh, keeping the prior form of unchanged values. On error the prior state
 /// stands (Terraform keeps it and shows the error).
-pub async fn read(res: &dyn Resource, schema: &Schema, current: &Value) -> (Value, Diagnostics) {
-    let mut diags = Diagnostics::default();
-    let new = res.read(current, &mut diags).await;
-    if diags.has_errors() {
-        return (current.clone(), diags);
+///
+/// `lag_left`: how much longer the API may still lag behind our own last write of this object
+/// ([`super::consistency`]); while it lasts, a result that disagrees with `current` (gone, or
+/// different) is read again after a pause instead of being believed.
+pub async fn read(res: &dyn Resource, schema: &Schema, current: &Value, lag_left: Duration) -> (Value, Diagnostics) {
+    let deadline = tokio::time::Instant::now() + lag_left;
+    let mut attempt = 0;
+    loop {
+        let mut diags = Diagnostics::default();
+        let new = res.read(current, &mut diags).await;
+        if diags.has_errors() {
+            return (current.clone(), diags);
+        }
+        let state = match new {
+            None => Value::Null,
+            Some(v) => reconcile(schema, current, v, false, &mut diags),
+        };
+        let pause = super::consistency::backoff(attempt);
+        if equivalent(&state, current) || tokio::time::Instant::now() + pause > deadline {
+            return (state, diags);
+        }
+        tracing::debug!(attempt, "read disagrees with our recent write; reading again");
+        res.forget_cached(current);
+        tokio::time::sleep(pause).await;
+        attempt += 1;
     }
-    let state = match new {
-        None => Value::Null,
-        Some(v) => reconcile(schema, current, v, false, &mut diags),
-    };
-    (state, diags)
 }
 
 /// A data source result must repeat its configured arguments exactly.

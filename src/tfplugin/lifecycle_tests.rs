@@ -202,7 +202,7 @@ proptest! {
                 prop_assert_eq!(&pv, &attrs(&state)[&k], "known planned {} kept", k);
             }
         }
-        let (refreshed, diags) = block_on(read(&res, &case.schema, &state));
+        let (refreshed, diags) = block_on(read(&res, &case.schema, &state, std::time::Duration::ZERO));
         prop_assert!(diags.is_empty());
         prop_assert_eq!(refreshed, state, "refresh after apply is a no-op");
     }

@@ -10,6 +10,7 @@
 //! * [`schema`], [`diag`]: schemas and diagnostics with attribute paths; [`function`]: provider functions.
 
 pub mod access;
+pub mod consistency;
 pub mod diag;
 mod ephemeral_rpc;
 pub mod function;

@@ -72,6 +72,11 @@ pub trait Resource: Send + Sync + 'static {
     /// Read the current state. `None` means the object is gone for good.
     async fn read(&self, state: &Value, diags: &mut Diagnostics) -> Option<Value>;
 
+    /// Drop any cached read that covers this object, so the next [`Resource::read`] asks the
+    /// API again (called before a re-read while the API may lag behind our write; see
+    /// [`super::consistency`]).
+    fn forget_cached(&self, _state: &Value) {}
+
     /// Update in place to the planned state.
     async fn update(&self, prior: &Value, planned: &Value, config: &Value, diags: &mut Diagnostics) -> Option<Value>;
 
@@ -124,6 +129,11 @@ pub trait Provider: Send + Sync + 'static {
         vec![]
     }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// How long after our own write a read that disagrees with it is retried rather than
+    /// believed (the API's replication lag, [`super::consistency`]). Zero turns it off.
+    fn read_after_write_window(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
     /// Configure from the provider block. Called once per provider instance before any CRUD.
     async fn configure(&self, terraform_version: &str, config: &Value, diags: &mut Diagnostics);
 }

@@ -3,6 +3,7 @@
 //! runs inside [`super::rpc::guarded`], so a panic becomes an error diagnostic instead of a dead
 //! provider.
 
+use super::consistency;
 use super::diag::Diagnostics;
 use super::function;
 use super::lifecycle;
@@ -10,6 +11,7 @@ use super::rpc::{decode, encode, guarded};
 pub use super::service::ProviderService;
 use crate::proto::tfplugin6 as pb;
 use std::sync::Arc;
+use std::time::Duration;
 use tonic::{Request, Response, Status};
 
 type Rpc<T> = Result<Response<T>, Status>;
@@ -160,7 +162,10 @@ impl pb::provider_server::Provider for Server {
             async move {
                 let r = s.resource(&req.type_name)?;
                 let current = decode(req.current_state.as_ref(), &r.schema)?;
-                let (new, d) = lifecycle::read(r.imp.as_ref(), &r.schema, &current).await;
+                let window = s.provider.read_after_write_window();
+                let lag_left =
+                    consistency::since_write(&req.private).map_or(Duration::ZERO, |t| window.saturating_sub(t));
+                let (new, d) = lifecycle::read(r.imp.as_ref(), &r.schema, &current, lag_left).await;
                 let new_identity = r.identity.as_ref().and_then(|i| i.encode(i.of(&new))).or(req.current_identity);
                 Ok(pb::read_resource::Response {
                     new_state: Some(encode(&new, &r.schema)?),
@@ -228,9 +233,12 @@ impl pb::provider_server::Provider for Server {
                 let config = decode(req.config.as_ref(), &r.schema)?;
                 let (new, d) = lifecycle::apply(r.imp.as_ref(), &r.schema, &prior, &planned, &config).await;
                 let new_identity = r.identity.as_ref().and_then(|i| i.encode(i.of(&new)));
+                // A written object remembers when, so the next refresh tolerates the API's lag.
+                let private =
+                    if new.is_null() { req.planned_private } else { consistency::stamp(&req.planned_private) };
                 Ok(pb::apply_resource_change::Response {
                     new_state: Some(encode(&new, &r.schema)?),
-                    private: req.planned_private,
+                    private,
                     diagnostics: d.to_proto(),
                     new_identity,
                     ..Default::default()

@@ -1,0 +1,107 @@
+//! Coalesced reads: within one provider process, reads of objects that one list call returns
+//! together share that call (design.md §6: a refresh costs about one request per scope and client,
+//! not one per resource). Each list lives a few seconds — a refresh walks every resource at once —
+//! and our own writes drop it, so a read after a write in the same process sees the write.
+//!
+//! An object missing from a list is asked for alone before it counts as gone: the single GET is
+//! authoritative (it also finds deactivated objects Digdir may hide from lists, §3.2, §4.1).
+
+use super::Shared;
+use crate::api::{ApiClient, ApiError, Client, Jwk, Jwks, Scope, ScopeAccess};
+
+/// The one key under which an organisation-wide list is cached.
+const ALL: &str = "";
+
+impl Shared {
+    /// One scope of ours, active or deactivated, from the shared `GET /scopes?inactive=true`.
+    pub async fn scope(&self, client: &ApiClient, name: &str) -> Result<Option<Scope>, ApiError> {
+        let list = self.scope_list.get(ALL, || client.list_scopes(true)).await?;
+        match list.into_iter().find(|s| s.name.as_deref() == Some(name)) {
+            Some(s) => Ok(Some(s)),
+            None => client.get_scope(name).await,
+        }
+    }
+
+    /// Forget the cached scope list after we created, changed or deactivated a scope.
+    pub fn scopes_changed(&self) {
+        self.scope_list.invalidate(ALL);
+    }
+
+    /// One client of ours, active or deactivated, from the shared `GET /clients?inactive=true`.
+    pub async fn client_of(&self, client: &ApiClient, id: &str) -> Result<Option<Client>, ApiError> {
+        match self.listed_client(client, id).await? {
+            Some(c) => Ok(Some(c)),
+            None => client.get_client(id).await,
+        }
+    }
+
+    async fn listed_client(&self, client: &ApiClient, id: &str) -> Result<Option<Client>, ApiError> {
+        let list = self.client_list.get(ALL, || client.list_clients(true)).await?;
+        Ok(list.into_iter().find(|c| c.client_id.as_deref() == Some(id)))
+    }
+
+    /// Forget the cached client list after we created, changed or deactivated a client.
+    pub fn clients_changed(&self) {
+        self.client_list.invalidate(ALL);
+    }
+
+    /// Approved and pending grants we made on `scope` (one list call per scope).
+    pub async fn grants(&self, client: &ApiClient, scope: &str) -> Result<Vec<ScopeAccess>, ApiError> {
+        self.grants.get(scope, || client.list_accesses(scope, false)).await
+    }
+
+    /// Forget cached grants of `scope` after we changed them.
+    pub fn grants_changed(&self, scope: &str) {
+        self.grants.invalidate(scope);
+    }
+
+    /// The keys of a client: the read-only `jwks` view in the shared client list (§4.1) when the
+    /// API sends it, else `GET /clients/{id}/jwks`.
+    pub async fn jwks(&self, client: &ApiClient, client_id: &str) -> Result<Vec<Jwk>, ApiError> {
+        self.jwks
+            .get(client_id, || async {
+                let listed = self.listed_client(client, client_id).await.ok().flatten();
+                let embedded = listed.and_then(|c| c.extra.get("jwks").cloned()).filter(|j| !j.is_null());
+                // A view we cannot parse is no reason to fail: the key endpoint is authoritative.
+                match embedded.and_then(|j| serde_json::from_value::<Jwks>(j).ok()) {
+                    Some(j) => Ok(j.keys),
+                    None => client.get_jwks(client_id).await,
+                }
+            })
+            .await
+    }
+
+    /// Forget cached keys (and the client list that shows them) after we changed a key set.
+    pub fn jwks_changed(&self, client_id: &str) {
+        self.jwks.invalidate(client_id);
+        self.client_list.invalidate(ALL);
+    }
+
+    /// The key set a change starts from: Digdir's, except right after we wrote this client's
+    /// set ourselves — then ours, because a lagging read side would hand back a set without the
+    /// key we just added, and re-posting that would remove it (POST replaces the set, §4.2).
+    pub async fn key_base(&self, client: &ApiClient, client_id: &str) -> Result<Vec<Jwk>, ApiError> {
+        let read = client.get_jwks(client_id).await?;
+        let ours = self
+            .written_keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(client_id)
+            .filter(|(at, _)| at.elapsed() < super::READ_AFTER_WRITE_WINDOW)
+            .map(|(_, keys)| keys.clone());
+        let kids = |l: &[Jwk]| l.iter().filter_map(|k| k.kid.clone()).collect::<std::collections::BTreeSet<_>>();
+        Ok(match ours {
+            Some(ours) if kids(&ours) != kids(&read) => ours,
+            _ => read,
+        })
+    }
+
+    /// Remember the key set we just wrote (and drop cached reads of it).
+    pub fn keys_written(&self, client_id: &str, keys: Vec<Jwk>) {
+        self.written_keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(client_id.to_string(), (std::time::Instant::now(), keys));
+        self.jwks_changed(client_id);
+    }
+}
