@@ -149,18 +149,28 @@ fn served(c: &Map<String, Value>) -> Value {
     Value::Object(c)
 }
 
+/// §4.1: a client response carries `jwks`, the read-only view of its registered keys (absent
+/// when it has none).
+fn with_jwks(mut c: Value, d: &crate::store::Data) -> Value {
+    let keys = c["client_id"].as_str().and_then(|id| d.keys.get(id)).filter(|k| !k.is_empty()).cloned();
+    if let (Some(keys), Some(m)) = (keys, c.as_object_mut()) {
+        m.insert("jwks".into(), json!({ "keys": keys }));
+    }
+    c
+}
+
 pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
     let org = match require(&s, &h, READ) {
         Ok(o) => o,
         Err(r) => return r,
     };
     let inactive = q.get("inactive").is_some_and(|v| v == "true");
-    let items: Vec<Value> = s
-        .lock()
+    let d = s.lock();
+    let items: Vec<Value> = d
         .clients
         .values()
         .filter(|c| c["owner_orgno"] == org.as_str() && (inactive || c["active"] == true))
-        .map(served)
+        .map(|c| with_jwks(served(c), &d))
         .collect();
     Json(Value::Array(items)).into_response()
 }

@@ -60,7 +60,8 @@ async fn token_endpoint_verifies_assertions_like_maskinporten() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["token_type"], "Bearer");
 
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Value, &mut jsonwebtoken::Header)>)> = vec![
+    type Tamper = Box<dyn FnOnce(&mut Value, &mut jsonwebtoken::Header)>;
+    let cases: Vec<(&str, Tamper)> = vec![
         ("MP-110", Box::new(|c, _| c["aud"] = json!(format!("{}token", "http://x/")))),
         ("Maximum 120 seconds", Box::new(|c, _| c["exp"] = json!(now() + 300))),
         ("not allowed", Box::new(|c, _| c["pid"] = json!("12345678901"))),

@@ -39,21 +39,37 @@ fn every_resource_example_applies_converges_and_destroys() {
     }
 }
 
-/// The README walkthrough: two organisations, two provider configurations.
-#[test]
-fn complete_example_spans_two_organisations() {
-    let sim = Sim::with(|c: SimConfig| c.org("991825827", Some("demo")).org("889640782", None));
-    let mut w = Workdir::new(&sim, "1.15", "");
+/// The complete example in a work directory, with both organisations' credentials as variables.
+/// The consumer's admin private key is returned too, for secret audits.
+pub fn complete_example(sim: &Sim) -> (Workdir, String) {
+    let mut w = Workdir::new(sim, "1.15", "");
     w.write_raw(&std::fs::read_to_string(examples_dir().join("complete/main.tf")).unwrap());
+    let mut consumer_key = String::new();
     for (k, v) in sim.sim.env_for("889640782") {
         if let Some(name) = k.strip_prefix("MASKINPORTEN_")
             && ["CLIENT_ID", "PRIVATE_KEY_PEM", "CERTIFICATE_CHAIN_PEM"].contains(&name)
         {
             w.env(&format!("TF_VAR_consumer_{}", name.to_ascii_lowercase()), &v);
+            if name == "PRIVATE_KEY_PEM" {
+                consumer_key = v;
+            }
         }
     }
     w.env("TF_VAR_consumer_orgno", "889640782");
     w.env("TF_VAR_client_public_key_pem", &public_key());
+    (w, consumer_key)
+}
+
+/// The two organisations of the README walkthrough.
+pub fn two_orgs() -> Sim {
+    Sim::with(|c: SimConfig| c.org("991825827", Some("demo")).org("889640782", None))
+}
+
+/// The README walkthrough: two organisations, two provider configurations.
+#[test]
+fn complete_example_spans_two_organisations() {
+    let sim = two_orgs();
+    let (w, _) = complete_example(&sim);
     w.apply();
     w.assert_converged();
     let state = sim.state();
@@ -73,26 +89,14 @@ fn complete_example_spans_two_organisations() {
 /// signed assertion in state, plan JSON, output or logs.
 #[test]
 fn complete_example_at_trace_leaks_no_secret() {
-    let sim = Sim::with(|c: SimConfig| c.org("991825827", Some("demo")).org("889640782", None));
-    let mut w = Workdir::new(&sim, "1.15", "");
-    w.write_raw(&std::fs::read_to_string(examples_dir().join("complete/main.tf")).unwrap());
+    let sim = two_orgs();
+    let (w, consumer_key) = complete_example(&sim);
     let mut secrets: Vec<String> = vec![];
-    for org in ["991825827", "889640782"] {
-        for (k, v) in sim.sim.env_for(org) {
-            if k == "MASKINPORTEN_PRIVATE_KEY_PEM" {
-                // Every base64 line of the key body is a secret on its own.
-                secrets.extend(v.split("\\n").filter(|l| !l.starts_with("-----") && l.len() > 20).map(String::from));
-            }
-            if org == "889640782"
-                && ["MASKINPORTEN_CLIENT_ID", "MASKINPORTEN_PRIVATE_KEY_PEM", "MASKINPORTEN_CERTIFICATE_CHAIN_PEM"]
-                    .contains(&k.as_str())
-            {
-                w.env(&format!("TF_VAR_consumer_{}", k.trim_start_matches("MASKINPORTEN_").to_ascii_lowercase()), &v);
-            }
-        }
+    let provider_key = sim.sim.env_for("991825827").into_iter().find(|(k, _)| k == "MASKINPORTEN_PRIVATE_KEY_PEM");
+    for key in [Some(consumer_key), provider_key.map(|(_, v)| v)].into_iter().flatten() {
+        // Every base64 line of the key body is a secret on its own.
+        secrets.extend(key.split("\\n").filter(|l| !l.starts_with("-----") && l.len() > 20).map(String::from));
     }
-    w.env("TF_VAR_consumer_orgno", "889640782");
-    w.env("TF_VAR_client_public_key_pem", &public_key());
     let trace = [("TF_LOG", "trace"), ("TF_LOG_PATH", "trace.log")];
     let plan = w.run_with_env(&["plan", "-out=tfplan", "-no-color", "-input=false"], &trace);
     let apply = w.run_with_env(&["apply", "-no-color", "-input=false", "tfplan"], &trace);

@@ -14,5 +14,6 @@ mod grants;
 mod harness;
 mod identity;
 mod interrupts;
+mod scale;
 mod scope;
 mod troubleshooting;

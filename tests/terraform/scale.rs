@@ -1,0 +1,98 @@
+//! Request budgets (issue 7, design.md §6): a refresh costs about one API request per scope and
+//! per client — reads of grants, keys and scopes share list calls — and one token per provider
+//! process. Counted from the simulator's request log; nothing here measures time.
+
+use crate::examples::{complete_example, two_orgs};
+use crate::harness::{Sim, Workdir};
+use serde_json::Value as Json;
+
+/// What one `terraform` run asked the simulator: admin-API requests and token requests.
+fn count(sim: &Sim) -> (usize, usize, Vec<String>) {
+    let reqs = sim.requests();
+    let api = reqs.iter().filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with("/api/"))).count();
+    let tokens = reqs.iter().filter(|r| r["path"] == "/token").count();
+    let lines = reqs.iter().map(|r| format!("{} {} {}", r["method"], r["path"], r["query"])).collect();
+    (api, tokens, lines)
+}
+
+fn active(state: &Json, kind: &str) -> usize {
+    state[kind].as_array().into_iter().flatten().filter(|x| x["active"] == true).count()
+}
+
+/// Refresh and plan each make at most scopes + clients + 1 API requests. The complete example has
+/// two provider configurations (two organisations, two processes), so it takes two tokens: one
+/// per organisation, which is the "+1 token" of design.md §6 for each.
+#[test]
+fn refresh_of_the_complete_example_costs_one_request_per_scope_and_client() {
+    let sim = two_orgs();
+    let (w, _) = complete_example(&sim);
+    w.apply();
+    let state = sim.state();
+    let budget = active(&state, "scopes") + active(&state, "clients") + 1;
+    assert_eq!(budget, 3, "the example has one scope and one client");
+    for args in [&["plan", "-refresh-only", "-input=false", "-no-color"][..], &["plan", "-input=false", "-no-color"]] {
+        sim.sim.clear_requests();
+        let run = w.ok(args);
+        assert!(run.stdout.contains("No changes"), "{}", run.stdout);
+        let (api, tokens, log) = count(&sim);
+        assert!(api <= budget, "terraform {args:?}: {api} API requests, budget {budget}: {log:#?}");
+        assert_eq!(tokens, 2, "one token per provider configuration: {log:#?}");
+    }
+}
+
+/// A valid organisation number (mod 11) made from `n`.
+fn orgno(n: u32) -> String {
+    (0..)
+        .map(|i| 31_000_000 + n * 97 + i)
+        .find_map(|base: u32| {
+            let d: Vec<u32> = format!("{base:08}").bytes().map(|b| u32::from(b - b'0')).collect();
+            let sum: u32 = d.iter().zip([3, 2, 7, 6, 5, 4, 3, 2]).map(|(a, w)| a * w).sum();
+            match 11 - sum % 11 {
+                10 => None,
+                11 => Some(format!("{base:08}0")),
+                c => Some(format!("{base:08}{c}")),
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// Twelve grants, four keys: the refresh still costs one request per scope and client, because
+/// grants of a scope and keys of a client come with the list calls.
+#[test]
+fn refresh_requests_grow_with_scopes_and_clients_not_with_grants_or_keys() {
+    let sim = Sim::start();
+    let mut tf = String::new();
+    for s in 0..3 {
+        tf += &format!(
+            "resource \"maskinporten_scope\" \"s{s}\" {{\n  prefix = \"demo\"\n  subscope = \"bench.s{s}\"\n  description = \"Scope {s}\"\n}}\n"
+        );
+        for g in 0..4 {
+            tf += &format!(
+                "resource \"maskinporten_scope_access\" \"s{s}_g{g}\" {{\n  scope = maskinporten_scope.s{s}.name\n  consumer_orgno = \"{}\"\n}}\n",
+                orgno(s * 10 + g)
+            );
+        }
+    }
+    for c in 0..2 {
+        tf += &format!(
+            "resource \"maskinporten_client\" \"c{c}\" {{\n  client_name = \"client-{c}\"\n  description = \"Client {c}\"\n  scopes = [maskinporten_scope.s0.name]\n}}\n"
+        );
+        for k in 0..2 {
+            let pem = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("key").public_key_pem();
+            tf += &format!(
+                "resource \"maskinporten_client_key\" \"c{c}_k{k}\" {{\n  client_id = maskinporten_client.c{c}.client_id\n  key = <<-EOT\n{pem}EOT\n}}\n"
+            );
+        }
+    }
+    let w = Workdir::new(&sim, "1.15", &tf);
+    w.apply();
+    let state = sim.state();
+    assert_eq!((active(&state, "scopes"), active(&state, "accesses"), active(&state, "clients")), (3, 12, 2));
+    sim.sim.clear_requests();
+    let run = w.ok(&["plan", "-refresh-only", "-input=false", "-no-color"]);
+    assert!(run.stdout.contains("No changes"), "{}", run.stdout);
+    let (api, tokens, log) = count(&sim);
+    let budget = 3 + 2 + 1;
+    assert!(api <= budget, "{api} API requests for 3 scopes, 12 grants, 2 clients, 4 keys; budget {budget}: {log:#?}");
+    assert_eq!(tokens, 1, "one token per provider process: {log:#?}");
+}
