@@ -2,7 +2,7 @@
 //! scope-usability warning (design.md §3), and a create that never makes a second client.
 
 use super::{Shared, orgno};
-use crate::api::{ApiClient, ApiError, Client};
+use crate::api::{ApiClient, Client};
 use crate::tfplugin::{AttrPath, Diagnostics, PlanCtx, Tri, Value, ValueExt};
 use std::collections::BTreeSet;
 
@@ -48,24 +48,6 @@ pub fn validate(shared: &Shared, config: &Value, diags: &mut Diagnostics) {
     }
 }
 
-/// Scopes the organisation can put on its own clients: its own, those granted to it (APPROVED),
-/// and those accessible to all. Delegation-source scopes are left out of the warning entirely.
-async fn usable_scopes(client: &ApiClient) -> Result<(BTreeSet<String>, BTreeSet<String>), ApiError> {
-    let mut usable: BTreeSet<String> = client.list_scopes(false).await?.into_iter().filter_map(|s| s.name).collect();
-    usable
-        .extend(client.list_received_accesses().await?.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.scope));
-    usable.extend(
-        client.list_all_scopes(&[("accessible_for_all", "true".into())]).await?.into_iter().filter_map(|s| s.name),
-    );
-    let delegated = client
-        .list_all_scopes(&[("delegated_sources", "true".into())])
-        .await?
-        .into_iter()
-        .filter_map(|s| s.name)
-        .collect();
-    Ok((usable, delegated))
-}
-
 /// A plan-time *warning* (apply gives the authoritative answer) for scopes the organisation does
 /// not seem able to use. Skipped for supplier clients (their customer's grants are not visible
 /// to us) and delegation-source scopes. A grant made in this same apply by the API provider's
@@ -75,7 +57,7 @@ pub async fn warn_unusable_scopes(shared: &Shared, client: &ApiClient, ctx: &mut
         return;
     }
     let Tri::Known(scopes) = ctx.config.tri_strs("scopes") else { return };
-    let (usable, delegated) = match usable_scopes(client).await {
+    let (usable, delegated) = match shared.usable_scopes(client).await {
         Ok(u) => u,
         Err(e) => {
             shared.push_api(&mut ctx.diags, &e, "check which scopes your organisation may use", None);
@@ -129,23 +111,32 @@ pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &
         }
         return None;
     }
-    let after = match client.list_clients(false).await {
-        Ok(list) => list,
-        Err(e) => {
-            shared.push_api(
-                diags,
-                &err,
-                &format!("create client {name} (and the client list could not be read to check: {e})"),
-                None,
-            );
-            return None;
+    // The list may lag behind the write (design.md §7), so "nothing new" is believed only after
+    // it has said so for a while.
+    let started = std::time::Instant::now();
+    let new: Vec<Client> = loop {
+        let after = match client.list_clients(false).await {
+            Ok(list) => list,
+            Err(e) => {
+                shared.push_api(
+                    diags,
+                    &err,
+                    &format!("create client {name} (and the client list could not be read to check: {e})"),
+                    None,
+                );
+                return None;
+            }
+        };
+        let new: Vec<Client> = after
+            .into_iter()
+            .filter(|c| same_request(c, body))
+            .filter(|c| c.client_id.as_ref().is_some_and(|id| !before.contains(id)))
+            .collect();
+        if !new.is_empty() || started.elapsed() >= super::RECONCILE_WINDOW {
+            break new;
         }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     };
-    let new: Vec<Client> = after
-        .into_iter()
-        .filter(|c| same_request(c, body))
-        .filter(|c| c.client_id.as_ref().is_some_and(|id| !before.contains(id)))
-        .collect();
     match new.len() {
         1 => new.into_iter().next(),
         0 => {

@@ -30,6 +30,7 @@ use crate::api::{ApiClient, ApiError, Client, Jwk, Scope, ScopeAccess};
 use crate::tfplugin::{AttrPath, DataSource, Diagnostics, Provider, Resource, Schema, Value};
 use async_trait::async_trait;
 use cache::Coalesced;
+use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -56,6 +57,10 @@ pub struct Shared {
     /// The key set we last wrote per client, and when: the base of the next change while the
     /// API's read side may not show it yet.
     written_keys: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Vec<Jwk>)>>,
+    /// Organisation names by orgno, for grants' plans (one lookup per consumer per process).
+    org_names: Coalesced<Option<String>>,
+    /// Scopes this organisation may put on its clients (own, granted, open; delegation sources).
+    usable_scopes: Coalesced<(BTreeSet<String>, BTreeSet<String>)>,
     /// One key-set write at a time per client: Digdir replaces whole sets.
     key_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Whether the merchant-data server answers the contract (asked once per process).
@@ -81,6 +86,8 @@ impl Shared {
             scope_list: Coalesced::new(Duration::from_secs(20)),
             client_list: Coalesced::new(Duration::from_secs(20)),
             written_keys: Default::default(),
+            org_names: Coalesced::new(Duration::from_secs(600)),
+            usable_scopes: Coalesced::new(Duration::from_secs(20)),
             key_locks: Default::default(),
             contacts_probe: OnceCell::new(),
         }
@@ -171,6 +178,10 @@ impl Shared {
 
 /// How long after our own write a disagreeing read is retried (see `tfplugin::consistency`).
 pub const READ_AFTER_WRITE_WINDOW: Duration = Duration::from_secs(30);
+
+/// How long a create whose answer was lost keeps looking for the object it may have made before
+/// concluding it made none: long enough for a lagging read side, short enough to wait out.
+pub const RECONCILE_WINDOW: Duration = Duration::from_secs(10);
 
 pub struct MaskinportenProvider {
     shared: Arc<Shared>,

@@ -8,6 +8,7 @@
 
 use super::Shared;
 use crate::api::{ApiClient, ApiError, Client, Jwk, Jwks, Scope, ScopeAccess};
+use std::collections::BTreeSet;
 
 /// The one key under which an organisation-wide list is cached.
 const ALL: &str = "";
@@ -103,5 +104,32 @@ impl Shared {
             .unwrap_or_else(|p| p.into_inner())
             .insert(client_id.to_string(), (std::time::Instant::now(), keys));
         self.jwks_changed(client_id);
+    }
+
+    /// An organisation's name from the central register, looked up once per process.
+    pub async fn organization_name(&self, client: &ApiClient, orgno: &str) -> Option<String> {
+        self.org_names
+            .get(orgno, || async { client.get_organization(orgno).await.map(|o| o.and_then(|o| o.name)) })
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// Scopes the organisation can put on its own clients — its own, those granted to it
+    /// (APPROVED) and those accessible to all — and the delegation-source scopes; four list
+    /// calls shared by every client's plan in this process.
+    pub async fn usable_scopes(&self, client: &ApiClient) -> Result<(BTreeSet<String>, BTreeSet<String>), ApiError> {
+        self.usable_scopes
+            .get(ALL, || async {
+                let mut usable: BTreeSet<String> =
+                    client.list_scopes(false).await?.into_iter().filter_map(|s| s.name).collect();
+                let received = client.list_received_accesses().await?;
+                usable.extend(received.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.scope));
+                let open = client.list_all_scopes(&[("accessible_for_all", "true".into())]).await?;
+                usable.extend(open.into_iter().filter_map(|s| s.name));
+                let delegated = client.list_all_scopes(&[("delegated_sources", "true".into())]).await?;
+                Ok((usable, delegated.into_iter().filter_map(|s| s.name).collect()))
+            })
+            .await
     }
 }

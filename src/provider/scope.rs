@@ -6,7 +6,7 @@
 
 use super::Shared;
 use super::scope_rules as rules;
-use crate::api::Scope;
+use crate::api::{ApiClient, ApiError, Scope};
 use crate::tfplugin::{
     AttrPath, Attribute, Diagnostics, Identity, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt,
 };
@@ -20,6 +20,20 @@ pub struct ScopeResource {
 impl ScopeResource {
     pub fn new(shared: Arc<Shared>) -> Arc<Self> {
         Arc::new(ScopeResource { shared })
+    }
+
+    /// After a create whose answer was lost: the scope as Digdir shows it, asked again for a
+    /// while if it reads as absent (the read side may lag behind the write).
+    async fn find_after_lost_create(&self, client: &ApiClient, name: &str) -> Result<Option<Scope>, ApiError> {
+        let started = std::time::Instant::now();
+        loop {
+            match client.get_scope(name).await? {
+                None if started.elapsed() < super::RECONCILE_WINDOW => {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+                found => return Ok(found),
+            }
+        }
     }
 }
 
@@ -170,7 +184,7 @@ impl Resource for ScopeResource {
             }
             // The answer was lost: the scope may exist. Its name is unique and was free at plan
             // time, so one that now exists with this description is ours.
-            Err(e) if e.may_have_committed() => match client.get_scope(&name).await {
+            Err(e) if e.may_have_committed() => match self.find_after_lost_create(client, &name).await {
                 Ok(Some(s)) if s.active != Some(false) && s.description == planned.opt_str("description") => {
                     Some(state_of(s))
                 }

@@ -94,8 +94,7 @@ impl Resource for ScopeAccessResource {
         // Known inputs only: the consumer's name, so the plan shows who gets access.
         if let (Some(c), Some(client)) = (consumer, self.shared.client_for_plan())
             && (orgno::mod11_valid(&c) || self.shared.is_test_env())
-            && let Ok(Some(org)) = client.get_organization(&c).await
-            && let Some(name) = org.name
+            && let Some(name) = self.shared.organization_name(client, &c).await
         {
             ctx.set("consumer_organization_name", Value::String(name));
         }
