@@ -84,23 +84,33 @@ fn escape(s: &str) -> String {
     s.trim_end().replace('\n', "\\n")
 }
 
-pub fn env_pairs(base: &str, o: &OrgCreds, ca_pem: &str) -> Vec<(String, String)> {
-    vec![
+pub fn env_pairs(base: &str, o: &OrgCreds, ca_pem: &str, ca_bundle: Option<&Path>) -> Vec<(String, String)> {
+    let mut pairs = vec![
         ("MASKINPORTEN_ENVIRONMENT".into(), "test".into()),
         ("MASKINPORTEN_API_URL".into(), base.to_string()),
         ("MASKINPORTEN_ISSUER".into(), format!("{base}/")),
         ("MASKINPORTEN_CLIENT_ID".into(), o.client_id.clone()),
         ("MASKINPORTEN_PRIVATE_KEY_PEM".into(), escape(&o.key_pem)),
         ("MASKINPORTEN_CERTIFICATE_CHAIN_PEM".into(), escape(&format!("{}{}", o.leaf_pem, ca_pem))),
-    ]
+    ];
+    if let Some(path) = ca_bundle {
+        pairs.push(("MASKINPORTEN_CA_BUNDLE_FILE".into(), path.display().to_string()));
+    }
+    pairs
 }
 
 /// Write `DIR/<orgno>.env` for each organisation and `DIR/provider.env` for the first, plus the
 /// key and chain as PEM files (the key readable by the owner only).
-pub fn write_env_files(dir: &Path, base: &str, orgs: &[OrgCreds], ca: &Ca) -> anyhow::Result<()> {
+pub fn write_env_files(
+    dir: &Path,
+    base: &str,
+    orgs: &[OrgCreds],
+    ca: &Ca,
+    ca_bundle: Option<&Path>,
+) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     for (i, o) in orgs.iter().enumerate() {
-        let text: String = env_pairs(base, o, &ca.pem()).iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        let text: String = env_pairs(base, o, &ca.pem(), ca_bundle).iter().map(|(k, v)| format!("{k}={v}\n")).collect();
         std::fs::write(dir.join(format!("{}.env", o.orgno)), &text)?;
         if i == 0 {
             std::fs::write(dir.join("provider.env"), &text)?;

@@ -1,13 +1,21 @@
-//! Fault knobs for resilience tests (design.md §5), settable at start (`SimConfig::faults`) and at
-//! run time (`GET`/`PUT /__sim/faults`). Faults hit authenticated `/api/` calls only, and are
-//! drawn from a seeded generator so a test run is repeatable.
+//! Fault knobs for resilience tests (design.md §5, §7), settable at start (`SimConfig::faults`)
+//! and at run time (`GET`/`PUT /__sim/faults`). Faults hit authenticated `/api/` calls only, and
+//! are drawn from a seeded generator so a run is repeatable.
 //!
 //! * `rate_429`: answer 429 with `Retry-After: retry_after_secs` before handling;
 //! * `rate_5xx`: answer 500/502/503 before handling (nothing is committed);
-//! * `rate_lost_after_commit`: handle the request (the write is committed), then answer 502, as
-//!   when a response is lost on the way back.
+//! * `rate_lost_after_commit`: handle the request (a write is committed), then answer 502, as a
+//!   gateway does when the backend's answer is lost;
+//! * `rate_drop_before`: close the connection without an answer, before handling;
+//! * `rate_drop_after_commit`: handle the request, then close the connection without an answer;
+//! * `consistency_delay_ms`: reads lag behind writes. Each write becomes visible to GETs after a
+//!   delay drawn uniformly from 0..=T; writes are replayed in order (a read replica), so a read
+//!   sees a prefix of the writes. Writes always act on the latest state. Reads served from a
+//!   lagging replica count as `stale_read` in `injected_by_kind` (not in `injected`).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -16,6 +24,9 @@ pub struct Faults {
     pub retry_after_secs: u64,
     pub rate_5xx: f64,
     pub rate_lost_after_commit: f64,
+    pub rate_drop_before: f64,
+    pub rate_drop_after_commit: f64,
+    pub consistency_delay_ms: u64,
     pub seed: u64,
 }
 
@@ -24,18 +35,21 @@ pub enum Decision {
     Pass,
     Before(u16),
     AfterCommit,
+    DropBefore,
+    DropAfterCommit,
 }
 
 pub struct FaultState {
     pub faults: Faults,
     rng: fastrand::Rng,
     pub injected: u64,
+    pub by_kind: BTreeMap<&'static str, u64>,
 }
 
 impl FaultState {
     pub fn new(faults: Faults) -> Self {
         let rng = fastrand::Rng::with_seed(faults.seed);
-        FaultState { faults, rng, injected: 0 }
+        FaultState { faults, rng, injected: 0, by_kind: BTreeMap::new() }
     }
 
     pub fn set(&mut self, faults: Faults) {
@@ -46,18 +60,38 @@ impl FaultState {
     pub fn decide(&mut self) -> Decision {
         let f = &self.faults;
         let roll = self.rng.f64();
-        let d = if roll < f.rate_429 {
-            Decision::Before(429)
-        } else if roll < f.rate_429 + f.rate_5xx {
-            Decision::Before([500, 502, 503][self.rng.usize(0..3)])
-        } else if roll < f.rate_429 + f.rate_5xx + f.rate_lost_after_commit {
-            Decision::AfterCommit
-        } else {
-            Decision::Pass
+        let mut edge = 0.0;
+        let mut hit = |rate: f64| {
+            edge += rate;
+            roll < edge
         };
-        if !matches!(d, Decision::Pass) {
-            self.injected += 1;
-        }
+        let (d, kind) = if hit(f.rate_429) {
+            (Decision::Before(429), "429")
+        } else if hit(f.rate_5xx) {
+            (Decision::Before([500, 502, 503][self.rng.usize(0..3)]), "5xx")
+        } else if hit(f.rate_lost_after_commit) {
+            (Decision::AfterCommit, "lost_after_commit")
+        } else if hit(f.rate_drop_before) {
+            (Decision::DropBefore, "drop_before")
+        } else if hit(f.rate_drop_after_commit) {
+            (Decision::DropAfterCommit, "drop_after_commit")
+        } else {
+            return Decision::Pass;
+        };
+        self.injected += 1;
+        *self.by_kind.entry(kind).or_default() += 1;
         d
+    }
+
+    /// How long the write being committed stays invisible to reads (zero: consistent).
+    pub fn visibility_delay(&mut self) -> Duration {
+        match self.faults.consistency_delay_ms {
+            0 => Duration::ZERO,
+            t => Duration::from_millis(self.rng.u64(0..=t)),
+        }
+    }
+
+    pub fn count_stale_read(&mut self) {
+        *self.by_kind.entry("stale_read").or_default() += 1;
     }
 }

@@ -16,7 +16,9 @@ mod creds;
 mod errors;
 mod faults;
 mod log;
+mod replica;
 mod scopes;
+mod serve;
 mod store;
 mod token;
 
@@ -59,6 +61,9 @@ pub struct SimConfig {
     pub hide_deactivated_on_get: bool,
     /// Injected failures (also settable at run time with `PUT /__sim/faults`).
     pub faults: Faults,
+    /// Serve HTTPS on `https://localhost:PORT` with a certificate from a test CA written to
+    /// `<dir>/sim-ca.pem` (the env files then name it in `MASKINPORTEN_CA_BUNDLE_FILE`).
+    pub tls: bool,
     default_orgs: bool,
 }
 
@@ -77,6 +82,7 @@ impl SimConfig {
             redirect_api: false,
             hide_deactivated_on_get: false,
             faults: Faults::default(),
+            tls: false,
             default_orgs: true,
         }
     }
@@ -94,6 +100,8 @@ impl SimConfig {
 /// A running simulator. The server stops when this is dropped.
 pub struct Simulator {
     addr: SocketAddr,
+    base: String,
+    ca_pem_path: Option<PathBuf>,
     store: Arc<Store>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -104,32 +112,48 @@ impl Simulator {
         std::fs::create_dir_all(&cfg.dir)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", cfg.port)).await?;
         let addr = listener.local_addr()?;
-        let base = format!("http://{addr}");
+        let (tls, ca_pem_path) = if cfg.tls {
+            let (acceptor, ca_pem) = serve::tls_acceptor()?;
+            let path = std::path::absolute(cfg.dir.join("sim-ca.pem"))?;
+            std::fs::write(&path, ca_pem)?;
+            (Some(Arc::new(acceptor)), Some(path))
+        } else {
+            (None, None)
+        };
+        let base = match tls {
+            Some(_) => format!("https://localhost:{}", addr.port()),
+            None => format!("http://{addr}"),
+        };
         let ca = creds::Ca::new()?;
         let mut orgs = Vec::new();
         for o in &cfg.orgs {
             orgs.push(ca.issue(&o.orgno, o.prefixes.clone())?);
         }
-        creds::write_env_files(&cfg.dir, &base, &orgs, &ca)?;
+        creds::write_env_files(&cfg.dir, &base, &orgs, &ca, ca_pem_path.as_deref())?;
         std::fs::write(cfg.dir.join("sim.url"), &base)?;
-        let store = Arc::new(Store::new(base.clone(), orgs, ca.pem(), &cfg));
+        let store = Arc::new(Store::new(base.clone(), orgs.clone(), ca.pem(), &cfg));
+        let reader = Arc::new(Store::new(base.clone(), orgs, ca.pem(), &cfg));
+        let _ = store.reader.set((reader.clone(), handlers().with_state(reader)));
         let app = router(store.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-        });
-        Ok(Simulator { addr, store, shutdown: Some(tx) })
+        tokio::spawn(serve::run(listener, app, tls, rx));
+        Ok(Simulator { addr, base, ca_pem_path, store, shutdown: Some(tx) })
     }
 
+    /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` with TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.base.clone()
     }
     pub fn issuer(&self) -> String {
-        format!("http://{}/", self.addr)
+        format!("{}/", self.base)
+    }
+    /// The test CA behind the TLS certificate (with `SimConfig::tls`).
+    pub fn ca_pem_path(&self) -> Option<PathBuf> {
+        self.ca_pem_path.clone()
+    }
+    /// The bound address (for a plain TCP client, e.g. a proxy test).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
     /// The `MASKINPORTEN_*` variables that configure the provider for one organisation.
     pub fn env_for(&self, orgno: &str) -> Vec<(String, String)> {
@@ -184,7 +208,20 @@ impl Drop for Simulator {
     }
 }
 
+/// Every endpoint with the request log, fault injection and test controls in front.
 fn router(store: Arc<Store>) -> axum::Router {
+    use axum::routing::{get, post};
+    handlers()
+        .route("/__sim/requests", get(log::requests).delete(log::clear))
+        .route("/__sim/state", get(log::state))
+        .route("/__sim/faults", get(log::get_faults).put(log::put_faults))
+        .route("/__sim/token", post(log::test_token))
+        .layer(axum::middleware::from_fn_with_state(store.clone(), log::record))
+        .with_state(store)
+}
+
+/// The API itself (also run over the lagging replica's store, without the layer).
+fn handlers() -> axum::Router<Arc<Store>> {
     use axum::routing::{get, post, put};
     axum::Router::new()
         .route("/.well-known/oauth-authorization-server", get(token::well_known))
@@ -207,10 +244,4 @@ fn router(store: Arc<Store>) -> axum::Router {
         .route("/api/v1/prefix/all", get(scopes::all_prefixes))
         .route("/api/v1/delegationsources", get(scopes::delegation_sources))
         .route("/api/v1/organizations/{orgno}", get(scopes::organization))
-        .route("/__sim/requests", get(log::requests).delete(log::clear))
-        .route("/__sim/state", get(log::state))
-        .route("/__sim/faults", get(log::get_faults).put(log::put_faults))
-        .route("/__sim/token", post(log::test_token))
-        .layer(axum::middleware::from_fn_with_state(store.clone(), log::record))
-        .with_state(store)
 }

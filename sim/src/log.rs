@@ -79,8 +79,9 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
     } else {
         let decision =
             if authed { s.faults.lock().unwrap_or_else(|p| p.into_inner()).decide() } else { Decision::Pass };
+        let req = Request::from_parts(parts, Body::from(bytes));
         match decision {
-            Decision::Pass => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+            Decision::Pass => handle(&s, req, next).await,
             Decision::Before(429) => {
                 let secs = s.faults.lock().unwrap_or_else(|p| p.into_inner()).faults.retry_after_secs;
                 let mut r = errors::api(429, "Too many requests");
@@ -91,8 +92,13 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
             }
             Decision::Before(code) => errors::api(code, "Uventet feil (injected)"),
             Decision::AfterCommit => {
-                let _committed = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+                let _committed = handle(&s, req, next).await;
                 errors::api(502, "Bad gateway (injected after the write was committed)")
+            }
+            Decision::DropBefore => dropped(),
+            Decision::DropAfterCommit => {
+                let _committed = handle(&s, req, next).await;
+                dropped()
             }
         }
     };
@@ -103,11 +109,47 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
             resp.headers_mut().insert("date", v);
         }
     }
-    let status = resp.status().as_u16();
+    // 0: the connection was closed without an answer.
+    let status =
+        if resp.extensions().get::<crate::serve::DropConnection>().is_some() { 0 } else { resp.status().as_u16() };
     s.lock().requests.push(
         json!({"method": method, "path": path, "query": query, "body": logged_body, "status": status, "org": org}),
     );
     resp
+}
+
+/// Handle a request the fault dice let through. With the consistency fault on, writes are also
+/// replayed to the lagging replica, and admin-API reads are answered from it while it lags.
+async fn handle(s: &Arc<Store>, req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    if !is_api {
+        return next.run(req).await;
+    }
+    if req.method() == axum::http::Method::GET {
+        if let (Some(view), Some((reader, app))) = (s.replica.lagging_view(), s.reader.get()) {
+            crate::replica::prepare_reader(reader, s, view);
+            s.faults.lock().unwrap_or_else(|p| p.into_inner()).count_stale_read();
+            return tower::ServiceExt::oneshot(app.clone(), req).await.unwrap_or_else(|e| match e {});
+        }
+        return next.run(req).await;
+    }
+    let lagging = s.faults.lock().unwrap_or_else(|p| p.into_inner()).faults.consistency_delay_ms > 0;
+    if lagging {
+        s.replica.before_write(s);
+    }
+    let resp = next.run(req).await;
+    if lagging {
+        let delay = s.faults.lock().unwrap_or_else(|p| p.into_inner()).visibility_delay();
+        s.replica.after_write(s, delay);
+    }
+    resp
+}
+
+/// No answer at all: the accept loop closes the connection (`serve::DropConnection`).
+fn dropped() -> Response {
+    let mut r = axum::http::StatusCode::BAD_GATEWAY.into_response();
+    r.extensions_mut().insert(crate::serve::DropConnection);
+    r
 }
 
 /// An IMF-fixdate, as HTTP Date headers carry it.
@@ -158,11 +200,11 @@ pub async fn test_token(State(s): State<Arc<Store>>, Query(q): Query<HashMap<Str
 
 pub async fn get_faults(State(s): State<Arc<Store>>) -> Json<Value> {
     let f = s.faults.lock().unwrap_or_else(|p| p.into_inner());
-    Json(json!({"faults": f.faults, "injected": f.injected}))
+    Json(json!({"faults": f.faults, "injected": f.injected, "injected_by_kind": f.by_kind}))
 }
 
 pub async fn put_faults(State(s): State<Arc<Store>>, Json(faults): Json<Faults>) -> Json<Value> {
     let mut f = s.faults.lock().unwrap_or_else(|p| p.into_inner());
     f.set(faults);
-    Json(json!({"faults": f.faults, "injected": f.injected}))
+    Json(json!({"faults": f.faults, "injected": f.injected, "injected_by_kind": f.by_kind}))
 }

@@ -1,15 +1,17 @@
 //! `maskinporten-sim --port 0 --dir DIR [--org ORGNO[:PREFIX]]... [--token-lifetime SECS]
-//! [--latency-ms MS] [--propagation-ms MS] [--no-empty-list-quirk]`: runs until killed.
+//! [--latency-ms MS] [--propagation-ms MS] [--consistency-delay-ms MS] [--tls]
+//! [--no-empty-list-quirk]`: runs until killed. Further faults are set at run time with
+//! `PUT /__sim/faults`.
 
 use maskinporten_sim::{SimConfig, Simulator};
 
-const USAGE: &str = "usage: maskinporten-sim --dir DIR [--port PORT] [--org ORGNO[:PREFIX]]... [--token-lifetime SECS] [--latency-ms MS] [--propagation-ms MS] [--no-empty-list-quirk]";
+const USAGE: &str = "usage: maskinporten-sim --dir DIR [--port PORT] [--org ORGNO[:PREFIX]]... [--token-lifetime SECS] [--latency-ms MS] [--propagation-ms MS] [--consistency-delay-ms MS] [--tls] [--no-empty-list-quirk]";
 
 fn parse() -> Result<SimConfig, String> {
     let mut args = std::env::args().skip(1);
     let mut cfg: Option<SimConfig> = None;
     let (mut port, mut orgs, mut lifetime, mut latency, mut quirk) = (0u16, vec![], None, 0u64, true);
-    let mut propagation = 0u64;
+    let (mut propagation, mut consistency, mut tls) = (0u64, 0u64, false);
     let num = |v: Option<String>, f: &str| {
         v.ok_or(format!("{f} needs a value"))?.parse::<u64>().map_err(|e| format!("{f}: {e}"))
     };
@@ -21,6 +23,8 @@ fn parse() -> Result<SimConfig, String> {
             "--token-lifetime" => lifetime = Some(num(args.next(), "--token-lifetime")?),
             "--latency-ms" => latency = num(args.next(), "--latency-ms")?,
             "--propagation-ms" => propagation = num(args.next(), "--propagation-ms")?,
+            "--consistency-delay-ms" => consistency = num(args.next(), "--consistency-delay-ms")?,
+            "--tls" => tls = true,
             "--no-empty-list-quirk" => quirk = false,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
@@ -41,6 +45,8 @@ fn parse() -> Result<SimConfig, String> {
     cfg.latency_ms = latency;
     cfg.propagation_ms = propagation;
     cfg.empty_list_quirk = quirk;
+    cfg.faults.consistency_delay_ms = consistency;
+    cfg.tls = tls;
     if let Some(l) = lifetime {
         cfg.token_lifetime_secs = l;
     }

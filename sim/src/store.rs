@@ -62,6 +62,8 @@ pub struct Store {
     pub base: String,
     pub orgs: Vec<OrgCreds>,
     ca_pem: String,
+    /// The TLS test CA's file, named in the env files (with `SimConfig::tls`).
+    ca_bundle: Option<std::path::PathBuf>,
     pub token_lifetime: u64,
     pub empty_list_quirk: bool,
     pub latency: Duration,
@@ -71,6 +73,10 @@ pub struct Store {
     pub hide_deactivated_on_get: bool,
     pub faults: Mutex<crate::faults::FaultState>,
     pub data: Mutex<Data>,
+    /// The lagging read replica of the consistency fault, and the store plus router that answer
+    /// GETs from it (set once at start; the reader store has none of its own).
+    pub replica: crate::replica::Replica,
+    pub reader: std::sync::OnceLock<(std::sync::Arc<Store>, axum::Router)>,
 }
 
 impl Store {
@@ -79,6 +85,7 @@ impl Store {
             base,
             orgs,
             ca_pem,
+            ca_bundle: cfg.tls.then(|| std::path::absolute(cfg.dir.join("sim-ca.pem")).unwrap_or_default()),
             token_lifetime: cfg.token_lifetime_secs,
             empty_list_quirk: cfg.empty_list_quirk,
             latency: Duration::from_millis(cfg.latency_ms),
@@ -88,6 +95,8 @@ impl Store {
             hide_deactivated_on_get: cfg.hide_deactivated_on_get,
             faults: Mutex::new(crate::faults::FaultState::new(cfg.faults.clone())),
             data: Mutex::new(Data::default()),
+            replica: Default::default(),
+            reader: std::sync::OnceLock::new(),
         }
     }
 
@@ -105,7 +114,7 @@ impl Store {
     }
 
     pub fn env_for(&self, orgno: &str) -> Vec<(String, String)> {
-        self.org(orgno).map(|o| env_pairs(&self.base, o, &self.ca_pem)).unwrap_or_default()
+        self.org(orgno).map(|o| env_pairs(&self.base, o, &self.ca_pem, self.ca_bundle.as_deref())).unwrap_or_default()
     }
 
     /// Access tokens are JWT-shaped like Maskinporten's (header.claims.signature, `iss` = the
