@@ -13,6 +13,25 @@ use std::collections::BTreeSet;
 /// The one key under which an organisation-wide list is cached.
 const ALL: &str = "";
 
+/// Ask again — once a second, for up to [`super::RECONCILE_WINDOW`] — while the answer is one a
+/// lagging read side could give wrongly (`suspect`), and return the last answer. For checks that
+/// would otherwise fail a plan or an apply on a stale read: a scope deactivated a moment ago that
+/// still reads as active, grants revoked a moment ago that still read as approved.
+pub async fn settle<T, F, Fut>(mut ask: F, suspect: impl Fn(&T) -> bool) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let started = std::time::Instant::now();
+    loop {
+        let answer = ask().await?;
+        if !suspect(&answer) || started.elapsed() >= super::RECONCILE_WINDOW {
+            return Ok(answer);
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
 impl Shared {
     /// One scope of ours, active or deactivated, from the shared `GET /scopes?inactive=true`.
     pub async fn scope(&self, client: &ApiClient, name: &str) -> Result<Option<Scope>, ApiError> {

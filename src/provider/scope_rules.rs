@@ -3,6 +3,7 @@
 //! reactivation of a deactivated scope on create (design.md §3).
 
 use super::Shared;
+use super::reads::settle;
 use crate::api::{ApiClient, Scope};
 use crate::tfplugin::{AttrPath, Diagnostics, PlanCtx, Tri, Value, ValueExt};
 
@@ -149,7 +150,8 @@ pub async fn plan_checks(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<
         }
     }
     let Some(name) = name else { return };
-    match client.get_scope(name).await {
+    let active = |s: &Option<Scope>| s.as_ref().is_some_and(|s| s.active != Some(false));
+    match settle(|| client.get_scope(name), active).await {
         Ok(None) => {}
         Ok(Some(s)) if s.active != Some(false) => ctx.diags.attr_error(
             AttrPath::attr("subscope"),
@@ -171,9 +173,13 @@ pub async fn plan_checks(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<
 }
 
 /// Grants Digdir kept on a deactivated scope, which reactivation would bring back (§3.2).
+/// Asked again for a while when there are some: they may have been revoked a moment ago.
 async fn returning_grants(client: &ApiClient, name: &str) -> Result<Vec<String>, crate::api::ApiError> {
-    let grants = client.list_accesses(name, false).await?;
-    Ok(grants.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.consumer_orgno).collect())
+    let approved = || async {
+        let grants = client.list_accesses(name, false).await?;
+        Ok(grants.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.consumer_orgno).collect::<Vec<_>>())
+    };
+    settle(approved, |g: &Vec<String>| !g.is_empty()).await
 }
 
 fn grants_detail(name: &str, consumers: &[String]) -> String {
@@ -194,7 +200,10 @@ pub async fn reactivate(
     to_api: fn(&Value, Scope) -> Scope,
     diags: &mut Diagnostics,
 ) -> Option<Scope> {
-    let existing = match client.get_scope(name).await {
+    // The 409 is the write side's word that the scope exists; the read side may still show it
+    // active (a deactivation a moment ago) or not at all (a create a moment ago).
+    let deactivated = |s: &Option<Scope>| s.as_ref().is_some_and(|s| s.active == Some(false));
+    let existing = match settle(|| client.get_scope(name), |s| !deactivated(s)).await {
         Ok(Some(s)) => s,
         Ok(None) => {
             diags.error(format!("Scope {name} conflicts but cannot be read"), "Digdir answered 409 Conflict on create, yet the scope is not visible. It may belong to another organisation.");
