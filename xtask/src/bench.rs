@@ -1,0 +1,247 @@
+//! `cargo xtask bench`: the scale benchmark of design.md §6.
+//!
+//! For each N it starts the simulator with a per-request latency, generates N managed objects in
+//! a realistic mix (a few dozen scopes, many grants, clients with keys), and times `apply`,
+//! `plan` (with refresh) and `plan -refresh=false`; then the same three for N `terraform_data`
+//! resources, the baseline that shows what Terraform itself costs. API and token requests come
+//! from the simulator's request log; the network floor is API requests ÷ parallelism × latency.
+//! Provider start-up (spawn to schema served) comes from `cargo bench --bench startup`.
+
+use crate::common::{Out, RssSampler, SimProc, Tf, build, flag, root, scratch, terraform, terraform_version};
+use anyhow::{Result, bail};
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// How N objects are made up: scopes, grants, clients, keys (one key per client).
+fn mix(n: usize) -> (usize, usize, usize, usize) {
+    let scopes = (n / 20).max(2);
+    let clients = (n / 10).max(2);
+    (scopes, n - scopes - 2 * clients, clients, clients)
+}
+
+/// A valid organisation number (mod 11) for consumer `i`.
+pub fn orgno(i: usize) -> String {
+    (0..)
+        .map(|k| 31_000_000 + i * 13 + k)
+        .find_map(|base| {
+            let digits: Vec<usize> = format!("{base:08}").bytes().map(|b| usize::from(b - b'0')).collect();
+            let sum: usize = digits.iter().zip([3, 2, 7, 6, 5, 4, 3, 2]).map(|(d, w)| d * w).sum();
+            match 11 - sum % 11 {
+                10 => None,
+                11 => Some(format!("{base:08}0")),
+                c => Some(format!("{base:08}{c}")),
+            }
+        })
+        .unwrap_or_default()
+}
+
+const HEADER: &str = "terraform {\n  required_providers {\n    maskinporten = { source = \"digdir/maskinporten\" }\n  }\n}\n\nprovider \"maskinporten\" {}\n\n";
+
+fn config(n: usize, key_pem: &str) -> String {
+    let (scopes, grants, clients, _) = mix(n);
+    let mut tf = String::from(HEADER);
+    tf += &format!("locals {{\n  key = <<-EOT\n{key_pem}EOT\n}}\n\n");
+    for s in 0..scopes {
+        tf += &format!(
+            "resource \"maskinporten_scope\" \"s{s}\" {{\n  prefix      = \"bench\"\n  subscope    = \"api.s{s}\"\n  description = \"Benchmark scope {s}\"\n}}\n\n"
+        );
+    }
+    for g in 0..grants {
+        tf += &format!(
+            "resource \"maskinporten_scope_access\" \"g{g}\" {{\n  scope          = maskinporten_scope.s{}.name\n  consumer_orgno = \"{}\"\n}}\n\n",
+            g % scopes,
+            orgno(g / scopes)
+        );
+    }
+    for c in 0..clients {
+        tf += &format!(
+            "resource \"maskinporten_client\" \"c{c}\" {{\n  client_name = \"bench-client-{c}\"\n  description = \"Benchmark client {c}\"\n  scopes      = [maskinporten_scope.s{}.name]\n}}\n\nresource \"maskinporten_client_key\" \"k{c}\" {{\n  client_id = maskinporten_client.c{c}.client_id\n  key       = local.key\n}}\n\n",
+            c % scopes
+        );
+    }
+    tf
+}
+
+fn baseline(n: usize) -> String {
+    (0..n).map(|i| format!("resource \"terraform_data\" \"d{i}\" {{\n  input = \"value-{i}\"\n}}\n\n")).collect()
+}
+
+/// One terraform command, timed, with the simulator's requests it caused.
+fn step(tf: &Tf, sim: Option<&SimProc>, args: &[&str], want: &[i32]) -> Result<(Out, usize, usize, f64, Value)> {
+    let rss = RssSampler::start();
+    let out = tf.run(args)?;
+    let peak = rss.finish();
+    if !want.contains(&out.code) {
+        bail!("terraform {args:?} exited {}:\n{}\n{}", out.code, out.stdout, out.stderr);
+    }
+    let (mut api, mut tokens) = (0, 0);
+    let mut by_path: std::collections::BTreeMap<String, usize> = Default::default();
+    if let Some(sim) = sim {
+        for r in sim.take_requests()? {
+            let path = r["path"].as_str().unwrap_or("");
+            api += usize::from(path.starts_with("/api/"));
+            tokens += usize::from(path == "/token");
+            // Client ids and orgnos vary; group by the shape of the path.
+            let shape: Vec<&str> = path
+                .split('/')
+                .map(|s| if s.len() > 8 && s.bytes().any(|b| b.is_ascii_digit()) { "{id}" } else { s })
+                .collect();
+            *by_path.entry(format!("{} {}", r["method"].as_str().unwrap_or(""), shape.join("/"))).or_default() += 1;
+        }
+    }
+    Ok((out, api, tokens, peak, json!(by_path)))
+}
+
+fn phases(tf: &Tf, sim: Option<&SimProc>, p: usize) -> Result<Value> {
+    let par = format!("-parallelism={p}");
+    let (apply, a_api, a_tok, a_rss, a_paths) = step(tf, sim, &["apply", "-auto-approve", "-input=false", &par], &[0])?;
+    let (plan, p_api, p_tok, p_rss, p_paths) =
+        step(tf, sim, &["plan", "-input=false", "-detailed-exitcode", &par], &[0])?;
+    let (plan_nr, n_api, n_tok, n_rss, _) =
+        step(tf, sim, &["plan", "-input=false", "-detailed-exitcode", "-refresh=false", &par], &[0])?;
+    let _ = (apply.stdout, plan.stdout, plan_nr.stdout);
+    Ok(json!({
+        "apply": {"secs": apply.secs, "api_requests": a_api, "token_requests": a_tok, "requests_by_path": a_paths},
+        "refresh_plan": {"secs": plan.secs, "api_requests": p_api, "token_requests": p_tok, "requests_by_path": p_paths},
+        "plan_no_refresh": {"secs": plan_nr.secs, "api_requests": n_api, "token_requests": n_tok},
+        "peak_rss_mib": a_rss.max(p_rss).max(n_rss),
+    }))
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let ns: Vec<usize> = flag(args, "--n")
+        .unwrap_or_else(|| "100,500,2000".into())
+        .split(',')
+        .map(|s| s.trim().parse())
+        .collect::<Result<_, _>>()?;
+    let latency: u64 = flag(args, "--latency-ms").map_or(Ok(25), |s| s.parse())?;
+    let p: usize = flag(args, "--parallelism").map_or(Ok(10), |s| s.parse())?;
+    let out_file = flag(args, "--out").map_or_else(|| root().join("target/bench/bench.json"), Into::into);
+    let bin = build(true)?;
+    let terraform = terraform()?;
+    let startup = startup()?;
+    let mut rows = vec![];
+    for &n in &ns {
+        eprintln!("xtask bench: N = {n}");
+        let dir = scratch(&format!("bench-{n}"))?;
+        let sim = SimProc::start(
+            &bin,
+            &dir.join("sim"),
+            &["--org", "991825827:bench", "--latency-ms", &latency.to_string()],
+        )?;
+        let key = std::fs::read_to_string(sim.dir.join("example-client.pub.pem"))?;
+        let ours = Tf::new(&dir.join("ours"), &terraform, &bin, sim.env_for("991825827")?)?;
+        ours.write(&config(n, &key))?;
+        let o = phases(&ours, Some(&sim), p)?;
+        let base = Tf::new(&dir.join("baseline"), &terraform, &bin, vec![])?;
+        base.write(&baseline(n))?;
+        let b = phases(&base, None, p)?;
+        let (scopes, grants, clients, keys) = mix(n);
+        let floor = |phase: &str| o[phase]["api_requests"].as_f64().unwrap_or(0.0) / p as f64 * latency as f64 / 1000.0;
+        let ratio = |phase: &str| o[phase]["secs"].as_f64().unwrap_or(0.0) / b[phase]["secs"].as_f64().unwrap_or(1.0);
+        let refresh_target = 1.5 * b["refresh_plan"]["secs"].as_f64().unwrap_or(0.0) + floor("refresh_plan");
+        rows.push(json!({
+            "n": n, "scopes": scopes, "grants": grants, "clients": clients, "keys": keys,
+            "ours": o, "terraform_data": b,
+            "floor_secs": {"apply": floor("apply"), "refresh_plan": floor("refresh_plan")},
+            "ratio": {"apply": ratio("apply"), "refresh_plan": ratio("refresh_plan"), "plan_no_refresh": ratio("plan_no_refresh")},
+            "refresh_target_secs": refresh_target,
+            "refresh_request_budget": scopes + clients + 1,
+        }));
+        if !args.iter().any(|a| a == "--keep") {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+    let report = json!({
+        "machine": machine(),
+        "terraform": terraform_version(&terraform),
+        "latency_ms": latency,
+        "parallelism": p,
+        "startup": startup,
+        "rows": rows,
+    });
+    print_table(&report);
+    if let Some(d) = Path::new(&out_file).parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    std::fs::write(&out_file, serde_json::to_string_pretty(&report)?)?;
+    eprintln!("xtask bench: wrote {}", Path::new(&out_file).display());
+    Ok(())
+}
+
+/// Spawn to schema served, and the provider's memory then, from `cargo bench --bench startup`.
+fn startup() -> Result<Value> {
+    let file = root().join("target/bench/startup.json");
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root())
+        .args(["bench", "--quiet", "--bench", "startup", "--", "--json"])
+        .arg(&file)
+        .status()?;
+    if !status.success() {
+        bail!("cargo bench --bench startup failed");
+    }
+    Ok(serde_json::from_str(&std::fs::read_to_string(file)?)?)
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<u64>().ok()))
+        .map_or(0, |kib| kib / 1024 / 1024);
+    json!({"cpus": std::thread::available_parallelism().map_or(0, |n| n.get()), "cpu": cpu, "memory_gib": mem})
+}
+
+fn print_table(r: &Value) {
+    let f = |v: &Value| v.as_f64().unwrap_or(0.0);
+    println!(
+        "\nmachine: {} cores, {} · terraform {} · latency {} ms · parallelism {}",
+        r["machine"]["cpus"],
+        r["machine"]["cpu"].as_str().unwrap_or(""),
+        r["terraform"].as_str().unwrap_or(""),
+        r["latency_ms"],
+        r["parallelism"]
+    );
+    println!(
+        "provider start to schema served: median {:.1} ms (min {:.1}, max {:.1}, {} runs); RSS then {:.1} MiB\n",
+        f(&r["startup"]["median_ms"]),
+        f(&r["startup"]["min_ms"]),
+        f(&r["startup"]["max_ms"]),
+        r["startup"]["runs"],
+        f(&r["startup"]["rss_mib"])
+    );
+    println!(
+        "| N | scopes/grants/clients/keys | apply s (terraform_data) | refresh plan s (terraform_data) | ratio | target s (1.5×tf_data + floor) | plan -refresh=false s (tf_data) | refresh API requests (budget) | tokens | peak RSS MiB |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for row in r["rows"].as_array().into_iter().flatten() {
+        let (o, b) = (&row["ours"], &row["terraform_data"]);
+        println!(
+            "| {} | {}/{}/{}/{} | {:.2} ({:.2}) | {:.2} ({:.2}) | {:.2}× | {:.2} | {:.2} ({:.2}) | {} ({}) | {} | {:.1} |",
+            row["n"],
+            row["scopes"],
+            row["grants"],
+            row["clients"],
+            row["keys"],
+            f(&o["apply"]["secs"]),
+            f(&b["apply"]["secs"]),
+            f(&o["refresh_plan"]["secs"]),
+            f(&b["refresh_plan"]["secs"]),
+            f(&row["ratio"]["refresh_plan"]),
+            f(&row["refresh_target_secs"]),
+            f(&o["plan_no_refresh"]["secs"]),
+            f(&b["plan_no_refresh"]["secs"]),
+            o["refresh_plan"]["api_requests"],
+            row["refresh_request_budget"],
+            o["refresh_plan"]["token_requests"],
+            f(&o["peak_rss_mib"]),
+        );
+    }
+}

@@ -1,0 +1,459 @@
+//! `cargo xtask chaos`: the resilience run of design.md §7 (issue 8).
+//!
+//! For each fault profile, a fresh simulator (two organisations, as in the README walkthrough)
+//! and a fresh working directory; then rounds of: apply the complete example, apply a change to
+//! it, plan, destroy — each terraform command repeated while it fails, as a user would. After
+//! every command it compares the simulator's store with the state file:
+//!
+//! * orphan: an object active in the simulator that is neither in state nor named by a failed
+//!   create (which lists the candidates to import);
+//! * duplicate: two active objects where the configuration has one;
+//! * mismatch: state that disagrees with the simulator after a successful apply;
+//! * non-converged: a round whose plan after the change was not empty, or whose commands never
+//!   succeeded.
+//!
+//! Totals per profile are printed and written as JSON; the exit code is 1 when any is non-zero.
+
+use crate::common::{SimProc, Tf, build, flag, root, scratch, terraform, terraform_version};
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+const PROVIDER_ORG: &str = "991825827";
+const CONSUMER_ORG: &str = "889640782";
+/// How often one terraform command is repeated while it fails under faults.
+const ATTEMPTS: usize = 8;
+
+/// The fault profiles: name and the simulator's fault settings (`PUT /__sim/faults`).
+fn profiles() -> Vec<(&'static str, Value)> {
+    vec![
+        ("429", json!({"rate_429": 0.06, "retry_after_secs": 1})),
+        ("5xx", json!({"rate_5xx": 0.08})),
+        ("drop-before", json!({"rate_drop_before": 0.08})),
+        ("lost-after-commit", json!({"rate_drop_after_commit": 0.05, "rate_lost_after_commit": 0.04})),
+        ("consistency", json!({"consistency_delay_ms": 2000})),
+        (
+            "mixed",
+            json!({"rate_429": 0.04, "retry_after_secs": 1, "rate_5xx": 0.04, "rate_drop_before": 0.04,
+                   "rate_drop_after_commit": 0.03, "rate_lost_after_commit": 0.03, "consistency_delay_ms": 1000}),
+        ),
+    ]
+}
+
+#[derive(Default)]
+struct Tally {
+    rounds: u64,
+    commands: u64,
+    failed_commands: u64,
+    injected: u64,
+    orphans: u64,
+    duplicates: u64,
+    mismatches: u64,
+    non_converged: u64,
+    listed_candidates: u64,
+    notes: Vec<String>,
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let rounds: u64 = flag(args, "--rounds").map_or(Ok(200), |s| s.parse())?;
+    let seed: u64 = flag(args, "--seed").map_or(Ok(1), |s| s.parse())?;
+    let wanted: Option<Vec<String>> = flag(args, "--profiles").map(|p| p.split(',').map(String::from).collect());
+    let out_file = flag(args, "--out").map_or_else(|| root().join("target/chaos/chaos.json"), Into::into);
+    let bin = build(args.iter().any(|a| a == "--release"))?;
+    let terraform = terraform()?;
+    let jobs: usize = flag(args, "--jobs").map_or(Ok(3), |s| s.parse())?;
+    let chosen: Vec<(&str, Value)> =
+        profiles().into_iter().filter(|(n, _)| wanted.as_ref().is_none_or(|w| w.iter().any(|x| x == n))).collect();
+    // Profiles are independent (own simulator, own directory): run a few at once.
+    let mut results = vec![];
+    for batch in chosen.chunks(jobs.max(1)) {
+        let done: Vec<Result<(Tally, f64)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|(name, faults)| {
+                    let (bin, terraform) = (&bin, &terraform);
+                    s.spawn(move || {
+                        let started = std::time::Instant::now();
+                        profile(bin, terraform, name, faults, rounds, seed)
+                            .map(|t| (t, started.elapsed().as_secs_f64()))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("profile thread panicked"))))
+                .collect()
+        });
+        for ((name, faults), r) in batch.iter().zip(done) {
+            results.push((*name, faults.clone(), r?));
+        }
+    }
+    let mut report = vec![];
+    let mut bad = false;
+    let verbose = args.iter().any(|a| a == "--verbose");
+    for (name, faults, (t, secs)) in results {
+        eprintln!(
+            "xtask chaos: {name}: {} rounds, {} injected faults, {} orphans, {} duplicates, {} mismatches, {} non-converged ({secs:.0} s)",
+            t.rounds, t.injected, t.orphans, t.duplicates, t.mismatches, t.non_converged
+        );
+        bad |= t.orphans + t.duplicates + t.mismatches + t.non_converged > 0;
+        if verbose {
+            for n in &t.notes {
+                eprintln!("  {name}: {n}");
+            }
+        }
+        report.push(json!({
+            "profile": name, "faults": faults, "rounds": t.rounds, "terraform_commands": t.commands,
+            "failed_commands": t.failed_commands, "injected_faults": t.injected, "orphans": t.orphans,
+            "duplicates": t.duplicates, "mismatches": t.mismatches, "non_converged": t.non_converged,
+            "listed_candidates": t.listed_candidates, "seconds": secs, "notes": t.notes,
+        }));
+    }
+    println!("\nterraform {} · seed {seed}", terraform_version(&terraform));
+    println!(
+        "| profile | rounds | terraform commands (failed, repeated) | injected faults | orphans | duplicates | state mismatches | non-converged rounds |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in &report {
+        println!(
+            "| {} | {} | {} ({}) | {} | {} | {} | {} | {} |",
+            r["profile"].as_str().unwrap_or(""),
+            r["rounds"],
+            r["terraform_commands"],
+            r["failed_commands"],
+            r["injected_faults"],
+            r["orphans"],
+            r["duplicates"],
+            r["mismatches"],
+            r["non_converged"]
+        );
+    }
+    if let Some(d) = std::path::Path::new(&out_file).parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    std::fs::write(&out_file, serde_json::to_string_pretty(&json!({"seed": seed, "profiles": report}))?)?;
+    if bad {
+        bail!(
+            "orphans, duplicates, mismatches or non-converged rounds found (see {})",
+            std::path::Path::new(&out_file).display()
+        );
+    }
+    Ok(())
+}
+
+/// The complete example as round `r` configures it: `changed` alters descriptions and a lifetime.
+fn example(r: u64, changed: bool) -> Result<String> {
+    let text = std::fs::read_to_string(root().join("examples/complete/main.tf"))?;
+    let v = if changed { format!(" (round {r}, changed)") } else { String::new() };
+    let age = if changed { "at_max_age                = 600" } else { "at_max_age                = 300" };
+    let out = text
+        .replace("\"Read access to the orders API\"", &format!("\"Read access to the orders API{v}\""))
+        .replace("\"Reads orders from the demo API\"", &format!("\"Reads orders from the demo API{v}\""))
+        .replace("at_max_age                = 300", age);
+    if out == text && changed {
+        bail!("examples/complete/main.tf changed shape; update xtask chaos");
+    }
+    Ok(out)
+}
+
+fn profile(
+    bin: &std::path::Path,
+    terraform: &std::path::Path,
+    name: &str,
+    faults: &Value,
+    rounds: u64,
+    seed: u64,
+) -> Result<Tally> {
+    let dir = scratch(&format!("chaos-{name}"))?;
+    let sim =
+        SimProc::start(bin, &dir.join("sim"), &["--org", &format!("{PROVIDER_ORG}:demo"), "--org", CONSUMER_ORG])?;
+    let mut env = sim.env_for(PROVIDER_ORG)?;
+    for (k, v) in sim.env_for(CONSUMER_ORG)? {
+        if let Some(n) = k.strip_prefix("MASKINPORTEN_")
+            && ["CLIENT_ID", "PRIVATE_KEY_PEM", "CERTIFICATE_CHAIN_PEM"].contains(&n)
+        {
+            env.push((format!("TF_VAR_consumer_{}", n.to_ascii_lowercase()), v));
+        }
+    }
+    env.push(("TF_VAR_consumer_orgno".into(), CONSUMER_ORG.into()));
+    env.push(("TF_VAR_client_public_key_pem".into(), std::fs::read_to_string(sim.dir.join("example-client.pub.pem"))?));
+    let tf = Tf::new(&dir.join("work"), terraform, bin, env)?;
+    let mut f = faults.clone();
+    f["seed"] = json!(seed);
+    sim.put("/__sim/faults", &f)?;
+    let mut t = Tally::default();
+    let before = injected(&sim)?;
+    for r in 0..rounds {
+        t.rounds += 1;
+        let mut listed = BTreeSet::new();
+        let mut ok = true;
+        for (step, cfg) in
+            [("create", Some(example(r, false)?)), ("change", Some(example(r, true)?)), ("destroy", None)]
+        {
+            let args: &[&str] = match cfg {
+                Some(c) => {
+                    tf.write(&c)?;
+                    &["apply", "-auto-approve", "-input=false"]
+                }
+                None => &["destroy", "-auto-approve", "-input=false"],
+            };
+            ok &= repeat(&tf, &sim, args, &mut t, &mut listed, &format!("round {r} {step}"))?;
+            if ok && step != "destroy" {
+                t.mismatches += mismatches(&tf, &sim, &mut t.notes, &format!("round {r} {step}"))?;
+            }
+            if ok && step == "change" {
+                ok &= converged(&tf, &mut t, &format!("round {r}"))?;
+            }
+            if !ok {
+                break;
+            }
+        }
+        if !ok {
+            t.non_converged += 1;
+            cleanup(&tf, &sim, &f)?;
+        }
+        // Candidates a failed create listed for import are the user's to resolve; resolve them
+        // here (deactivate) so the next round starts clean.
+        t.listed_candidates += listed.len() as u64;
+        retire(&sim, &listed, &f)?;
+        if (r + 1) % 10 == 0 {
+            eprintln!(
+                "xtask chaos: {name}: {} rounds, {} orphans, {} duplicates so far",
+                r + 1,
+                t.orphans,
+                t.duplicates
+            );
+        }
+    }
+    t.injected = injected(&sim)? - before;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(t)
+}
+
+/// Faults injected so far, stale reads served by the lagging replica included.
+fn injected(sim: &SimProc) -> Result<u64> {
+    let f = sim.get("/__sim/faults")?;
+    Ok(f["injected"].as_u64().unwrap_or(0) + f["injected_by_kind"]["stale_read"].as_u64().unwrap_or(0))
+}
+
+/// Run a terraform command until it succeeds (at most [`ATTEMPTS`] times), checking for orphans
+/// and duplicates after every attempt.
+fn repeat(
+    tf: &Tf,
+    sim: &SimProc,
+    args: &[&str],
+    t: &mut Tally,
+    listed: &mut BTreeSet<String>,
+    what: &str,
+) -> Result<bool> {
+    for _ in 0..ATTEMPTS {
+        t.commands += 1;
+        let out = tf.run(args)?;
+        if out.code != 0 {
+            t.failed_commands += 1;
+            let text = format!("{}{}", out.stdout, out.stderr);
+            let why: Vec<&str> = text.lines().filter(|l| l.starts_with("Error: ")).collect();
+            t.notes.push(format!("{what}: terraform {} failed (repeated): {}", args[0], why.join(" | ")));
+            // A failed create names the candidates to import (client ids, scope names).
+            for word in format!("{}{}", out.stdout, out.stderr).split(|c: char| c.is_whitespace() || c == '"') {
+                if word.len() == 36 && word.matches('-').count() == 4 {
+                    listed.insert(word.to_string());
+                }
+            }
+        }
+        let (orphans, dups) = audit(tf, sim, listed)?;
+        for o in &orphans {
+            t.notes.push(format!("{what}: orphan {o}"));
+        }
+        for d in &dups {
+            t.notes.push(format!("{what}: duplicate {d}"));
+        }
+        t.orphans += orphans.len() as u64;
+        t.duplicates += dups.len() as u64;
+        if out.code == 0 {
+            return Ok(true);
+        }
+    }
+    t.notes.push(format!("{what}: terraform {args:?} failed {ATTEMPTS} times"));
+    Ok(false)
+}
+
+/// The plan after a successful apply must be empty; a plan that errors under faults is repeated.
+fn converged(tf: &Tf, t: &mut Tally, what: &str) -> Result<bool> {
+    for _ in 0..ATTEMPTS {
+        t.commands += 1;
+        let out = tf.run(&["plan", "-input=false", "-detailed-exitcode"])?;
+        match out.code {
+            0 => return Ok(true),
+            2 => {
+                t.notes.push(format!("{what}: plan not empty:\n{}", out.stdout));
+                return Ok(false);
+            }
+            _ => t.failed_commands += 1,
+        }
+    }
+    t.notes.push(format!("{what}: plan failed {ATTEMPTS} times"));
+    Ok(false)
+}
+
+/// What the state file holds, by kind: scope names, grants, client ids, keys.
+fn state_objects(tf: &Tf) -> Result<BTreeMap<&'static str, Vec<Value>>> {
+    let mut m: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
+    let Ok(text) = std::fs::read_to_string(tf.dir.join("terraform.tfstate")) else { return Ok(m) };
+    let state: Value = serde_json::from_str(&text).context("terraform.tfstate")?;
+    for r in state["resources"].as_array().into_iter().flatten().filter(|r| r["mode"] == "managed") {
+        let kind = match r["type"].as_str().unwrap_or("") {
+            "maskinporten_scope" => "scope",
+            "maskinporten_scope_access" => "grant",
+            "maskinporten_client" => "client",
+            "maskinporten_client_key" => "key",
+            _ => continue,
+        };
+        for i in r["instances"].as_array().into_iter().flatten() {
+            m.entry(kind).or_default().push(i["attributes"].clone());
+        }
+    }
+    Ok(m)
+}
+
+/// Orphans (active in the simulator, not in state, not listed) and duplicates.
+fn audit(tf: &Tf, sim: &SimProc, listed: &BTreeSet<String>) -> Result<(Vec<String>, Vec<String>)> {
+    let st = state_objects(tf)?;
+    let s = sim.get("/__sim/state")?;
+    let field = |kind: &str, f: &str| -> BTreeSet<String> {
+        st.get(kind).into_iter().flatten().filter_map(|a| a[f].as_str().map(String::from)).collect()
+    };
+    let (scopes, clients) = (field("scope", "name"), field("client", "client_id"));
+    let grants: BTreeSet<String> = st
+        .get("grant")
+        .into_iter()
+        .flatten()
+        .map(|a| format!("{},{}", a["scope"].as_str().unwrap_or(""), a["consumer_orgno"].as_str().unwrap_or("")))
+        .collect();
+    let keys: BTreeSet<String> = st
+        .get("key")
+        .into_iter()
+        .flatten()
+        .map(|a| format!("{},{}", a["client_id"].as_str().unwrap_or(""), a["kid"].as_str().unwrap_or("")))
+        .collect();
+    let active =
+        |kind: &str| s[kind].as_array().cloned().unwrap_or_default().into_iter().filter(|x| x["active"] == true);
+    let (mut orphans, mut dups) = (vec![], vec![]);
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for x in active("scopes") {
+        let name = x["name"].as_str().unwrap_or("").to_string();
+        if !scopes.contains(&name) && !listed.contains(&name) {
+            orphans.push(format!("scope {name}"));
+        }
+        *seen.entry(format!("scope {name}")).or_default() += 1;
+    }
+    for x in active("accesses") {
+        let id = format!("{},{}", x["scope"].as_str().unwrap_or(""), x["consumer_orgno"].as_str().unwrap_or(""));
+        if !grants.contains(&id) {
+            orphans.push(format!("grant {id}"));
+        }
+        *seen.entry(format!("grant {id}")).or_default() += 1;
+    }
+    let mut active_clients = BTreeSet::new();
+    for x in active("clients") {
+        let id = x["client_id"].as_str().unwrap_or("").to_string();
+        if !clients.contains(&id) && !listed.contains(&id) {
+            orphans.push(format!("client {id} ({})", x["client_name"]));
+        }
+        if !listed.contains(&id) {
+            *seen.entry(format!("client named {}", x["client_name"])).or_default() += 1;
+        }
+        active_clients.insert(id);
+    }
+    for (client, list) in s["keys"].as_object().into_iter().flatten() {
+        if !active_clients.contains(client) || listed.contains(client) {
+            continue;
+        }
+        for k in list.as_array().into_iter().flatten() {
+            let id = format!("{client},{}", k["kid"].as_str().unwrap_or(""));
+            if !keys.contains(&id) {
+                orphans.push(format!("key {id}"));
+            }
+            *seen.entry(format!("key {id}")).or_default() += 1;
+        }
+    }
+    dups.extend(seen.into_iter().filter(|(_, n)| *n > 1).map(|(k, n)| format!("{k} ×{n}")));
+    Ok((orphans, dups))
+}
+
+/// After a successful apply the state must say what the simulator holds.
+fn mismatches(tf: &Tf, sim: &SimProc, notes: &mut Vec<String>, what: &str) -> Result<u64> {
+    let st = state_objects(tf)?;
+    let s = sim.get("/__sim/state")?;
+    let mut n = 0;
+    let find = |kind: &str, key: &str, v: &Value| -> Option<Value> {
+        s[kind].as_array()?.iter().find(|x| x[key] == *v && x["active"] == true).cloned()
+    };
+    for a in st.get("scope").into_iter().flatten() {
+        match find("scopes", "name", &a["name"]) {
+            Some(x) if x["description"] == a["description"] && x["at_max_age"] == a["at_max_age"] => {}
+            other => {
+                n += 1;
+                notes.push(format!(
+                    "{what}: scope {} state {} vs simulator {:?}",
+                    a["name"],
+                    a["description"],
+                    other.map(|x| x["description"].clone())
+                ));
+            }
+        }
+    }
+    for a in st.get("client").into_iter().flatten() {
+        match find("clients", "client_id", &a["client_id"]) {
+            Some(x) if x["description"] == a["description"] => {}
+            other => {
+                n += 1;
+                notes.push(format!(
+                    "{what}: client {} state {} vs simulator {:?}",
+                    a["client_id"],
+                    a["description"],
+                    other.map(|x| x["description"].clone())
+                ));
+            }
+        }
+    }
+    for a in st.get("key").into_iter().flatten() {
+        let on_client = s["keys"][a["client_id"].as_str().unwrap_or("")].as_array().cloned().unwrap_or_default();
+        if !on_client.iter().any(|k| k["kid"] == a["kid"]) {
+            n += 1;
+            notes.push(format!("{what}: key {} in state, not on client {}", a["kid"], a["client_id"]));
+        }
+    }
+    Ok(n)
+}
+
+/// Faults off, destroy whatever is left, faults back on: the next round starts clean.
+fn cleanup(tf: &Tf, sim: &SimProc, faults: &Value) -> Result<()> {
+    sim.put("/__sim/faults", &json!({}))?;
+    let _ = tf.run(&["destroy", "-auto-approve", "-input=false"])?;
+    sim.put("/__sim/faults", faults)?;
+    Ok(())
+}
+
+/// Deactivate objects a failed create listed as candidates (what the user would do after
+/// importing the right one), with faults off.
+fn retire(sim: &SimProc, listed: &BTreeSet<String>, faults: &Value) -> Result<()> {
+    if listed.is_empty() {
+        return Ok(());
+    }
+    sim.put("/__sim/faults", &json!({}))?;
+    let state = sim.get("/__sim/state")?;
+    for id in listed {
+        let owner = state["clients"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["client_id"] == id.as_str())
+            .map(|c| c["owner_orgno"].clone());
+        if let Some(org) = owner.and_then(|o| o.as_str().map(String::from)) {
+            sim.authed(&org, "DELETE", &format!("/api/v1/clients/{id}"))?;
+        }
+    }
+    sim.put("/__sim/faults", faults)?;
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! Project automation that needs the real terraform CLI, the provider binary and the simulator
+//! together, run as `cargo xtask <command>`:
+//!
+//! * `bench`: the scale benchmark of design.md §6 (issue 7) — apply, refresh and plan of N managed
+//!   objects against the simulator at a set latency, next to N `terraform_data` resources, with
+//!   request counts, provider start-up time and peak memory. Prints a table, writes JSON.
+//! * `chaos`: the resilience run of design.md §7 (issue 8) — the complete example applied,
+//!   changed and destroyed over and over under each fault profile, checking after every round
+//!   that nothing is orphaned, duplicated or left unconverged.
+//!
+//! Neither runs in the test suite: they take minutes and their figures are measurements, not
+//! assertions (the suite counts requests and runs a few chaos rounds instead).
+
+mod bench;
+mod chaos;
+mod common;
+
+const USAGE: &str = "usage: cargo xtask bench [--n 100,500,2000] [--latency-ms 25] [--parallelism 10] [--out FILE]
+       cargo xtask chaos [--rounds 200] [--profiles a,b,...] [--seed N] [--out FILE]";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("bench") => bench::run(&args[1..]),
+        Some("chaos") => chaos::run(&args[1..]),
+        _ => {
+            eprintln!("{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: {e:#}");
+        std::process::exit(1);
+    }
+}
