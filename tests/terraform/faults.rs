@@ -38,6 +38,7 @@ fn the_complete_example_converges_under_faults_without_duplicates() {
             rate_5xx: 0.15,
             rate_lost_after_commit: 0.1,
             seed,
+            ..Faults::default()
         });
         let mut ok = false;
         for _ in 0..8 {
