@@ -132,6 +132,19 @@ async fn a_post_is_never_repeated_and_4xx_are_never_retried() {
     assert!(e.to_string().contains("bad input") && e.to_string().contains("abc123"), "{e}");
 }
 
+/// A 429 was refused before it was handled, so even a create may repeat it; a Retry-After no
+/// deadline could honour ends the retries at once (and cannot overflow the clock arithmetic).
+#[tokio::test]
+async fn a_refused_post_is_repeated_and_an_endless_retry_after_ends_retrying() {
+    let (base, s) = server(vec![(429, "", Some("0")), (200, r#"{"id":1}"#, None)]).await;
+    let r = client(&base, 3).execute::<serde_json::Value>(Request::post("/thing")).await.unwrap();
+    assert_eq!((r, s.calls.lock().unwrap().len()), (Some(serde_json::json!({"id": 1})), 2));
+
+    let (base, s) = server(vec![(429, "", Some("18446744073709551615"))]).await;
+    let e = client(&base, 3).execute::<serde_json::Value>(Request::get("/thing")).await.unwrap_err();
+    assert_eq!((e.status(), s.calls.lock().unwrap().len()), (Some(429), 1));
+}
+
 #[tokio::test]
 async fn retries_stop_at_max_retries() {
     let (base, s) = server(vec![(502, "", None); 5]).await;

@@ -257,33 +257,67 @@ impl TokenSource {
             duration_ms = started.elapsed().as_millis() as u64,
             "token request"
         );
-        if !resp.status().is_success() {
-            let body: TokenError = resp.json().await.unwrap_or_default();
-            return Err(ApiError::Token {
-                status,
-                mp_code: mp_code(&body.error_description),
-                error: body.error,
-                description: body.error_description,
-            });
-        }
-        let body: TokenResponse = resp.json().await.map_err(|e| ApiError::Decode {
+        let body = resp.bytes().await.map_err(|e| ApiError::Transport {
             method: "POST".into(),
             path: endpoint.path().into(),
-            message: e.to_string(),
+            message: e.without_url().to_string(),
+            maybe_committed: false,
         })?;
-        let life = body.expires_in.unwrap_or(120);
-        let margin = (life / 10).clamp(1, 30);
-        Ok(Token {
-            access_token: Secret(body.access_token),
-            expires_at: Instant::now() + Duration::from_secs(life.saturating_sub(margin)),
-            scope: body.scope,
-        })
+        token_from_response(status, &body, endpoint.path(), Instant::now())
     }
+}
+
+/// A token endpoint's answer as a [`Token`] or the error Maskinporten gave. Pure, so that it can
+/// be fuzzed: no answer, however malformed, may panic (a lifetime near `u64::MAX` once would
+/// have overflowed `Instant`).
+pub fn token_from_response(status: u16, body: &[u8], path: &str, now: Instant) -> Result<Token, ApiError> {
+    if !(200..300).contains(&status) {
+        let body: TokenError = serde_json::from_slice(body).unwrap_or_default();
+        return Err(ApiError::Token {
+            status,
+            mp_code: mp_code(&body.error_description),
+            error: body.error,
+            description: body.error_description,
+        });
+    }
+    let body: TokenResponse = serde_json::from_slice(body).map_err(|e| ApiError::Decode {
+        method: "POST".into(),
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    // Renew a little early: a tenth of the lifetime, at least 1 s, at most 30 s; a lifetime
+    // beyond a day is treated as a day.
+    let life = body.expires_in.unwrap_or(120).min(86_400);
+    let margin = (life / 10).clamp(1, 30);
+    Ok(Token {
+        access_token: Secret(body.access_token),
+        expires_at: now + Duration::from_secs(life.saturating_sub(margin)),
+        scope: body.scope,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_token_lifetime_is_safe_and_errors_keep_the_mp_code() {
+        let now = Instant::now();
+        let t = token_from_response(200, br#"{"access_token":"a","expires_in":18446744073709551615}"#, "/token", now)
+            .unwrap();
+        assert_eq!(t.expires_at - now, Duration::from_secs(86_400 - 30), "a day at most, renewed 30 s early");
+        let t = token_from_response(200, br#"{"access_token":"a","expires_in":0}"#, "/token", now).unwrap();
+        assert_eq!(t.expires_at, now, "a token without lifetime is renewed at once");
+        let e = token_from_response(
+            400,
+            br#"{"error":"invalid_grant","error_description":"MP-121 expired"}"#,
+            "/token",
+            now,
+        )
+        .unwrap_err();
+        assert!(matches!(e, ApiError::Token { ref mp_code, .. } if mp_code.as_deref() == Some("MP-121")), "{e:?}");
+        assert!(matches!(token_from_response(200, b"<html>", "/token", now), Err(ApiError::Decode { .. })));
+    }
 
     fn config() -> ApiConfig {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();

@@ -1,11 +1,11 @@
 //! [`ApiClient::execute`]: one API call with the admin token, a bound on requests in flight,
 //! timeouts, retries only where repeating is safe, and typed errors.
 //!
-//! Retry policy (design.md §7): 429, 500, 502, 503, 504 and transport errors are retried for
+//! Retry policy (design.md §7): 500, 502, 503, 504 and transport errors are retried for
 //! idempotent requests (GET, PUT, DELETE) with capped exponential backoff and full jitter,
-//! honouring `Retry-After`, within `retry_deadline`. Other 4xx are never retried, except that the
-//! first 401 renews the token and retries once. A POST is never repeated after it may have been
-//! sent. Terraform's StopProvider cancels waits, backoffs and reads — never a write in flight.
+//! honouring `Retry-After`, within `retry_deadline`; a 429 is retried for every request, since
+//! it was refused unhandled. Other 4xx are never retried, except that the first 401 renews the
+//! token and retries once. A POST is never repeated after it may have been handled. Terraform's StopProvider cancels waits, backoffs and reads — never a write in flight.
 
 use super::auth::TokenSource;
 use super::config::ApiConfig;
@@ -96,12 +96,49 @@ mod bytes_body {
 }
 
 fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = h.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    retry_after_value(h.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?, SystemTime::now())
+}
+
+/// A `Retry-After` value (seconds or an HTTP date) as a wait from `now`. Capped at a day, so no
+/// value a server sends can overflow the deadline arithmetic; a wait beyond the retry deadline
+/// ends the retries anyway.
+pub fn retry_after_value(v: &str, now: SystemTime) -> Option<Duration> {
+    const CAP: Duration = Duration::from_secs(86_400);
     if let Ok(secs) = v.trim().parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+        return Some(Duration::from_secs(secs).min(CAP));
     }
     let at = httpdate(v)?;
-    at.duration_since(SystemTime::now()).ok()
+    at.duration_since(now).ok().map(|d| d.min(CAP))
+}
+
+/// The typed error for a non-2xx answer: Digdir's `ApiErrorResponse` when the body is one, else
+/// the start of the body (or where a redirect pointed), with status, correlation id and `Date`.
+/// Pure, so that arbitrary answers can be fuzzed through it.
+pub fn error_from_response(
+    method: &str,
+    path: &str,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> ApiError {
+    let parsed: Option<ApiErrorResponse> = serde_json::from_slice(body).ok();
+    let correlation_id = parsed.as_ref().and_then(|b| b.correlation_id.clone());
+    let raw = if parsed.is_none() && !body.is_empty() {
+        Some(String::from_utf8_lossy(body).chars().take(300).collect())
+    } else if (300..400).contains(&status) {
+        headers.get("location").and_then(|l| l.to_str().ok()).map(|l| format!("redirect to {l} (not followed)"))
+    } else {
+        None
+    };
+    ApiError::Http {
+        method: method.to_string(),
+        path: path.to_string(),
+        status,
+        body: parsed,
+        correlation_id,
+        date: headers.get("date").and_then(|d| d.to_str().ok()).and_then(httpdate),
+        raw,
+    }
 }
 
 fn httpdate(v: &str) -> Option<SystemTime> {
@@ -309,32 +346,16 @@ impl ApiClient {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
-        let parsed: Option<ApiErrorResponse> =
-            if (200..300).contains(&status) { None } else { serde_json::from_slice(&body).ok() };
-        let correlation_id = parsed.as_ref().and_then(|b| b.correlation_id.clone());
-        tracing::debug!(method = %method, path = %req.path, status, duration_ms = started.elapsed().as_millis() as u64, correlation_id = correlation_id.as_deref().unwrap_or(""), "API call");
+        let duration_ms = started.elapsed().as_millis() as u64;
         if (200..300).contains(&status) {
+            tracing::debug!(method = %method, path = %req.path, status, duration_ms, correlation_id = "", "API call");
             if tracing::enabled!(tracing::Level::TRACE) {
                 tracing::trace!(method = %method, path = %req.path, body = %redacted(&body), "API response");
             }
             return Attempt::Done(if body.is_empty() { None } else { Some(bytes_body::Body(body)) });
         }
-        let raw = if parsed.is_none() && !body.is_empty() {
-            Some(String::from_utf8_lossy(&body).chars().take(300).collect())
-        } else if (300..400).contains(&status) {
-            headers.get("location").and_then(|l| l.to_str().ok()).map(|l| format!("redirect to {l} (not followed)"))
-        } else {
-            None
-        };
-        let err = ApiError::Http {
-            method,
-            path: req.path.clone(),
-            status,
-            body: parsed,
-            correlation_id,
-            date: headers.get("date").and_then(|d| d.to_str().ok()).and_then(httpdate),
-            raw,
-        };
+        let err = error_from_response(&method, &req.path, status, &headers, &body);
+        tracing::debug!(method = %method, path = %req.path, status, duration_ms, correlation_id = err.correlation_id().unwrap_or(""), "API call");
         match status {
             401 if req.auth && !*renewed => {
                 *renewed = true;
@@ -343,7 +364,9 @@ impl ApiClient {
                 }
                 Attempt::Retry { after: Some(Duration::ZERO), err, free: true }
             }
-            429 | 500 | 502 | 503 | 504 if req.idempotent => {
+            // A 429 is refused before it is handled (RFC 6585), so even a create may repeat it.
+            429 => Attempt::Retry { after: retry_after(&headers), err, free: false },
+            500 | 502 | 503 | 504 if req.idempotent => {
                 Attempt::Retry { after: retry_after(&headers), err, free: false }
             }
             _ => Attempt::Fail(err),
