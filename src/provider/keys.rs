@@ -95,8 +95,10 @@ fn pem(t: &str) -> Result<(String, Vec<u8>), KeyError> {
     }
     let body_start = end_label + 5;
     let footer = format!("-----END {label}-----");
-    let body_end = rest.find(&footer).ok_or_else(|| KeyError::Unreadable("no PEM footer".into()))?;
-    let b64: String = rest[body_start..body_end].chars().filter(|c| !c.is_whitespace()).collect();
+    // The footer is looked for after the header: "-----BEGIN X-----END X-----" has none.
+    let body = &rest[body_start..];
+    let body_end = body.find(&footer).ok_or_else(|| KeyError::Unreadable("no PEM footer".into()))?;
+    let b64: String = body[..body_end].chars().filter(|c| !c.is_whitespace()).collect();
     let der = STANDARD.decode(b64).map_err(|_| KeyError::Unreadable("PEM body is not base64".into()))?;
     Ok((label, der))
 }
@@ -121,10 +123,10 @@ fn parse_jwk(t: &str) -> Result<PublicKey, KeyError> {
     }
 }
 
+/// Drop leading zero bytes (DER integers carry one before a high bit), keeping at least one byte.
 fn strip(mut b: Vec<u8>) -> Vec<u8> {
-    while b.len() > 1 && b[0] == 0 {
-        b.remove(0);
-    }
+    let zeros = b.iter().take_while(|x| **x == 0).count().min(b.len().saturating_sub(1));
+    b.drain(..zeros);
     b
 }
 

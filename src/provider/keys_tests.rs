@@ -50,3 +50,13 @@ fn small_and_non_rsa_keys_are_refused() {
     assert_eq!(parse(&ec.public_key_pem()).unwrap_err(), KeyError::NotRsa);
     assert!(matches!(parse("hello"), Err(KeyError::Unreadable(_))));
 }
+
+#[test]
+fn a_pem_whose_footer_overlaps_its_header_is_unreadable_not_a_panic() {
+    // The footer was searched for from the header on, so it could end before the body began (a
+    // slice panic). The key_material fuzz target finds the third input within seconds when the
+    // fix is reverted.
+    assert!(matches!(parse("-----BEGIN X-----END X-----"), Err(KeyError::Unreadable(_))));
+    assert!(matches!(parse("-----BEGIN PUBLIC KEY-----END PUBLIC KEY-----"), Err(KeyError::Unreadable(_))));
+    assert!(matches!(parse("-----BEGIN PUBLIC KEY------END PUBLIC KEY-----"), Err(KeyError::Unreadable(_))));
+}
