@@ -7,22 +7,26 @@
 //! * `chaos`: the resilience run of design.md §7 (issue 8) — the complete example applied,
 //!   changed and destroyed over and over under each fault profile, checking after every round
 //!   that nothing is orphaned, duplicated or left unconverged.
+//! * `fuzz`: a short cargo-fuzz run of every target in `fuzz/`, seeded from the test suite.
 //!
-//! Neither runs in the test suite: they take minutes and their figures are measurements, not
-//! assertions (the suite counts requests and runs a few chaos rounds instead).
+//! None runs in the test suite: they take minutes and their figures are measurements, not
+//! assertions (the suite counts requests, runs a few chaos rounds, and checks the fuzz seeds).
 
 mod bench;
 mod chaos;
 mod common;
+mod fuzz;
 
 const USAGE: &str = "usage: cargo xtask bench [--n 100,500,2000] [--latency-ms 25] [--parallelism 10] [--out FILE]
-       cargo xtask chaos [--rounds 200] [--profiles a,b,...] [--seed N] [--out FILE]";
+       cargo xtask chaos [--rounds 200] [--profiles a,b,...] [--seed N] [--jobs 3] [--release] [--verbose] [--out FILE]
+       cargo xtask fuzz [--secs 60] [--targets dynamic_value,api_response,key_material]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("bench") => bench::run(&args[1..]),
         Some("chaos") => chaos::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             std::process::exit(2);
