@@ -133,12 +133,10 @@ struct Controller {
 impl gp::grpc_controller_server::GrpcController for Controller {
     async fn shutdown(&self, _: tonic::Request<gp::Empty>) -> Result<tonic::Response<gp::Empty>, tonic::Status> {
         tracing::debug!("Shutdown requested");
-        let s = self.shutdown.clone();
-        // Answer first, then stop serving.
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            s.cancel();
-        });
+        // The server shuts down gracefully: this answer (like any request in flight) is still
+        // sent, then the connections close and the process exits. Terraform waits for that exit
+        // after every command's provider instance (three per plan), so nothing waits here.
+        self.shutdown.cancel();
         Ok(tonic::Response::new(gp::Empty {}))
     }
 }
