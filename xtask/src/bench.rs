@@ -7,7 +7,7 @@
 //! from the simulator's request log; the network floor is API requests ÷ parallelism × latency.
 //! Provider start-up (spawn to schema served) comes from `cargo bench --bench startup`.
 
-use crate::common::{Out, RssSampler, SimProc, Tf, build, flag, root, scratch, terraform, terraform_version};
+use crate::common::{Out, ProcSampler, ProcUsage, SimProc, Tf, build, flag, root, scratch, terraform, terraform_version};
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -66,12 +66,21 @@ fn baseline(n: usize) -> String {
     (0..n).map(|i| format!("resource \"terraform_data\" \"d{i}\" {{\n  input = \"value-{i}\"\n}}\n\n")).collect()
 }
 
-/// One terraform command, timed, with the simulator's requests it caused.
-fn step(tf: &Tf, sim: Option<&SimProc>, args: &[&str], want: &[i32]) -> Result<(Out, usize, usize, f64, Value)> {
-    let rss = RssSampler::start();
+/// One terraform command, timed, with what its provider processes used and the simulator's
+/// requests it caused.
+struct Step {
+    out: Out,
+    usage: ProcUsage,
+    api: usize,
+    tokens: usize,
+    by_path: Value,
+}
+
+fn step(tf: &Tf, sim: Option<&SimProc>, args: &[&str]) -> Result<Step> {
+    let sampler = ProcSampler::start();
     let out = tf.run(args)?;
-    let peak = rss.finish();
-    if !want.contains(&out.code) {
+    let usage = sampler.finish();
+    if out.code != 0 {
         bail!("terraform {args:?} exited {}:\n{}\n{}", out.code, out.stdout, out.stderr);
     }
     let (mut api, mut tokens) = (0, 0);
@@ -89,22 +98,30 @@ fn step(tf: &Tf, sim: Option<&SimProc>, args: &[&str], want: &[i32]) -> Result<(
             *by_path.entry(format!("{} {}", r["method"].as_str().unwrap_or(""), shape.join("/"))).or_default() += 1;
         }
     }
-    Ok((out, api, tokens, peak, json!(by_path)))
+    Ok(Step { out, usage, api, tokens, by_path: json!(by_path) })
+}
+
+impl Step {
+    fn report(&self) -> Value {
+        json!({
+            "secs": self.out.secs, "api_requests": self.api, "token_requests": self.tokens,
+            "provider_cpu_secs": self.usage.cpu_secs, "provider_processes": self.usage.processes,
+            "peak_rss_mib": self.usage.peak_rss_mib, "requests_by_path": self.by_path,
+        })
+    }
 }
 
 fn phases(tf: &Tf, sim: Option<&SimProc>, p: usize) -> Result<Value> {
     let par = format!("-parallelism={p}");
-    let (apply, a_api, a_tok, a_rss, a_paths) = step(tf, sim, &["apply", "-auto-approve", "-input=false", &par], &[0])?;
-    let (plan, p_api, p_tok, p_rss, p_paths) =
-        step(tf, sim, &["plan", "-input=false", "-detailed-exitcode", &par], &[0])?;
-    let (plan_nr, n_api, n_tok, n_rss, _) =
-        step(tf, sim, &["plan", "-input=false", "-detailed-exitcode", "-refresh=false", &par], &[0])?;
-    let _ = (apply.stdout, plan.stdout, plan_nr.stdout);
+    let apply = step(tf, sim, &["apply", "-auto-approve", "-input=false", &par])?;
+    let plan = step(tf, sim, &["plan", "-input=false", "-detailed-exitcode", &par])?;
+    let plan_nr = step(tf, sim, &["plan", "-input=false", "-detailed-exitcode", "-refresh=false", &par])?;
+    let peak = [&apply, &plan, &plan_nr].iter().map(|s| s.usage.peak_rss_mib).fold(0.0, f64::max);
     Ok(json!({
-        "apply": {"secs": apply.secs, "api_requests": a_api, "token_requests": a_tok, "requests_by_path": a_paths},
-        "refresh_plan": {"secs": plan.secs, "api_requests": p_api, "token_requests": p_tok, "requests_by_path": p_paths},
-        "plan_no_refresh": {"secs": plan_nr.secs, "api_requests": n_api, "token_requests": n_tok},
-        "peak_rss_mib": a_rss.max(p_rss).max(n_rss),
+        "apply": apply.report(),
+        "refresh_plan": plan.report(),
+        "plan_no_refresh": plan_nr.report(),
+        "peak_rss_mib": peak,
     }))
 }
 
@@ -218,13 +235,13 @@ fn print_table(r: &Value) {
         f(&r["startup"]["rss_mib"])
     );
     println!(
-        "| N | scopes/grants/clients/keys | apply s (terraform_data) | refresh plan s (terraform_data) | ratio | target s (1.5×tf_data + floor) | plan -refresh=false s (tf_data) | refresh API requests (budget) | tokens | peak RSS MiB |"
+        "| N | scopes/grants/clients/keys | apply s (terraform_data) | refresh plan s (terraform_data) | ratio | target s (1.5×tf_data + floor) | plan -refresh=false s (tf_data) | refresh API requests (budget) | tokens | provider CPU s in refresh plan (processes) | peak RSS MiB |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for row in r["rows"].as_array().into_iter().flatten() {
         let (o, b) = (&row["ours"], &row["terraform_data"]);
         println!(
-            "| {} | {}/{}/{}/{} | {:.2} ({:.2}) | {:.2} ({:.2}) | {:.2}× | {:.2} | {:.2} ({:.2}) | {} ({}) | {} | {:.1} |",
+            "| {} | {}/{}/{}/{} | {:.2} ({:.2}) | {:.2} ({:.2}) | {:.2}× | {:.2} | {:.2} ({:.2}) | {} ({}) | {} | {:.2} ({}) | {:.1} |",
             row["n"],
             row["scopes"],
             row["grants"],
@@ -241,6 +258,8 @@ fn print_table(r: &Value) {
             o["refresh_plan"]["api_requests"],
             row["refresh_request_budget"],
             o["refresh_plan"]["token_requests"],
+            f(&o["refresh_plan"]["provider_cpu_secs"]),
+            o["refresh_plan"]["provider_processes"],
             f(&o["peak_rss_mib"]),
         );
     }

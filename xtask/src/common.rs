@@ -248,51 +248,77 @@ impl Tf {
     }
 }
 
-/// Polls /proc for provider processes while a terraform command runs and keeps the largest
-/// peak resident set (VmHWM) seen. The kernel keeps the peak itself, so sampling only has to
-/// catch each process once before it exits.
-pub struct RssSampler {
+/// Polls /proc for provider processes while a terraform command runs, keeping per process the
+/// peak resident set (VmHWM, which the kernel tracks itself) and the CPU time used (utime +
+/// stime). Sampling every 5 ms catches each process; the CPU time of its last few milliseconds
+/// may be missed.
+pub struct ProcSampler {
     stop: Arc<AtomicBool>,
-    peak_kib: Arc<Mutex<u64>>,
+    seen: Arc<Mutex<std::collections::BTreeMap<u32, (u64, u64)>>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl RssSampler {
-    pub fn start() -> RssSampler {
+/// What the provider processes of one terraform command used.
+pub struct ProcUsage {
+    /// Largest peak resident set of any one process, MiB.
+    pub peak_rss_mib: f64,
+    /// CPU seconds of all of them together.
+    pub cpu_secs: f64,
+    /// How many provider processes Terraform started.
+    pub processes: usize,
+}
+
+impl ProcSampler {
+    pub fn start() -> ProcSampler {
         let stop = Arc::new(AtomicBool::new(false));
-        let peak_kib = Arc::new(Mutex::new(0));
-        let (s, p) = (stop.clone(), peak_kib.clone());
+        let seen = Arc::new(Mutex::new(std::collections::BTreeMap::new()));
+        let (s, m) = (stop.clone(), seen.clone());
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
-                for kib in provider_peaks() {
-                    let mut m = p.lock().unwrap_or_else(|e| e.into_inner());
-                    *m = (*m).max(kib);
+                for (pid, kib, ticks) in provider_processes() {
+                    let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
+                    let e = m.entry(pid).or_insert((0, 0));
+                    *e = (e.0.max(kib), e.1.max(ticks));
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
         });
-        RssSampler { stop, peak_kib, thread: Some(thread) }
+        ProcSampler { stop, seen, thread: Some(thread) }
     }
 
-    /// Peak resident memory in MiB of any provider process seen.
-    pub fn finish(mut self) -> f64 {
+    pub fn finish(mut self) -> ProcUsage {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-        *self.peak_kib.lock().unwrap_or_else(|e| e.into_inner()) as f64 / 1024.0
+        let m = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        // SAFETY: sysconf has no preconditions; the clock-tick rate is the unit of utime and stime.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        ProcUsage {
+            peak_rss_mib: m.values().map(|v| v.0).max().unwrap_or(0) as f64 / 1024.0,
+            cpu_secs: m.values().map(|v| v.1).sum::<u64>() as f64 / hz,
+            processes: m.len(),
+        }
     }
 }
 
-fn provider_peaks() -> Vec<u64> {
+/// (pid, VmHWM KiB, utime + stime ticks) of every running provider process.
+fn provider_processes() -> Vec<(u32, u64, u64)> {
     let Ok(dir) = std::fs::read_dir("/proc") else { return vec![] };
     dir.flatten()
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
-        .filter(|e| {
+        .filter_map(|e| Some((e.file_name().to_string_lossy().parse::<u32>().ok()?, e.path())))
+        .filter(|(_, p)| {
             // comm is cut to 15 bytes: "terraform-provi".
-            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.starts_with("terraform-provi"))
+            std::fs::read_to_string(p.join("comm")).is_ok_and(|c| c.starts_with("terraform-provi"))
         })
-        .filter_map(|e| std::fs::read_to_string(e.path().join("status")).ok())
-        .filter_map(|s| s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .filter_map(|(pid, p)| {
+            let status = std::fs::read_to_string(p.join("status")).ok()?;
+            let kib = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+            // Fields after the parenthesised comm: state is field 3, utime 14, stime 15.
+            let stat = std::fs::read_to_string(p.join("stat")).ok()?;
+            let after: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks = after.get(11)?.parse::<u64>().ok()? + after.get(12)?.parse::<u64>().ok()?;
+            Some((pid, kib, ticks))
+        })
         .collect()
 }
