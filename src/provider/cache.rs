@@ -1,7 +1,9 @@
 //! Short-lived, coalesced reads: within one provider process, the reads of objects that one
 //! list call returns together (the grants of a scope, the organisation's clients) share that call
 //! instead of one GET each. Entries live a few seconds (a refresh walks every resource at once)
-//! and are dropped by our own writes, so a read after a write sees the write.
+//! and are dropped by our own writes, so a read after a write sees the write. Values are shared,
+//! not copied: every client read of a refresh looks at the one client list (a clone per read
+//! made the refresh of 2000 objects cost 200 × 400 client copies).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,20 +11,20 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
-type Cell<T> = Arc<OnceCell<(Instant, T)>>;
+type Cell<T> = Arc<OnceCell<(Instant, Arc<T>)>>;
 
 pub struct Coalesced<T> {
     ttl: Duration,
     cells: Mutex<HashMap<String, Cell<T>>>,
 }
 
-impl<T: Clone> Coalesced<T> {
+impl<T> Coalesced<T> {
     pub fn new(ttl: Duration) -> Self {
         Coalesced { ttl, cells: Mutex::new(HashMap::new()) }
     }
 
     /// The value for `key`, fetched at most once per TTL however many callers ask at once.
-    pub async fn get<E, F, Fut>(&self, key: &str, fetch: F) -> Result<T, E>
+    pub async fn get<E, F, Fut>(&self, key: &str, fetch: F) -> Result<Arc<T>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -39,7 +41,9 @@ impl<T: Clone> Coalesced<T> {
                 }
             }
         };
-        cell.get_or_try_init(|| async { fetch().await.map(|v| (Instant::now(), v)) }).await.map(|(_, v)| v.clone())
+        cell.get_or_try_init(|| async { fetch().await.map(|v| (Instant::now(), Arc::new(v))) })
+            .await
+            .map(|(_, v)| v.clone())
     }
 
     /// Forget `key` after a write that changed it.
@@ -63,7 +67,7 @@ mod tests {
             Ok::<_, ()>(7)
         };
         let (a, b) = tokio::join!(c.get("k", fetch), c.get("k", fetch));
-        assert_eq!((a, b), (Ok(7), Ok(7)));
+        assert_eq!((*a.unwrap(), *b.unwrap()), (7, 7));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         c.invalidate("k");
         c.get("k", fetch).await.unwrap();

@@ -57,13 +57,14 @@ pub async fn warn_unusable_scopes(shared: &Shared, client: &ApiClient, ctx: &mut
         return;
     }
     let Tri::Known(scopes) = ctx.config.tri_strs("scopes") else { return };
-    let (usable, delegated) = match shared.usable_scopes(client).await {
+    let sets = match shared.usable_scopes(client).await {
         Ok(u) => u,
         Err(e) => {
             shared.push_api(&mut ctx.diags, &e, "check which scopes your organisation may use", None);
             return;
         }
     };
+    let (usable, delegated) = &*sets;
     for s in scopes.into_iter().flatten() {
         if !usable.contains(&s) && !delegated.contains(&s) {
             ctx.diags.push(

@@ -9,6 +9,7 @@
 use super::Shared;
 use crate::api::{ApiClient, ApiError, Client, Jwk, Jwks, Scope, ScopeAccess};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// The one key under which an organisation-wide list is cached.
 const ALL: &str = "";
@@ -36,7 +37,7 @@ impl Shared {
     /// One scope of ours, active or deactivated, from the shared `GET /scopes?inactive=true`.
     pub async fn scope(&self, client: &ApiClient, name: &str) -> Result<Option<Scope>, ApiError> {
         let list = self.scope_list.get(ALL, || client.list_scopes(true)).await?;
-        match list.into_iter().find(|s| s.name.as_deref() == Some(name)) {
+        match list.iter().find(|s| s.name.as_deref() == Some(name)).cloned() {
             Some(s) => Ok(Some(s)),
             None => client.get_scope(name).await,
         }
@@ -57,7 +58,7 @@ impl Shared {
 
     async fn listed_client(&self, client: &ApiClient, id: &str) -> Result<Option<Client>, ApiError> {
         let list = self.client_list.get(ALL, || client.list_clients(true)).await?;
-        Ok(list.into_iter().find(|c| c.client_id.as_deref() == Some(id)))
+        Ok(list.iter().find(|c| c.client_id.as_deref() == Some(id)).cloned())
     }
 
     /// Forget the cached client list after we created, changed or deactivated a client.
@@ -66,7 +67,7 @@ impl Shared {
     }
 
     /// Approved and pending grants we made on `scope` (one list call per scope).
-    pub async fn grants(&self, client: &ApiClient, scope: &str) -> Result<Vec<ScopeAccess>, ApiError> {
+    pub async fn grants(&self, client: &ApiClient, scope: &str) -> Result<Arc<Vec<ScopeAccess>>, ApiError> {
         self.grants.get(scope, || client.list_accesses(scope, false)).await
     }
 
@@ -77,7 +78,7 @@ impl Shared {
 
     /// The keys of a client: the read-only `jwks` view in the shared client list (§4.1) when the
     /// API sends it, else `GET /clients/{id}/jwks`.
-    pub async fn jwks(&self, client: &ApiClient, client_id: &str) -> Result<Vec<Jwk>, ApiError> {
+    pub async fn jwks(&self, client: &ApiClient, client_id: &str) -> Result<Arc<Vec<Jwk>>, ApiError> {
         self.jwks
             .get(client_id, || async {
                 let listed = self.listed_client(client, client_id).await.ok().flatten();
@@ -131,13 +132,16 @@ impl Shared {
             .get(orgno, || async { client.get_organization(orgno).await.map(|o| o.and_then(|o| o.name)) })
             .await
             .ok()
-            .flatten()
+            .and_then(|name| (*name).clone())
     }
 
     /// Scopes the organisation can put on its own clients — its own, those granted to it
     /// (APPROVED) and those accessible to all — and the delegation-source scopes; four list
     /// calls shared by every client's plan in this process.
-    pub async fn usable_scopes(&self, client: &ApiClient) -> Result<(BTreeSet<String>, BTreeSet<String>), ApiError> {
+    pub async fn usable_scopes(
+        &self,
+        client: &ApiClient,
+    ) -> Result<Arc<(BTreeSet<String>, BTreeSet<String>)>, ApiError> {
         self.usable_scopes
             .get(ALL, || async {
                 let mut usable: BTreeSet<String> =

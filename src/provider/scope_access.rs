@@ -132,10 +132,11 @@ impl Resource for ScopeAccessResource {
         let (scope, consumer) = (st.opt_str("scope")?, st.opt_str("consumer_orgno")?);
         match self.shared.grants(client, &scope).await {
             Ok(grants) => grants
-                .into_iter()
+                .iter()
                 .find(|g| g.consumer_orgno.as_deref() == Some(consumer.as_str()) && g.is_approved())
                 .map(|g| {
-                    state(&scope, &consumer, g.consumer_organization_name.or(st.opt_str("consumer_organization_name")))
+                    let name = g.consumer_organization_name.clone();
+                    state(&scope, &consumer, name.or(st.opt_str("consumer_organization_name")))
                 }),
             // The scope is gone or not ours any more: so is the grant.
             Err(e) if e.is_not_found() => None,

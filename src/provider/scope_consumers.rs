@@ -134,9 +134,9 @@ impl Resource for ScopeConsumersResource {
         match self.shared.grants(client, &scope).await {
             Ok(grants) => {
                 let now = grants
-                    .into_iter()
+                    .iter()
                     .filter(|g| g.is_approved())
-                    .filter_map(|g| Some((g.consumer_orgno?, g.consumer_organization_name)))
+                    .filter_map(|g| Some((g.consumer_orgno.clone()?, g.consumer_organization_name.clone())))
                     .collect();
                 Some(state(&scope, &now))
             }
