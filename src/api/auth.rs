@@ -167,7 +167,7 @@ impl TokenSource {
                 let transport = |e: reqwest::Error| ApiError::Transport {
                     method: "GET".into(),
                     path: url.clone(),
-                    message: e.to_string(),
+                    message: super::error::transport_message(e),
                     maybe_committed: false,
                 };
                 let resp = http.get(&url).send().await.map_err(transport)?;
@@ -246,7 +246,7 @@ impl TokenSource {
             .map_err(|e| ApiError::Transport {
                 method: "POST".into(),
                 path: endpoint.path().into(),
-                message: e.without_url().to_string(),
+                message: super::error::transport_message(e),
                 maybe_committed: false,
             })?;
         let status = resp.status().as_u16();

@@ -4,8 +4,10 @@
 //! Retry policy (design.md §7): 500, 502, 503, 504 and transport errors are retried for
 //! idempotent requests (GET, PUT, DELETE) with capped exponential backoff and full jitter,
 //! honouring `Retry-After`, within `retry_deadline`; a 429 is retried for every request, since
-//! it was refused unhandled. Other 4xx are never retried, except that the first 401 renews the
-//! token and retries once. A POST is never repeated after it may have been handled. Terraform's StopProvider cancels waits, backoffs and reads — never a write in flight.
+//! it was refused unhandled. Other 4xx, and a TLS handshake refused over the certificate, are
+//! never retried, except that the first 401 renews the token and retries once. A POST is never
+//! repeated after it may have been handled. Terraform's StopProvider cancels waits, backoffs
+//! and reads — never a write in flight.
 
 use super::auth::TokenSource;
 use super::config::ApiConfig;
@@ -325,18 +327,19 @@ impl ApiClient {
             Ok(r) => r,
             Err(e) => {
                 let sent = !e.is_connect();
+                let permanent = super::error::tls_refused(&e);
                 let err = if e.is_timeout() {
                     ApiError::Timeout { method: method.clone(), path: req.path.clone() }
                 } else {
                     ApiError::Transport {
                         method: method.clone(),
                         path: req.path.clone(),
-                        message: e.without_url().to_string(),
+                        message: super::error::transport_message(e),
                         maybe_committed: sent && req.is_write(),
                     }
                 };
                 tracing::debug!(method = %method, path = %req.path, error = %err, "request failed");
-                return if req.idempotent || !sent {
+                return if !permanent && (req.idempotent || !sent) {
                     Attempt::Retry { after: None, err, free: false }
                 } else {
                     Attempt::Fail(err)

@@ -74,7 +74,7 @@ impl ApiClient {
             .map_err(|e| ApiError::Transport {
                 method: "POST".into(),
                 path: endpoint.path().into(),
-                message: e.without_url().to_string(),
+                message: super::error::transport_message(e),
                 maybe_committed: false,
             })?;
         let status = resp.status().as_u16();

@@ -82,6 +82,54 @@ pub enum ApiError {
     Decode { method: String, path: String, message: String },
 }
 
+/// A transport failure in words a user can act on: reqwest's own message ("error sending
+/// request") and every cause under it ("invalid peer certificate: UnknownIssuer", "Connection
+/// refused"), without the URL (the diagnostic names method and path). Nothing secret reaches
+/// these messages: they describe connections, never bodies.
+pub(crate) fn transport_message(e: reqwest::Error) -> String {
+    let tls = tls_refused(&e);
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        let part = c.to_string();
+        if !text.contains(&part) {
+            text = format!("{text}: {part}");
+        }
+        cause = c.source();
+    }
+    if tls {
+        text.push_str(" (TLS refused)");
+    }
+    text
+}
+
+/// Whether the TLS handshake itself failed (an untrusted or invalid certificate, no common
+/// protocol): retrying cannot help, and the explanation points at `ca_bundle_file`.
+pub(crate) fn tls_refused(e: &reqwest::Error) -> bool {
+    // rustls's error arrives wrapped in io::Errors (twice, through hyper), whose `source` skips
+    // the wrapped error itself: look inside each with `get_ref`.
+    fn is_rustls(mut e: &(dyn std::error::Error + 'static)) -> bool {
+        loop {
+            if e.is::<rustls::Error>() {
+                return true;
+            }
+            match e.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+                Some(inner) => e = inner,
+                None => return false,
+            }
+        }
+    }
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if is_rustls(c) {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 fn explain(body: &Option<ApiErrorResponse>, raw: &Option<String>) -> String {
     match (body.as_ref().map(ApiErrorResponse::explanation), raw) {
         (Some(e), _) if !e.is_empty() => format!(": {e}"),

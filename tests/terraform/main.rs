@@ -16,4 +16,5 @@ mod identity;
 mod interrupts;
 mod scale;
 mod scope;
+mod transport;
 mod troubleshooting;

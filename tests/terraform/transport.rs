@@ -1,0 +1,111 @@
+//! Transport security (design.md §7, issue 8): the API is reached over TLS with the certificate
+//! verified — against the system's roots plus `ca_bundle_file` —, `HTTPS_PROXY` is honoured, and
+//! plain http is refused for anything but loopback.
+
+use crate::harness::{Sim, Workdir};
+use maskinporten_sim::SimConfig;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+const SCOPE: &str = r#"resource "maskinporten_scope" "s" {
+  prefix      = "demo"
+  subscope    = "tls.checked"
+  description = "Reached over verified TLS"
+}
+"#;
+
+fn tls_sim() -> Sim {
+    Sim::with(|mut c: SimConfig| {
+        c.tls = true;
+        c
+    })
+}
+
+#[test]
+fn the_api_is_trusted_through_the_ca_bundle_and_only_through_it() {
+    let sim = tls_sim();
+    assert!(sim.sim.url().starts_with("https://localhost:"), "{}", sim.sim.url());
+    let mut untrusting = Workdir::new(&sim, "1.15", SCOPE);
+    untrusting.env("MASKINPORTEN_CA_BUNDLE_FILE", "");
+    let run = untrusting.run(&["plan", "-no-color", "-input=false"]);
+    assert_ne!(run.code, 0, "a certificate from an unknown CA is refused");
+    let text = run.text();
+    assert!(text.contains("invalid peer certificate"), "the error names the certificate: {text}");
+    assert!(text.contains("ca_bundle_file"), "and says what to do: {text}");
+    assert!(sim.requests().is_empty(), "no request was answered: {:?}", sim.requests());
+
+    let w = Workdir::new(&sim, "1.15", SCOPE);
+    w.apply();
+    w.assert_converged();
+    assert_eq!(sim.scope("demo:tls.checked").expect("created over TLS")["active"], true);
+}
+
+/// A CONNECT proxy that records the targets it tunnelled to.
+fn connect_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let seen = Arc::new(Mutex::new(vec![]));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || tunnel(client, &log));
+        }
+    });
+    (addr, seen)
+}
+
+fn tunnel(client: TcpStream, log: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(client.try_clone().expect("clone"));
+    let mut request = String::new();
+    if reader.read_line(&mut request).is_err() {
+        return;
+    }
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    let target = request.split_whitespace().nth(1).unwrap_or("").to_string();
+    log.lock().expect("log").push(format!("{} {target}", request.split_whitespace().next().unwrap_or("")));
+    let port = target.rsplit(':').next().unwrap_or("");
+    let Ok(upstream) = TcpStream::connect(format!("127.0.0.1:{port}")) else { return };
+    let mut c = client;
+    if c.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").is_err() {
+        return;
+    }
+    let (mut up_r, mut up_w) = (upstream.try_clone().expect("clone"), upstream);
+    let mut c_w = c.try_clone().expect("clone");
+    let up = std::thread::spawn(move || std::io::copy(&mut up_r, &mut c_w));
+    let _ = std::io::copy(&mut reader, &mut up_w);
+    let _ = up_w.shutdown(std::net::Shutdown::Write);
+    let _ = up.join();
+}
+
+#[test]
+fn https_proxy_carries_every_call() {
+    let sim = tls_sim();
+    let (proxy, seen) = connect_proxy();
+    let mut w = Workdir::new(&sim, "1.15", SCOPE);
+    w.env("HTTPS_PROXY", &format!("http://{proxy}"));
+    w.env("NO_PROXY", "");
+    w.env("no_proxy", "");
+    w.apply();
+    w.assert_converged();
+    let port = sim.sim.addr().port();
+    let tunnels = seen.lock().expect("log").clone();
+    assert!(!tunnels.is_empty(), "the provider went through the proxy");
+    assert!(tunnels.iter().all(|t| t == &format!("CONNECT localhost:{port}")), "{tunnels:?}");
+    assert!(sim.scope("demo:tls.checked").is_some());
+}
+
+#[test]
+fn plain_http_is_refused_beyond_loopback() {
+    let sim = Sim::start();
+    let mut w = Workdir::new(&sim, "1.15", SCOPE);
+    w.env("MASKINPORTEN_API_URL", "http://api.test.samarbeid.digdir.no");
+    let run = w.run(&["plan", "-no-color", "-input=false"]);
+    assert_ne!(run.code, 0);
+    assert!(run.text().contains("must use https"), "{}", run.text());
+    assert!(sim.requests().iter().all(|r| !r["path"].as_str().unwrap_or("").starts_with("/api/")), "no API call");
+}
