@@ -164,12 +164,7 @@ impl TokenSource {
             .get_or_try_init(|| async {
                 let base = cfg.issuer.trim_end_matches('/');
                 let url = format!("{base}/.well-known/oauth-authorization-server");
-                let transport = |e: reqwest::Error| ApiError::Transport {
-                    method: "GET".into(),
-                    path: url.clone(),
-                    message: super::error::transport_message(e),
-                    maybe_committed: false,
-                };
+                let transport = |e: reqwest::Error| ApiError::transport("GET", &url, e, false);
                 let resp = http.get(&url).send().await.map_err(transport)?;
                 let status = resp.status().as_u16();
                 if !resp.status().is_success() {
@@ -243,12 +238,7 @@ impl TokenSource {
             .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.expose())])
             .send()
             .await
-            .map_err(|e| ApiError::Transport {
-                method: "POST".into(),
-                path: endpoint.path().into(),
-                message: super::error::transport_message(e),
-                maybe_committed: false,
-            })?;
+            .map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
         let status = resp.status().as_u16();
         tracing::debug!(
             method = "POST",
@@ -257,12 +247,7 @@ impl TokenSource {
             duration_ms = started.elapsed().as_millis() as u64,
             "token request"
         );
-        let body = resp.bytes().await.map_err(|e| ApiError::Transport {
-            method: "POST".into(),
-            path: endpoint.path().into(),
-            message: e.without_url().to_string(),
-            maybe_committed: false,
-        })?;
+        let body = resp.bytes().await.map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
         token_from_response(status, &body, endpoint.path(), Instant::now())
     }
 }

@@ -327,17 +327,12 @@ impl ApiClient {
             Ok(r) => r,
             Err(e) => {
                 let sent = !e.is_connect();
-                let permanent = super::error::tls_refused(&e);
                 let err = if e.is_timeout() {
                     ApiError::Timeout { method: method.clone(), path: req.path.clone() }
                 } else {
-                    ApiError::Transport {
-                        method: method.clone(),
-                        path: req.path.clone(),
-                        message: super::error::transport_message(e),
-                        maybe_committed: sent && req.is_write(),
-                    }
+                    ApiError::transport(&method, &req.path, e, sent && req.is_write())
                 };
+                let permanent = matches!(err, ApiError::Transport { tls_refused: true, .. });
                 tracing::debug!(method = %method, path = %req.path, error = %err, "request failed");
                 return if !permanent && (req.idempotent || !sent) {
                     Attempt::Retry { after: None, err, free: false }

@@ -71,12 +71,7 @@ impl ApiClient {
             .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.expose())])
             .send()
             .await
-            .map_err(|e| ApiError::Transport {
-                method: "POST".into(),
-                path: endpoint.path().into(),
-                message: super::error::transport_message(e),
-                maybe_committed: false,
-            })?;
+            .map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
         let status = resp.status().as_u16();
         tracing::debug!(method = "POST", path = endpoint.path(), status, "client token request");
         if !resp.status().is_success() {

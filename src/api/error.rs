@@ -71,7 +71,15 @@ pub enum ApiError {
     #[error("Maskinporten's token endpoint returned HTTP {status}: {error}: {description}")]
     Token { status: u16, error: String, description: String, mp_code: Option<String> },
     #[error("{method} {path} failed: {message}{}", if *maybe_committed { " (the request may have reached Digdir)" } else { "" })]
-    Transport { method: String, path: String, message: String, maybe_committed: bool },
+    Transport {
+        method: String,
+        path: String,
+        message: String,
+        maybe_committed: bool,
+        /// The TLS handshake was refused (untrusted or invalid certificate): nothing was sent,
+        /// and repeating cannot help.
+        tls_refused: bool,
+    },
     #[error("{method} {path} timed out")]
     Timeout { method: String, path: String },
     #[error("cancelled: Terraform asked the provider to stop")]
@@ -82,31 +90,36 @@ pub enum ApiError {
     Decode { method: String, path: String, message: String },
 }
 
-/// A transport failure in words a user can act on: reqwest's own message ("error sending
-/// request") and every cause under it ("invalid peer certificate: UnknownIssuer", "Connection
-/// refused"), without the URL (the diagnostic names method and path). Nothing secret reaches
-/// these messages: they describe connections, never bodies.
-pub(crate) fn transport_message(e: reqwest::Error) -> String {
-    let tls = tls_refused(&e);
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut cause = std::error::Error::source(&e);
-    while let Some(c) = cause {
-        let part = c.to_string();
-        if !text.contains(&part) {
-            text = format!("{text}: {part}");
+impl ApiError {
+    /// A transport failure in words a user can act on: reqwest's own message ("error sending
+    /// request") and every cause under it ("invalid peer certificate: UnknownIssuer",
+    /// "Connection refused"), without the URL (the diagnostic names method and path). Nothing
+    /// secret reaches these messages: they describe connections, never bodies.
+    pub(crate) fn transport(method: &str, path: &str, e: reqwest::Error, maybe_committed: bool) -> ApiError {
+        let tls_refused = tls_refused(&e);
+        let e = e.without_url();
+        let mut message = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            let part = c.to_string();
+            if !message.contains(&part) {
+                message = format!("{message}: {part}");
+            }
+            cause = c.source();
         }
-        cause = c.source();
+        ApiError::Transport {
+            method: method.to_string(),
+            path: path.to_string(),
+            message,
+            maybe_committed: maybe_committed && !tls_refused,
+            tls_refused,
+        }
     }
-    if tls {
-        text.push_str(" (TLS refused)");
-    }
-    text
 }
 
 /// Whether the TLS handshake itself failed (an untrusted or invalid certificate, no common
 /// protocol): retrying cannot help, and the explanation points at `ca_bundle_file`.
-pub(crate) fn tls_refused(e: &reqwest::Error) -> bool {
+fn tls_refused(e: &reqwest::Error) -> bool {
     // rustls's error arrives wrapped in io::Errors (twice, through hyper), whose `source` skips
     // the wrapped error itself: look inside each with `get_ref`.
     fn is_rustls(mut e: &(dyn std::error::Error + 'static)) -> bool {

@@ -42,9 +42,7 @@ fn paired(api: &str, issuer: &str) -> bool {
 
 /// The explanation of an API error, or `None` when the error speaks for itself.
 pub fn api(err: &ApiError, client: Option<&ApiClient>, supplier_request: bool) -> Option<String> {
-    if let ApiError::Transport { message, .. } = err
-        && message.ends_with("(TLS refused)")
-    {
+    if let ApiError::Transport { tls_refused: true, .. } = err {
         return Some("The server's TLS certificate was not accepted, so nothing was sent. Digdir's certificates chain to public roots; an untrusted one means something else answers: a TLS-inspecting proxy, or a test server. Name its CA in ca_bundle_file (MASKINPORTEN_CA_BUNDLE_FILE) if you trust it.".to_string());
     }
     let ApiError::Http { method, path, status, body, date, raw, .. } = err else { return None };
