@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+/// Unknown knobs are refused, so a misspelt rate cannot silently mean "no faults".
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Faults {
     pub rate_429: f64,
     pub retry_after_secs: u64,

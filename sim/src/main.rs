@@ -1,17 +1,19 @@
 //! `maskinporten-sim --port 0 --dir DIR [--org ORGNO[:PREFIX]]... [--token-lifetime SECS]
-//! [--latency-ms MS] [--propagation-ms MS] [--consistency-delay-ms MS] [--tls]
-//! [--no-empty-list-quirk]`: runs until killed. Further faults are set at run time with
-//! `PUT /__sim/faults`.
+//! [--latency-ms MS] [--propagation-ms MS] [--consistency-delay-ms MS] [--faults JSON] [--tls]
+//! [--no-empty-list-quirk]`: runs until killed. `--faults` takes the body of `PUT /__sim/faults`
+//! (e.g. `{"rate_429": 0.05, "retry_after_secs": 1, "rate_drop_after_commit": 0.02}`), which
+//! changes them at run time.
 
 use maskinporten_sim::{SimConfig, Simulator};
 
-const USAGE: &str = "usage: maskinporten-sim --dir DIR [--port PORT] [--org ORGNO[:PREFIX]]... [--token-lifetime SECS] [--latency-ms MS] [--propagation-ms MS] [--consistency-delay-ms MS] [--tls] [--no-empty-list-quirk]";
+const USAGE: &str = "usage: maskinporten-sim --dir DIR [--port PORT] [--org ORGNO[:PREFIX]]... [--token-lifetime SECS] [--latency-ms MS] [--propagation-ms MS] [--consistency-delay-ms MS] [--faults JSON] [--tls] [--no-empty-list-quirk]";
 
 fn parse() -> Result<SimConfig, String> {
     let mut args = std::env::args().skip(1);
     let mut cfg: Option<SimConfig> = None;
     let (mut port, mut orgs, mut lifetime, mut latency, mut quirk) = (0u16, vec![], None, 0u64, true);
-    let (mut propagation, mut consistency, mut tls) = (0u64, 0u64, false);
+    let (mut propagation, mut consistency, mut tls) = (0u64, None, false);
+    let mut faults = maskinporten_sim::Faults::default();
     let num = |v: Option<String>, f: &str| {
         v.ok_or(format!("{f} needs a value"))?.parse::<u64>().map_err(|e| format!("{f}: {e}"))
     };
@@ -23,7 +25,11 @@ fn parse() -> Result<SimConfig, String> {
             "--token-lifetime" => lifetime = Some(num(args.next(), "--token-lifetime")?),
             "--latency-ms" => latency = num(args.next(), "--latency-ms")?,
             "--propagation-ms" => propagation = num(args.next(), "--propagation-ms")?,
-            "--consistency-delay-ms" => consistency = num(args.next(), "--consistency-delay-ms")?,
+            "--consistency-delay-ms" => consistency = Some(num(args.next(), "--consistency-delay-ms")?),
+            "--faults" => {
+                let json = args.next().ok_or("--faults needs a value")?;
+                faults = serde_json::from_str(&json).map_err(|e| format!("--faults: {e}"))?;
+            }
             "--tls" => tls = true,
             "--no-empty-list-quirk" => quirk = false,
             "-h" | "--help" => return Err(String::new()),
@@ -45,7 +51,10 @@ fn parse() -> Result<SimConfig, String> {
     cfg.latency_ms = latency;
     cfg.propagation_ms = propagation;
     cfg.empty_list_quirk = quirk;
-    cfg.faults.consistency_delay_ms = consistency;
+    cfg.faults = faults;
+    if let Some(c) = consistency {
+        cfg.faults.consistency_delay_ms = c;
+    }
     cfg.tls = tls;
     if let Some(l) = lifetime {
         cfg.token_lifetime_secs = l;
