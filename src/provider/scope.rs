@@ -183,18 +183,24 @@ impl Resource for ScopeResource {
                 rules::reactivate(&self.shared, client, &name, planned, to_api, diags).await.map(state_of)
             }
             // The answer was lost: the scope may exist. Its name is unique and was free at plan
-            // time, so one that now exists with this description is ours.
+            // time, so one that now exists with this description is ours; one that is still
+            // deactivated means the lost answer was the 409 of a re-create, handled as above.
             Err(e) if e.may_have_committed() => match self.find_after_lost_create(client, &name).await {
-                Ok(Some(s)) if s.active != Some(false) && s.description == planned.opt_str("description") => {
-                    Some(state_of(s))
+                Ok(Some(s)) if s.active == Some(false) => {
+                    rules::reactivate(&self.shared, client, &name, planned, to_api, diags).await.map(state_of)
                 }
-                _ => {
-                    self.shared.push_api(
-                        diags,
-                        &e,
-                        &format!("create scope {name} (and it does not exist: applying again is safe)"),
-                        None,
-                    );
+                Ok(Some(s)) if s.description == planned.opt_str("description") => Some(state_of(s)),
+                found => {
+                    let what = match found {
+                        Ok(None) => format!("create scope {name} (and it does not exist: applying again is safe)"),
+                        Ok(Some(_)) => format!(
+                            "create scope {name} (it exists now, with another description: if it is yours, import it with `terraform import <address> {name}`)"
+                        ),
+                        Err(read) => format!(
+                            "create scope {name} (and whether it was created could not be read: {read}; `terraform plan` will show it)"
+                        ),
+                    };
+                    self.shared.push_api(diags, &e, &what, None);
                     None
                 }
             },
