@@ -2,6 +2,9 @@
 //! and at run time (`GET`/`PUT /__sim/faults`). Faults hit authenticated `/api/` calls only, and
 //! are drawn from a seeded generator so a run is repeatable.
 //!
+//! * `latency_ms`: the round trip of every request but `/__sim/*`, half spent before the request
+//!   is handled and half after it, so a write commits before its answer arrives (also
+//!   `SimConfig::latency_ms` and `--latency-ms`);
 //! * `rate_429`: answer 429 with `Retry-After: retry_after_secs` before handling;
 //! * `rate_5xx`: answer 500/502/503 before handling (nothing is committed);
 //! * `rate_lost_after_commit`: handle the request (a write is committed), then answer 502, as a
@@ -21,6 +24,7 @@ use std::time::Duration;
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Faults {
+    pub latency_ms: u64,
     pub rate_429: f64,
     pub retry_after_secs: u64,
     pub rate_5xx: f64,
@@ -51,6 +55,11 @@ impl FaultState {
     pub fn new(faults: Faults) -> Self {
         let rng = fastrand::Rng::with_seed(faults.seed);
         FaultState { faults, rng, injected: 0, by_kind: BTreeMap::new() }
+    }
+
+    /// The per-request latency in force now (it may change at run time).
+    pub fn latency(&self) -> Duration {
+        Duration::from_millis(self.faults.latency_ms)
     }
 
     pub fn set(&mut self, faults: Faults) {

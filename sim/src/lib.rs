@@ -47,7 +47,8 @@ pub struct SimConfig {
     pub token_lifetime_secs: u64,
     /// Answer empty lists with Digdir's "does not have any" error (§6.2).
     pub empty_list_quirk: bool,
-    /// Added to every request.
+    /// Added to every request: the start value of `faults.latency_ms` (this one wins when both
+    /// are set), changeable at run time like every fault knob.
     pub latency_ms: u64,
     /// How long client and key changes take to reach the token endpoint ("0-2 minutter", §6.1).
     pub propagation_ms: u64,

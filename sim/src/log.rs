@@ -41,15 +41,18 @@ pub fn require(s: &Store, headers: &HeaderMap, scopes: &[&str]) -> Result<String
     }
 }
 
-/// Middleware: latency, then record method, path, query, body and status of every request
-/// except `/__sim/*`. The token request's assertion is never recorded.
+/// Middleware: record method, path, query, body and status of every request except `/__sim/*`,
+/// inside the latency knob's round trip: half of it before the request is handled, half after,
+/// so a write has committed a while before its answer arrives, as over a real network. The
+/// token request's assertion is never recorded.
 pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/__sim/") {
         return next.run(req).await;
     }
-    if !s.latency.is_zero() {
-        tokio::time::sleep(s.latency).await;
+    let latency = s.faults.lock().unwrap_or_else(|p| p.into_inner()).latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency / 2).await;
     }
     let method = req.method().to_string();
     let query: Map<String, Value> = req
@@ -115,6 +118,9 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
     s.lock().requests.push(
         json!({"method": method, "path": path, "query": query, "body": logged_body, "status": status, "org": org}),
     );
+    if !latency.is_zero() {
+        tokio::time::sleep(latency - latency / 2).await;
+    }
     resp
 }
 

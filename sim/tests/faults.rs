@@ -46,6 +46,35 @@ async fn dropped_connections_give_no_answer_and_commit_only_after_handling() {
 }
 
 #[tokio::test]
+async fn latency_is_a_knob_at_start_and_at_run_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = SimConfig::new(dir.path().join("sim")).org("991825827", Some("demo"));
+    cfg.latency_ms = 250;
+    let sim = Simulator::start(cfg).await.unwrap();
+    let http = reqwest::Client::new();
+    let token = sim.mint_token("991825827");
+    let list = || http.get(format!("{}/api/v1/scopes", sim.url())).bearer_auth(&token).send();
+    let faults = || async {
+        let r = http.get(format!("{}/__sim/faults", sim.url())).send().await.unwrap();
+        r.json::<Value>().await.unwrap()
+    };
+    assert_eq!(faults().await["faults"]["latency_ms"], 250, "the start value is the knob's value");
+    let t = Instant::now();
+    list().await.unwrap();
+    // A lower bound only: the sleep guarantees it, however slow the machine.
+    assert!(t.elapsed() >= Duration::from_millis(250), "{:?}", t.elapsed());
+
+    let put = http.put(format!("{}/__sim/faults", sim.url())).json(&json!({"latency_ms": 600})).send().await.unwrap();
+    assert!(put.status().is_success(), "{}", put.status());
+    assert_eq!(faults().await["faults"]["latency_ms"], 600);
+    let t = Instant::now();
+    list().await.unwrap();
+    assert!(t.elapsed() >= Duration::from_millis(600), "changed at run time: {:?}", t.elapsed());
+    // Latency is the network, not a fault: nothing counts as injected.
+    assert_eq!(faults().await["injected"], 0);
+}
+
+#[tokio::test]
 async fn reads_lag_behind_writes_while_writes_see_the_latest_state() {
     let (sim, _d) = start(false).await;
     let http = reqwest::Client::new();

@@ -1,5 +1,6 @@
 //! Terraform interrupted: Ctrl-C mid-apply lets writes already sent finish and land in state, and
-//! a killed terraform leaves no provider process behind (the provider exits with its parent).
+//! a killed terraform leaves no provider process behind (the provider exits with its parent), and
+//! the next apply names, with its import command, what the killed one created but did not record.
 
 use crate::harness::{Sim, Workdir};
 use maskinporten_sim::SimConfig;
@@ -63,16 +64,19 @@ fn ctrl_c_mid_apply_keeps_what_was_written_and_the_next_apply_converges() {
 }
 
 #[test]
-fn a_killed_terraform_leaves_no_provider_process() {
+fn a_killed_terraform_leaves_no_provider_process_and_the_next_apply_names_what_to_import() {
     let sim = Sim::with(|mut c: SimConfig| {
-        c.latency_ms = 500;
+        c.latency_ms = 1200;
         c
     });
     let w = Workdir::new(&sim, "1.15", &scopes(4));
     let mut child = spawn_apply(&w);
+    // Kill as soon as a scope is committed: its answer is still on the way (the simulator spends
+    // half of the 1.2 s round trip after handling), so it is in the API and not in state — what a
+    // killed apply leaves behind.
     let start = Instant::now();
-    while sim.requests().is_empty() && start.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(100));
+    while sim.state()["scopes"].as_array().map_or(0, Vec::len) < 1 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(50));
     }
     child.kill().unwrap();
     child.wait().unwrap();
@@ -82,4 +86,29 @@ fn a_killed_terraform_leaves_no_provider_process() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert!(orphans(w.dir.path()).is_empty(), "orphaned provider processes: {:?}", orphans(w.dir.path()));
+
+    // The next apply converges, or names every scope it cannot adopt with its import command.
+    sim.sim.set_faults(maskinporten_sim::Faults::default());
+    let state = std::fs::read_to_string(w.dir.path().join("terraform.tfstate")).unwrap_or_default();
+    let untracked: Vec<String> = sim.state()["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .filter(|n| !state.contains(&format!("\"{n}\"")))
+        .map(String::from)
+        .collect();
+    assert!(!untracked.is_empty(), "the kill came after a create and before state was written");
+    let again = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_ne!(again.code, 0, "an untracked active scope must not be adopted silently:\n{}", again.text());
+    let text = again.text().split_whitespace().filter(|t| *t != "│").collect::<Vec<_>>().join(" ");
+    for name in &untracked {
+        assert!(text.contains(&format!("Scope {name} already exists")), "{name} not named:\n{text}");
+        assert!(text.contains(&format!("terraform import maskinporten_scope.<name> {name}")), "{text}");
+        let address = format!("maskinporten_scope.s{}", name.trim_start_matches("demo:slow"));
+        w.ok(&["import", "-input=false", "-no-color", &address, name]);
+    }
+    w.apply();
+    w.assert_converged();
+    assert_eq!(sim.state()["scopes"].as_array().unwrap().len(), 4, "no duplicates after the import");
 }
