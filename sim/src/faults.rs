@@ -14,7 +14,10 @@
 //! * `consistency_delay_ms`: reads lag behind writes. Each write becomes visible to GETs after a
 //!   delay drawn uniformly from 0..=T; writes are replayed in order (a read replica), so a read
 //!   sees a prefix of the writes. Writes always act on the latest state. Reads served from a
-//!   lagging replica count as `stale_read` in `injected_by_kind` (not in `injected`).
+//!   lagging replica count as `stale_read` in `injected_by_kind` (not in `injected`);
+//! * `methods`: only requests of these HTTP methods get the faults above (empty: all), and
+//!   `limit`: at most this many are injected (0: no limit) — together they make one exact case,
+//!   such as "the first POST is answered 503", for tests.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -32,6 +35,8 @@ pub struct Faults {
     pub rate_drop_before: f64,
     pub rate_drop_after_commit: f64,
     pub consistency_delay_ms: u64,
+    pub methods: Vec<String>,
+    pub limit: u64,
     pub seed: u64,
 }
 
@@ -48,13 +53,15 @@ pub struct FaultState {
     pub faults: Faults,
     rng: fastrand::Rng,
     pub injected: u64,
+    /// Injected since the knobs were last set (what `limit` counts).
+    since_set: u64,
     pub by_kind: BTreeMap<&'static str, u64>,
 }
 
 impl FaultState {
     pub fn new(faults: Faults) -> Self {
         let rng = fastrand::Rng::with_seed(faults.seed);
-        FaultState { faults, rng, injected: 0, by_kind: BTreeMap::new() }
+        FaultState { faults, rng, injected: 0, since_set: 0, by_kind: BTreeMap::new() }
     }
 
     /// The per-request latency in force now (it may change at run time).
@@ -65,10 +72,15 @@ impl FaultState {
     pub fn set(&mut self, faults: Faults) {
         self.rng = fastrand::Rng::with_seed(faults.seed);
         self.faults = faults;
+        self.since_set = 0;
     }
 
-    pub fn decide(&mut self) -> Decision {
+    pub fn decide(&mut self, method: &str) -> Decision {
         let f = &self.faults;
+        let targeted = f.methods.is_empty() || f.methods.iter().any(|m| m.eq_ignore_ascii_case(method));
+        if !targeted || (f.limit != 0 && self.since_set >= f.limit) {
+            return Decision::Pass;
+        }
         let roll = self.rng.f64();
         let mut edge = 0.0;
         let mut hit = |rate: f64| {
@@ -89,6 +101,7 @@ impl FaultState {
             return Decision::Pass;
         };
         self.injected += 1;
+        self.since_set += 1;
         *self.by_kind.entry(kind).or_default() += 1;
         d
     }

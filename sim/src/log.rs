@@ -81,7 +81,7 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
         errors::api(401, "Jwt expired")
     } else {
         let decision =
-            if authed { s.faults.lock().unwrap_or_else(|p| p.into_inner()).decide() } else { Decision::Pass };
+            if authed { s.faults.lock().unwrap_or_else(|p| p.into_inner()).decide(&method) } else { Decision::Pass };
         let req = Request::from_parts(parts, Body::from(bytes));
         match decision {
             Decision::Pass => handle(&s, req, next).await,
