@@ -237,6 +237,11 @@ impl ApiClient {
         self.0.cancel.cancelled().await
     }
 
+    /// Whether Terraform has called StopProvider: no new write should start after it.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.0.cancel.is_cancelled()
+    }
+
     /// How many token requests this client has made (for tests and benchmarks).
     pub fn token_requests(&self) -> u64 {
         self.0.tokens.requests.load(std::sync::atomic::Ordering::Relaxed)

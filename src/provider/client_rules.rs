@@ -86,10 +86,19 @@ fn same_request(c: &Client, sent: &Client) -> bool {
         && set(&c.scopes) == set(&sent.scopes)
 }
 
+/// What the client list says about a create whose answer was lost.
+enum Outcome {
+    Created(Box<Client>),
+    Nothing,
+    Several(Vec<String>),
+}
+
 /// POST a client. When the answer is lost (transport error after sending, timeout, 5xx), the
 /// client list is read and compared with a snapshot taken before: exactly one new client matching
-/// what was sent is adopted; otherwise the create fails, listing candidates with the import
-/// command, and is never repeated blindly (design.md §7).
+/// what was sent is adopted; several fail the create, listing them with the import command; none,
+/// seen for the whole reconcile window, means nothing was made, and only then is the POST sent
+/// again (design.md §7: reconciled, never blind). Every attempt is compared with the same
+/// snapshot, so a first attempt that shows up late beside a second one is reported, not kept.
 pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &mut Diagnostics) -> Option<Client> {
     let before: BTreeSet<String> = match client.list_clients(false).await {
         Ok(list) => list.into_iter().filter(|c| same_request(c, body)).filter_map(|c| c.client_id).collect(),
@@ -99,67 +108,75 @@ pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &
         }
     };
     let name = body.client_name.clone().unwrap_or_default();
-    let created = client.create_client(body).await;
-    shared.clients_changed();
-    let err = match created {
-        Ok(c) => return Some(c),
-        Err(e) => e,
-    };
-    if !err.may_have_committed() {
-        match &body.client_orgno {
-            Some(c) => shared.push_supplier_api(diags, &err, &format!("create client {name} for customer {c}")),
-            None => shared.push_api(diags, &err, &format!("create client {name}"), None),
+    let mut attempt = 1;
+    loop {
+        let created = client.create_client(body).await;
+        shared.clients_changed();
+        let err = match created {
+            Ok(c) => return Some(c),
+            Err(e) => e,
+        };
+        if !err.may_have_committed() {
+            match &body.client_orgno {
+                Some(c) => shared.push_supplier_api(diags, &err, &format!("create client {name} for customer {c}")),
+                None => shared.push_api(diags, &err, &format!("create client {name}"), None),
+            }
+            return None;
         }
-        return None;
-    }
-    // The list may lag behind the write (design.md §7), so "nothing new" is believed only after
-    // it has said so for a while.
-    let started = std::time::Instant::now();
-    let new: Vec<Client> = loop {
-        let after = match client.list_clients(false).await {
-            Ok(list) => list,
-            Err(e) => {
-                shared.push_api(
-                    diags,
-                    &err,
-                    &format!("create client {name} (and the client list could not be read to check: {e})"),
-                    None,
+        match reconcile(client, body, &before).await {
+            Ok(Outcome::Created(c)) => return Some(*c),
+            Ok(Outcome::Nothing) if attempt < super::CREATE_ATTEMPTS && !client.is_stopped() => {
+                tracing::warn!(client_name = %name, attempt, error = %err, "the create made no client; sending it again");
+                attempt += 1;
+            }
+            Ok(Outcome::Nothing) => {
+                let what = format!(
+                    "create client {name} (no client was created, in {attempt} attempts; it is safe to apply again)"
+                );
+                shared.push_api(diags, &err, &what, None);
+                return None;
+            }
+            Ok(Outcome::Several(ids)) => {
+                let ids: Vec<String> = ids.iter().map(|id| format!("  terraform import <address> {id}")).collect();
+                diags.error(
+                    format!("Creating client {name} had an uncertain outcome"),
+                    format!("The answer to the create request was lost ({err}), and several new clients match it. Import the right one and deactivate the others:\n{}", ids.join("\n")),
                 );
                 return None;
             }
-        };
-        let new: Vec<Client> = after
+            Err(e) => {
+                let what = format!("create client {name} (and the client list could not be read to check: {e})");
+                shared.push_api(diags, &err, &what, None);
+                return None;
+            }
+        }
+    }
+}
+
+/// Read the client list until it shows a new client matching `body`, or for the whole reconcile
+/// window: the list may lag behind the write (design.md §7), so "nothing new" is believed only
+/// after it has said so for a while.
+async fn reconcile(
+    client: &ApiClient,
+    body: &Client,
+    before: &BTreeSet<String>,
+) -> Result<Outcome, crate::api::ApiError> {
+    let started = std::time::Instant::now();
+    loop {
+        let mut new: Vec<Client> = client
+            .list_clients(false)
+            .await?
             .into_iter()
             .filter(|c| same_request(c, body))
             .filter(|c| c.client_id.as_ref().is_some_and(|id| !before.contains(id)))
             .collect();
-        if !new.is_empty() || started.elapsed() >= super::RECONCILE_WINDOW {
-            break new;
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    };
-    match new.len() {
-        1 => new.into_iter().next(),
-        0 => {
-            shared.push_api(
-                diags,
-                &err,
-                &format!("create client {name} (no client was created; it is safe to apply again)"),
-                None,
-            );
-            None
-        }
-        _ => {
-            let ids: Vec<String> = new
-                .iter()
-                .filter_map(|c| c.client_id.clone())
-                .map(|id| format!("  terraform import <address> {id}"))
-                .collect();
-            diags.error(
-                format!("Creating client {name} had an uncertain outcome"),
-                format!("The answer to the create request was lost ({err}), and several new clients match it. Import the right one and deactivate the others:\n{}", ids.join("\n")),
-            );
-            None
+        match new.len() {
+            0 if started.elapsed() < super::RECONCILE_WINDOW => {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            0 => return Ok(Outcome::Nothing),
+            1 => return Ok(Outcome::Created(Box::new(new.remove(0)))),
+            _ => return Ok(Outcome::Several(new.into_iter().filter_map(|c| c.client_id).collect())),
         }
     }
 }

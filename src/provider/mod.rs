@@ -183,6 +183,11 @@ pub const READ_AFTER_WRITE_WINDOW: Duration = Duration::from_secs(30);
 /// concluding it made none: long enough for a lagging read side, short enough to wait out.
 pub const RECONCILE_WINDOW: Duration = Duration::from_secs(10);
 
+/// How often a create is sent in all. It is sent again only after reading has shown, for a whole
+/// [`RECONCILE_WINDOW`], that the previous attempt made nothing — reconciled, never blind
+/// (design.md §7) — and never after StopProvider.
+pub const CREATE_ATTEMPTS: u32 = 3;
+
 pub struct MaskinportenProvider {
     shared: Arc<Shared>,
 }

@@ -172,42 +172,62 @@ impl Resource for ScopeResource {
         }
     }
 
+    /// POST the scope. A lost answer is reconciled by reading the scope by its unique name; when
+    /// it stays absent for the reconcile window the POST is sent again (at most
+    /// [`super::CREATE_ATTEMPTS`] in all), and a 409 to such a repeat is the earlier attempt
+    /// landing late: adopted when it is what we sent.
     async fn create(&self, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.client(diags)?;
         let name = planned.opt_str("name")?;
-        let created = client.create_scope(&to_api(planned, Scope::default())).await;
-        self.shared.scopes_changed();
-        match created {
-            Ok(s) => Some(state_of(s)),
-            Err(e) if e.status() == Some(409) => {
-                rules::reactivate(&self.shared, client, &name, planned, to_api, diags).await.map(state_of)
+        let ours = |s: &Scope| s.active != Some(false) && s.description == planned.opt_str("description");
+        let mut attempt = 1;
+        loop {
+            let created = client.create_scope(&to_api(planned, Scope::default())).await;
+            self.shared.scopes_changed();
+            let e = match created {
+                Ok(s) => return Some(state_of(s)),
+                Err(e) => e,
+            };
+            if e.status() == Some(409) {
+                if attempt > 1
+                    && let Ok(Some(s)) = self.find_after_lost_create(client, &name).await
+                    && ours(&s)
+                {
+                    return Some(state_of(s));
+                }
+                return rules::reactivate(&self.shared, client, &name, planned, to_api, diags).await.map(state_of);
+            }
+            if !e.may_have_committed() {
+                self.shared.push_api(diags, &e, &format!("create scope {name}"), Some(AttrPath::attr("subscope")));
+                return None;
             }
             // The answer was lost: the scope may exist. Its name is unique and was free at plan
             // time, so one that now exists with this description is ours; one that is still
             // deactivated means the lost answer was the 409 of a re-create, handled as above.
-            Err(e) if e.may_have_committed() => match self.find_after_lost_create(client, &name).await {
+            let what = match self.find_after_lost_create(client, &name).await {
                 Ok(Some(s)) if s.active == Some(false) => {
-                    rules::reactivate(&self.shared, client, &name, planned, to_api, diags).await.map(state_of)
+                    return rules::reactivate(&self.shared, client, &name, planned, to_api, diags).await.map(state_of);
                 }
-                Ok(Some(s)) if s.description == planned.opt_str("description") => Some(state_of(s)),
-                found => {
-                    let what = match found {
-                        Ok(None) => format!("create scope {name} (and it does not exist: applying again is safe)"),
-                        Ok(Some(_)) => format!(
-                            "create scope {name} (it exists now, with another description: if it is yours, import it with `terraform import <address> {name}`)"
-                        ),
-                        Err(read) => format!(
-                            "create scope {name} (and whether it was created could not be read: {read}; `terraform plan` will show it)"
-                        ),
-                    };
-                    self.shared.push_api(diags, &e, &what, None);
-                    None
+                Ok(Some(s)) if ours(&s) => return Some(state_of(s)),
+                Ok(None) if attempt < super::CREATE_ATTEMPTS && !client.is_stopped() => {
+                    tracing::warn!(scope = %name, attempt, error = %e, "the create made no scope; sending it again");
+                    attempt += 1;
+                    continue;
                 }
-            },
-            Err(e) => {
-                self.shared.push_api(diags, &e, &format!("create scope {name}"), Some(AttrPath::attr("subscope")));
-                None
-            }
+                Ok(None) => {
+                    format!(
+                        "create scope {name} (and it does not exist, after {attempt} attempts: applying again is safe)"
+                    )
+                }
+                Ok(Some(_)) => format!(
+                    "create scope {name} (it exists now, with another description: if it is yours, import it with `terraform import <address> {name}`)"
+                ),
+                Err(read) => format!(
+                    "create scope {name} (and whether it was created could not be read: {read}; `terraform plan` will show it)"
+                ),
+            };
+            self.shared.push_api(diags, &e, &what, None);
+            return None;
         }
     }
 

@@ -14,6 +14,7 @@ mod grants;
 mod harness;
 mod identity;
 mod interrupts;
+mod reconcile;
 mod scale;
 mod scope;
 mod transport;
