@@ -252,7 +252,17 @@ fn repeat(
         if out.code != 0 {
             t.failed_commands += 1;
             let text = format!("{}{}", out.stdout, out.stderr);
-            let why: Vec<&str> = text.lines().filter(|l| l.starts_with("Error: ")).collect();
+            // Each error with its detail (up to the next blank line after it), so a note says
+            // which resource and attribute, not only the summary.
+            let lines: Vec<&str> = text.lines().collect();
+            let why: Vec<String> = (0..lines.len())
+                .filter(|&i| lines[i].starts_with("Error: "))
+                .map(|i| {
+                    let detail = lines[i + 1..].iter().skip_while(|l| l.trim().is_empty());
+                    let detail: Vec<&str> = detail.take_while(|l| !l.trim().is_empty()).map(|l| l.trim()).collect();
+                    format!("{} — {}", lines[i], detail.join(" "))
+                })
+                .collect();
             t.notes.push(format!("{what}: terraform {} failed (repeated): {}", args[0], why.join(" | ")));
             // A failed create names the candidates to import (client ids, scope names).
             for word in format!("{}{}", out.stdout, out.stderr).split(|c: char| c.is_whitespace() || c == '"') {
