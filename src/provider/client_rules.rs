@@ -161,22 +161,15 @@ async fn reconcile(
     body: &Client,
     before: &BTreeSet<String>,
 ) -> Result<Outcome, crate::api::ApiError> {
-    let started = std::time::Instant::now();
-    loop {
-        let mut new: Vec<Client> = client
-            .list_clients(false)
-            .await?
-            .into_iter()
-            .filter(|c| same_request(c, body))
-            .filter(|c| c.client_id.as_ref().is_some_and(|id| !before.contains(id)))
-            .collect();
-        match new.len() {
-            0 if started.elapsed() < super::RECONCILE_WINDOW => {
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-            0 => return Ok(Outcome::Nothing),
-            1 => return Ok(Outcome::Created(Box::new(new.remove(0)))),
-            _ => return Ok(Outcome::Several(new.into_iter().filter_map(|c| c.client_id).collect())),
-        }
-    }
+    let new_matching = || async {
+        let list = client.list_clients(false).await?;
+        let new = list.into_iter().filter(|c| same_request(c, body));
+        Ok(new.filter(|c| c.client_id.as_ref().is_some_and(|id| !before.contains(id))).collect::<Vec<Client>>())
+    };
+    let mut new = super::reads::settle(new_matching, Vec::is_empty).await?;
+    Ok(match new.len() {
+        0 => Outcome::Nothing,
+        1 => Outcome::Created(Box::new(new.remove(0))),
+        _ => Outcome::Several(new.into_iter().filter_map(|c| c.client_id).collect()),
+    })
 }

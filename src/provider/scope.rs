@@ -21,20 +21,12 @@ impl ScopeResource {
     pub fn new(shared: Arc<Shared>) -> Arc<Self> {
         Arc::new(ScopeResource { shared })
     }
+}
 
-    /// After a create whose answer was lost: the scope as Digdir shows it, asked again for a
-    /// while if it reads as absent (the read side may lag behind the write).
-    async fn find_after_lost_create(&self, client: &ApiClient, name: &str) -> Result<Option<Scope>, ApiError> {
-        let started = std::time::Instant::now();
-        loop {
-            match client.get_scope(name).await? {
-                None if started.elapsed() < super::RECONCILE_WINDOW => {
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                }
-                found => return Ok(found),
-            }
-        }
-    }
+/// After a create whose answer was lost: the scope as Digdir shows it, asked again for a while
+/// if it reads as absent (the read side may lag behind the write).
+async fn find_after_lost_create(client: &ApiClient, name: &str) -> Result<Option<Scope>, ApiError> {
+    super::reads::settle(|| client.get_scope(name), Option::is_none).await
 }
 
 pub fn schema() -> Schema {
@@ -190,7 +182,7 @@ impl Resource for ScopeResource {
             };
             if e.status() == Some(409) {
                 if attempt > 1
-                    && let Ok(Some(s)) = self.find_after_lost_create(client, &name).await
+                    && let Ok(Some(s)) = find_after_lost_create(client, &name).await
                     && ours(&s)
                 {
                     return Some(state_of(s));
@@ -204,7 +196,7 @@ impl Resource for ScopeResource {
             // The answer was lost: the scope may exist. Its name is unique and was free at plan
             // time, so one that now exists with this description is ours; one that is still
             // deactivated means the lost answer was the 409 of a re-create, handled as above.
-            let what = match self.find_after_lost_create(client, &name).await {
+            let what = match find_after_lost_create(client, &name).await {
                 Ok(Some(s)) if s.active == Some(false) => {
                     return rules::reactivate(&self.shared, client, &name, planned, to_api, diags).await.map(state_of);
                 }
