@@ -91,6 +91,11 @@ impl Run {
     pub fn text(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+    /// [`Run::text`] on one line: whitespace collapsed and the `│` frame of Terraform's
+    /// diagnostics dropped, so a check does not depend on where Terraform wraps a message.
+    pub fn flat_text(&self) -> String {
+        self.text().split_whitespace().filter(|t| *t != "│").collect::<Vec<_>>().join(" ")
+    }
 }
 
 impl Workdir {

@@ -101,7 +101,7 @@ fn a_killed_terraform_leaves_no_provider_process_and_the_next_apply_names_what_t
     assert!(!untracked.is_empty(), "the kill came after a create and before state was written");
     let again = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert_ne!(again.code, 0, "an untracked active scope must not be adopted silently:\n{}", again.text());
-    let text = again.text().split_whitespace().filter(|t| *t != "│").collect::<Vec<_>>().join(" ");
+    let text = again.flat_text();
     for name in &untracked {
         assert!(text.contains(&format!("Scope {name} already exists")), "{name} not named:\n{text}");
         assert!(text.contains(&format!("terraform import maskinporten_scope.<name> {name}")), "{text}");

@@ -54,26 +54,33 @@ fn assert_one_each_in_state(sim: &Sim, w: &Workdir) {
     w.assert_converged();
 }
 
-#[test]
-fn a_create_refused_before_handling_is_checked_then_sent_again() {
+/// Apply CONFIG once, with `faults` on POSTs; then faults off. Returns how many were injected
+/// and how many scope and client creates were sent.
+fn apply_under(faults: Faults, limit: u64) -> (Sim, Workdir, u64, (usize, usize)) {
     let sim = start();
     let w = Workdir::new(&sim, "1.15", CONFIG);
-    // The first POST of each resource is answered 503 (both are sent before either is retried).
-    on_posts(&sim, Faults { rate_5xx: 1.0, ..Faults::default() }, 2);
+    on_posts(&sim, faults, limit);
     w.apply();
-    assert_eq!(sim.sim.set_faults(Faults::default()), 2, "both first attempts were refused");
-    assert_eq!((posts(&sim, "/api/v1/scopes"), posts(&sim, "/api/v1/clients")), (2, 2), "each sent exactly twice");
+    let injected = sim.sim.set_faults(Faults::default());
+    let sent = (posts(&sim, "/api/v1/scopes"), posts(&sim, "/api/v1/clients"));
+    (sim, w, injected, sent)
+}
+
+#[test]
+fn a_create_refused_before_handling_is_checked_then_sent_again() {
+    // The first POST of each resource is answered 503 (both are sent before either is retried).
+    let (sim, w, injected, sent) = apply_under(Faults { rate_5xx: 1.0, ..Faults::default() }, 2);
+    assert_eq!(injected, 2, "both first attempts were refused");
+    assert_eq!(sent, (2, 2), "each sent exactly twice");
     assert_one_each_in_state(&sim, &w);
 }
 
 #[test]
 fn a_create_whose_answer_was_lost_is_adopted_not_repeated() {
-    let sim = start();
-    let w = Workdir::new(&sim, "1.15", CONFIG);
-    on_posts(&sim, Faults { rate_lost_after_commit: 0.5, rate_drop_after_commit: 0.5, ..Faults::default() }, 0);
-    w.apply();
-    assert_eq!(sim.sim.set_faults(Faults::default()), 2, "every create's answer was lost");
-    assert_eq!((posts(&sim, "/api/v1/scopes"), posts(&sim, "/api/v1/clients")), (1, 1), "never sent again");
+    let lost = Faults { rate_lost_after_commit: 0.5, rate_drop_after_commit: 0.5, ..Faults::default() };
+    let (sim, w, injected, sent) = apply_under(lost, 0);
+    assert_eq!(injected, 2, "every create's answer was lost");
+    assert_eq!(sent, (1, 1), "never sent again");
     assert_one_each_in_state(&sim, &w);
 }
 
@@ -84,7 +91,7 @@ fn a_create_that_never_gets_through_stops_after_three_checked_attempts() {
     on_posts(&sim, Faults { rate_5xx: 1.0, ..Faults::default() }, 0);
     let r = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert_ne!(r.code, 0, "{}", r.text());
-    let text = r.text().split_whitespace().filter(|t| *t != "│").collect::<Vec<_>>().join(" ");
+    let text = r.flat_text();
     assert!(text.contains("no client was created, in 3 attempts; it is safe to apply again"), "{text}");
     assert!(text.contains("and it does not exist, after 3 attempts: applying again is safe"), "{text}");
     assert_eq!((posts(&sim, "/api/v1/scopes"), posts(&sim, "/api/v1/clients")), (3, 3), "bounded: three each");
