@@ -17,12 +17,46 @@ mod chaos;
 mod common;
 mod fuzz;
 
-const USAGE: &str = "usage: cargo xtask bench [--n 100,500,2000] [--latency-ms 25] [--parallelism 10] [--out FILE]
+const USAGE: &str =
+    "usage: cargo xtask bench [--n 100,500,2000] [--latency-ms 25] [--parallelism 10] [--keep] [--out FILE]
        cargo xtask chaos [--rounds 200] [--profiles a,b,...] [--seed N] [--jobs 3] [--release] [--verbose] [--out FILE]
        cargo xtask fuzz [--secs 60] [--targets dynamic_value,api_response,key_material]";
 
+/// Per command: the flags that take a value, and the switches. Anything else (`--help` too) prints
+/// the usage instead of starting a run that takes minutes.
+const FLAGS: &[(&str, &[&str], &[&str])] = &[
+    ("bench", &["--n", "--latency-ms", "--parallelism", "--out"], &["--keep"]),
+    ("chaos", &["--rounds", "--profiles", "--seed", "--jobs", "--out"], &["--release", "--verbose"]),
+    ("fuzz", &["--secs", "--targets"], &[]),
+];
+
+/// The first argument of `rest` the command does not know, if any.
+fn unknown_arg<'a>(command: &str, rest: &'a [String]) -> Option<&'a str> {
+    let (_, values, switches) = FLAGS.iter().find(|(c, _, _)| *c == command)?;
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        if values.contains(&a.as_str()) {
+            if it.next().is_none() {
+                return Some(a);
+            }
+        } else if !switches.contains(&a.as_str()) {
+            return Some(a);
+        }
+    }
+    None
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(cmd) = args.first()
+        && let Some(bad) = unknown_arg(cmd, &args[1..])
+    {
+        if bad != "--help" && bad != "-h" {
+            eprintln!("xtask {cmd}: unexpected argument {bad:?} (or a flag without its value)");
+        }
+        eprintln!("{USAGE}");
+        std::process::exit(2);
+    }
     let result = match args.first().map(String::as_str) {
         Some("bench") => bench::run(&args[1..]),
         Some("chaos") => chaos::run(&args[1..]),
