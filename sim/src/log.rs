@@ -80,8 +80,11 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
     } else if authed && s.date_skew_secs != 0 {
         errors::api(401, "Jwt expired")
     } else {
-        let decision =
-            if authed { s.faults.lock().unwrap_or_else(|p| p.into_inner()).decide(&method) } else { Decision::Pass };
+        let decision = if path.starts_with("/api/") {
+            s.faults.lock().unwrap_or_else(|p| p.into_inner()).decide(&method, &path)
+        } else {
+            Decision::Pass
+        };
         let req = Request::from_parts(parts, Body::from(bytes));
         match decision {
             Decision::Pass => handle(&s, req, next).await,
@@ -135,7 +138,15 @@ async fn handle(s: &Arc<Store>, req: Request, next: Next) -> Response {
         if let (Some(view), Some((reader, app))) = (s.replica.lagging_view(), s.reader.get()) {
             crate::replica::prepare_reader(reader, s, view);
             s.faults.lock().unwrap_or_else(|p| p.into_inner()).count_stale_read();
-            return tower::ServiceExt::oneshot(app.clone(), req).await.unwrap_or_else(|e| match e {});
+            // A fresh request without the extensions: this one was routed already (the layer runs
+            // per route) and carries its path parameters, which the reader's routing would add a
+            // second time (axum then answers 500 to `Path` extractors).
+            let (parts, body) = req.into_parts();
+            let mut fresh = Request::new(body);
+            *fresh.method_mut() = parts.method;
+            *fresh.uri_mut() = parts.uri;
+            *fresh.headers_mut() = parts.headers;
+            return tower::ServiceExt::oneshot(app.clone(), fresh).await.unwrap_or_else(|e| match e {});
         }
         return next.run(req).await;
     }

@@ -93,6 +93,13 @@ async fn reads_lag_behind_writes_while_writes_see_the_latest_state() {
     assert!(in_store(&sim, "demo:lag").is_some(), "committed at once");
     assert_eq!(get().await.unwrap().status(), 404, "not yet visible to reads");
     assert!(!list().await.to_string().contains("demo:lag"), "nor in lists");
+    // The lagging side answers every read route, those with path parameters too.
+    let org = http.get(format!("{url}/api/v1/organizations/991825827")).send().await.unwrap();
+    assert_eq!(org.status(), 200, "organisation lookup while lagging: {:?}", org.text().await);
+    assert!(org.json::<Value>().await.unwrap()["name"].is_string());
+    let unknown = format!("{url}/api/v1/clients/00000000-0000-4000-8000-000000000000");
+    let client = http.get(&unknown).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(client.status(), 404, "client read while lagging: {:?}", client.text().await);
     // Writes act on the primary: a second create conflicts, an update succeeds.
     let again = http.post(format!("{url}/api/v1/scopes")).bearer_auth(&token).json(&scope("lag", "v1")).send();
     assert_eq!(again.await.unwrap().status(), 409);
