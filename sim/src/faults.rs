@@ -1,6 +1,7 @@
 //! Fault knobs for resilience tests (design.md §5, §7), settable at start (`SimConfig::faults`)
-//! and at run time (`GET`/`PUT /__sim/faults`). Faults hit authenticated `/api/` calls only, and
-//! are drawn from a seeded generator so a run is repeatable.
+//! and at run time (`GET`/`PUT /__sim/faults`). Faults hit `/api/` calls only (the
+//! organisation lookup, which needs no token, too), and are drawn from a seeded generator so a
+//! run is repeatable.
 //!
 //! * `latency_ms`: the round trip of every request but `/__sim/*`, half spent before the request
 //!   is handled and half after it, so a write commits before its answer arrives (also
@@ -15,9 +16,10 @@
 //!   delay drawn uniformly from 0..=T; writes are replayed in order (a read replica), so a read
 //!   sees a prefix of the writes. Writes always act on the latest state. Reads served from a
 //!   lagging replica count as `stale_read` in `injected_by_kind` (not in `injected`);
-//! * `methods`: only requests of these HTTP methods get the faults above (empty: all), and
-//!   `limit`: at most this many are injected (0: no limit) — together they make one exact case,
-//!   such as "the first POST is answered 503", for tests.
+//! * `methods`: only requests of these HTTP methods get the faults above (empty: all),
+//!   `paths`: only requests whose path starts with one of these (empty: all), and `limit`: at
+//!   most this many are injected (0: no limit) — together they make one exact case, such as
+//!   "the first POST is answered 503" or "the organisation register is down", for tests.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -36,6 +38,7 @@ pub struct Faults {
     pub rate_drop_after_commit: f64,
     pub consistency_delay_ms: u64,
     pub methods: Vec<String>,
+    pub paths: Vec<String>,
     pub limit: u64,
     pub seed: u64,
 }
@@ -75,9 +78,10 @@ impl FaultState {
         self.since_set = 0;
     }
 
-    pub fn decide(&mut self, method: &str) -> Decision {
+    pub fn decide(&mut self, method: &str, path: &str) -> Decision {
         let f = &self.faults;
-        let targeted = f.methods.is_empty() || f.methods.iter().any(|m| m.eq_ignore_ascii_case(method));
+        let targeted = (f.methods.is_empty() || f.methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
+            && (f.paths.is_empty() || f.paths.iter().any(|p| path.starts_with(p.as_str())));
         if !targeted || (f.limit != 0 && self.since_set >= f.limit) {
             return Decision::Pass;
         }
