@@ -49,3 +49,17 @@ pub fn push_api(
         None => d,
     });
 }
+
+/// As [`push_api`], as a warning: for a lookup that only adds information to a plan, whose
+/// failure must not fail it. `consequence` says what the user sees instead.
+pub fn push_api_warning(
+    diags: &mut Diagnostics,
+    err: &ApiError,
+    what: &str,
+    environment: &str,
+    client: Option<&crate::api::ApiClient>,
+    consequence: &str,
+) {
+    let d = api_diag(err, what, environment, client, false);
+    diags.push(Diagnostic::warning(format!("Could not {what}"), format!("{consequence}\n\n{}", d.detail)));
+}

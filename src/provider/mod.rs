@@ -121,6 +121,18 @@ impl Shared {
         errors::push_api(diags, err, what, self.environment(), path, self.configured.get().map(|c| &c.client), false);
     }
 
+    /// An API failure that only costs the plan some information, as a warning.
+    pub fn warn_api(&self, diags: &mut Diagnostics, err: &ApiError, what: &str, consequence: &str) {
+        errors::push_api_warning(
+            diags,
+            err,
+            what,
+            self.environment(),
+            self.configured.get().map(|c| &c.client),
+            consequence,
+        );
+    }
+
     /// As [`Shared::push_api`], for a call that acted for another organisation (supplier mode).
     pub fn push_supplier_api(&self, diags: &mut Diagnostics, err: &ApiError, what: &str) {
         errors::push_api(diags, err, what, self.environment(), None, self.configured.get().map(|c| &c.client), true);

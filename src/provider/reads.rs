@@ -127,12 +127,11 @@ impl Shared {
     }
 
     /// An organisation's name from the central register, looked up once per process.
-    pub async fn organization_name(&self, client: &ApiClient, orgno: &str) -> Option<String> {
+    pub async fn organization_name(&self, client: &ApiClient, orgno: &str) -> Result<Option<String>, ApiError> {
         self.org_names
             .get(orgno, || async { client.get_organization(orgno).await.map(|o| o.and_then(|o| o.name)) })
             .await
-            .ok()
-            .and_then(|name| (*name).clone())
+            .map(|name| (*name).clone())
     }
 
     /// Scopes the organisation can put on its own clients — its own, those granted to it

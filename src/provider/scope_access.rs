@@ -91,12 +91,24 @@ impl Resource for ScopeAccessResource {
         if !ctx.is_create() {
             return;
         }
-        // Known inputs only: the consumer's name, so the plan shows who gets access.
-        if let (Some(c), Some(client)) = (consumer, self.shared.client_for_plan())
-            && (orgno::mod11_valid(&c) || self.shared.is_test_env())
-            && let Some(name) = self.shared.organization_name(client, &c).await
-        {
-            ctx.set("consumer_organization_name", Value::String(name));
+        // Known inputs only: the consumer's name, so the plan shows who gets access. Terraform
+        // plans a create twice (at plan, and again at apply once upstream values are known) in
+        // different provider processes, and a name known the first time must be known the second.
+        // A lookup that fails after its retries leaves the name unknown, and says so: if the
+        // earlier plan had the name, Terraform stops this grant with "inconsistent final plan".
+        let Some(c) = consumer.filter(|c| orgno::mod11_valid(c) || self.shared.is_test_env()) else { return };
+        let Some(client) = self.shared.client_for_plan() else { return };
+        match self.shared.organization_name(client, &c).await {
+            Ok(Some(name)) => ctx.set("consumer_organization_name", Value::String(name)),
+            Ok(None) => {}
+            Err(e) => self.shared.warn_api(
+                &mut ctx.diags,
+                &e,
+                &format!("look up the name of organisation {c}"),
+                "consumer_organization_name is known only after apply. If this apply stops with \"Provider produced \
+                 inconsistent final plan\" for consumer_organization_name, the name was known when the plan was made and \
+                 its lookup failed when Terraform made the plan again: nothing was granted, and applying again is safe.",
+            ),
         }
     }
 

@@ -29,6 +29,30 @@ fn approved(sim: &Sim, consumer: &str) -> bool {
     grant(sim, "demo:orders.read", consumer) == Some(("APPROVED".into(), true))
 }
 
+/// The organisation register not answering costs the plan the consumer's name, not the grant:
+/// a warning, the name known after apply, and the final plan at apply consistent with the first.
+#[test]
+fn an_unanswered_name_lookup_warns_and_the_grant_is_made() {
+    let sim = Sim::start();
+    let mut w = Workdir::new(&sim, "1.15", &format!("{SCOPE}{}", access("a", "889640782")));
+    w.env("MASKINPORTEN_MAX_RETRIES", "1");
+    let register_down =
+        maskinporten_sim::Faults { rate_5xx: 1.0, paths: vec!["/api/v1/organizations/".into()], ..Default::default() };
+    sim.sim.set_faults(register_down);
+    let plan = w.ok(&["plan", "-input=false", "-no-color"]);
+    assert!(
+        plan.flat_text().contains("Warning: Could not look up the name of organisation 889640782"),
+        "{}",
+        plan.text()
+    );
+    assert!(plan.flat_text().contains("consumer_organization_name = (known after apply)"), "{}", plan.text());
+    w.apply();
+    assert!(approved(&sim, "889640782"));
+    assert!(sim.sim.set_faults(maskinporten_sim::Faults::default()) >= 4, "both plans asked the register, and retried");
+    assert_eq!(w.state_values("maskinporten_scope_access.a")["consumer_organization_name"], "SIM ORG 889640782");
+    w.assert_converged();
+}
+
 #[test]
 fn scope_access_lifecycle() {
     let sim = Sim::start();
