@@ -177,6 +177,9 @@ fn profile(
     }
     env.push(("TF_VAR_consumer_orgno".into(), CONSUMER_ORG.into()));
     env.push(("TF_VAR_client_public_key_pem".into(), std::fs::read_to_string(sim.dir.join("example-client.pub.pem"))?));
+    // Every command logs at debug level to one file; a failed command's log is kept (see `repeat`).
+    env.push(("TF_LOG".into(), "debug".into()));
+    env.push(("TF_LOG_PATH".into(), dir.join("command.log").display().to_string()));
     let tf = Tf::new(&dir.join("work"), terraform, bin, env)?;
     let mut f = faults.clone();
     f["seed"] = json!(seed);
@@ -248,9 +251,13 @@ fn repeat(
 ) -> Result<bool> {
     for _ in 0..ATTEMPTS {
         t.commands += 1;
+        let log = tf.dir.with_file_name("command.log");
+        let _ = std::fs::remove_file(&log);
         let out = tf.run(args)?;
         if out.code != 0 {
             t.failed_commands += 1;
+            let run = tf.dir.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned());
+            let kept = keep_log(&log, &format!("{} {what} {}", run.unwrap_or_default(), t.failed_commands));
             let text = format!("{}{}", out.stdout, out.stderr);
             // Each error with its detail (up to the next blank line after it), so a note says
             // which resource and attribute, not only the summary.
@@ -263,7 +270,7 @@ fn repeat(
                     format!("{} — {}", lines[i], detail.join(" "))
                 })
                 .collect();
-            t.notes.push(format!("{what}: terraform {} failed (repeated): {}", args[0], why.join(" | ")));
+            t.notes.push(format!("{what}: terraform {} failed (repeated; log {kept}): {}", args[0], why.join(" | ")));
             // A failed create names the candidates to import (client ids, scope names).
             for word in format!("{}{}", out.stdout, out.stderr).split(|c: char| c.is_whitespace() || c == '"') {
                 if word.len() == 36 && word.matches('-').count() == 4 {
@@ -286,6 +293,18 @@ fn repeat(
     }
     t.notes.push(format!("{what}: terraform {args:?} failed {ATTEMPTS} times"));
     Ok(false)
+}
+
+/// Keep a failed command's debug log (terraform's and the provider's) under `target/chaos/logs/`,
+/// named after the round and step, for reading after the run; returns where it went.
+fn keep_log(log: &std::path::Path, what: &str) -> String {
+    let name: String = what.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let to = root().join("target/chaos/logs").join(format!("{name}.log"));
+    let kept = std::fs::create_dir_all(to.parent().unwrap_or(&to)).and_then(|()| std::fs::copy(log, &to));
+    match kept {
+        Ok(_) => to.display().to_string(),
+        Err(e) => format!("not kept: {e}"),
+    }
 }
 
 /// The plan after a successful apply must be empty; a plan that errors under faults is repeated.
