@@ -138,14 +138,12 @@ async fn handle(s: &Arc<Store>, req: Request, next: Next) -> Response {
         if let (Some(view), Some((reader, app))) = (s.replica.lagging_view(), s.reader.get()) {
             crate::replica::prepare_reader(reader, s, view);
             s.faults.lock().unwrap_or_else(|p| p.into_inner()).count_stale_read();
-            // A fresh request without the extensions: this one was routed already (the layer runs
-            // per route) and carries its path parameters, which the reader's routing would add a
-            // second time (axum then answers 500 to `Path` extractors).
-            let (parts, body) = req.into_parts();
-            let mut fresh = Request::new(body);
-            *fresh.method_mut() = parts.method;
-            *fresh.uri_mut() = parts.uri;
-            *fresh.headers_mut() = parts.headers;
+            // Without its extensions: this request was routed already (the layer runs per route)
+            // and carries its path parameters, which the reader's routing would add a second
+            // time (axum then answers 500 to `Path` extractors).
+            let (mut parts, body) = req.into_parts();
+            parts.extensions = Default::default();
+            let fresh = Request::from_parts(parts, body);
             return tower::ServiceExt::oneshot(app.clone(), fresh).await.unwrap_or_else(|e| match e {});
         }
         return next.run(req).await;
