@@ -14,7 +14,7 @@
 //!
 //! Totals per profile are printed and written as JSON; the exit code is 1 when any is non-zero.
 
-use crate::common::{SimProc, Tf, build, flag, root, scratch, terraform, terraform_version};
+use crate::common::{Out, SimProc, Tf, build, flag, root, scratch, terraform, terraform_version};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +23,8 @@ const PROVIDER_ORG: &str = "991825827";
 const CONSUMER_ORG: &str = "889640782";
 /// How often one terraform command is repeated while it fails under faults.
 const ATTEMPTS: usize = 8;
+/// Every command's debug log, beside the work directory (`TF_LOG_PATH`); see [`run_counted`].
+const COMMAND_LOG: &str = "command.log";
 
 /// The fault profiles: name and the simulator's fault settings (`PUT /__sim/faults`).
 fn profiles() -> Vec<(&'static str, Value)> {
@@ -179,7 +181,7 @@ fn profile(
     env.push(("TF_VAR_client_public_key_pem".into(), std::fs::read_to_string(sim.dir.join("example-client.pub.pem"))?));
     // Every command logs at debug level to one file; a failed command's log is kept (see `repeat`).
     env.push(("TF_LOG".into(), "debug".into()));
-    env.push(("TF_LOG_PATH".into(), dir.join("command.log").display().to_string()));
+    env.push(("TF_LOG_PATH".into(), dir.join(COMMAND_LOG).display().to_string()));
     let tf = Tf::new(&dir.join("work"), terraform, bin, env)?;
     let mut f = faults.clone();
     f["seed"] = json!(seed);
@@ -250,14 +252,8 @@ fn repeat(
     what: &str,
 ) -> Result<bool> {
     for _ in 0..ATTEMPTS {
-        t.commands += 1;
-        let log = tf.dir.with_file_name("command.log");
-        let _ = std::fs::remove_file(&log);
-        let out = tf.run(args)?;
-        if out.code != 0 {
-            t.failed_commands += 1;
-            let run = tf.dir.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned());
-            let kept = keep_log(&log, &format!("{} {what} {}", run.unwrap_or_default(), t.failed_commands));
+        let (out, kept) = run_counted(tf, args, &[0], t, what)?;
+        if let Some(kept) = kept {
             let text = format!("{}{}", out.stdout, out.stderr);
             // Each error with its detail (up to the next blank line after it), so a note says
             // which resource and attribute, not only the summary.
@@ -272,7 +268,7 @@ fn repeat(
                 .collect();
             t.notes.push(format!("{what}: terraform {} failed (repeated; log {kept}): {}", args[0], why.join(" | ")));
             // A failed create names the candidates to import (client ids, scope names).
-            for word in format!("{}{}", out.stdout, out.stderr).split(|c: char| c.is_whitespace() || c == '"') {
+            for word in text.split(|c: char| c.is_whitespace() || c == '"') {
                 if word.len() == 36 && word.matches('-').count() == 4 {
                     listed.insert(word.to_string());
                 }
@@ -295,6 +291,21 @@ fn repeat(
     Ok(false)
 }
 
+/// Run one terraform command and count it. One that exits with a code not in `ok` is counted as
+/// failed and its debug log is kept; the second value says where (`None`: it did not fail).
+fn run_counted(tf: &Tf, args: &[&str], ok: &[i32], t: &mut Tally, what: &str) -> Result<(Out, Option<String>)> {
+    t.commands += 1;
+    let log = tf.dir.with_file_name(COMMAND_LOG);
+    let _ = std::fs::remove_file(&log);
+    let out = tf.run(args)?;
+    if ok.contains(&out.code) {
+        return Ok((out, None));
+    }
+    t.failed_commands += 1;
+    let run = tf.dir.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned());
+    Ok((out, Some(keep_log(&log, &format!("{} {what} {} {}", run.unwrap_or_default(), args[0], t.failed_commands)))))
+}
+
 /// Keep a failed command's debug log (terraform's and the provider's) under `target/chaos/logs/`,
 /// named after the round and step, for reading after the run; returns where it went.
 fn keep_log(log: &std::path::Path, what: &str) -> String {
@@ -310,15 +321,14 @@ fn keep_log(log: &std::path::Path, what: &str) -> String {
 /// The plan after a successful apply must be empty; a plan that errors under faults is repeated.
 fn converged(tf: &Tf, t: &mut Tally, what: &str) -> Result<bool> {
     for _ in 0..ATTEMPTS {
-        t.commands += 1;
-        let out = tf.run(&["plan", "-input=false", "-detailed-exitcode"])?;
-        match out.code {
-            0 => return Ok(true),
-            2 => {
+        let (out, kept) = run_counted(tf, &["plan", "-input=false", "-detailed-exitcode"], &[0, 2], t, what)?;
+        match (out.code, kept) {
+            (0, _) => return Ok(true),
+            (2, _) => {
                 t.notes.push(format!("{what}: plan not empty:\n{}", out.stdout));
                 return Ok(false);
             }
-            _ => t.failed_commands += 1,
+            (_, kept) => t.notes.push(format!("{what}: plan failed (repeated; log {})", kept.unwrap_or_default())),
         }
     }
     t.notes.push(format!("{what}: plan failed {ATTEMPTS} times"));
