@@ -149,11 +149,19 @@ pub fn encode_msgpack(v: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
     Ok(out)
 }
 
+/// Numbers go to Terraform as decimal text, which cty decodes with `ParseNumberVal` into a
+/// 512-bit `big.Float`, exactly as it decodes numbers from the state file's JSON. An msgpack int
+/// or float would decode to a 64- or 53-bit `big.Float` of the same value, and Terraform 1.10 to
+/// 1.14 compare refreshed and stored objects with Go's `reflect.DeepEqual`, precision included:
+/// `plan -refresh-only -detailed-exitcode` then exits 2 ("changes") while printing "No changes"
+/// (Terraform 1.15 compares bytes instead, hashicorp/terraform 659d5e2218). See
+/// docs/development/plugin-protocol.md, "Numbers".
 fn number_to_mp(n: &Number) -> Mp {
     match n {
-        Number::Int(i) => Mp::from(*i),
-        Number::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Mp::from(*f as i64),
-        Number::Float(f) => Mp::F64(*f),
+        Number::Int(i) => Mp::from(i.to_string()),
+        Number::Float(f) if !f.is_finite() => Mp::F64(*f),
+        Number::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Mp::from((*f as i64).to_string()),
+        Number::Float(f) => Mp::from(format_float(*f)),
         Number::Big(s) => Mp::from(s.as_str()),
     }
 }

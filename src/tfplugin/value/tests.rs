@@ -31,6 +31,20 @@ fn refined_unknown_from_terraform_1_11() {
 }
 
 #[test]
+fn numbers_go_out_as_decimal_text() {
+    // Decimal text decodes in cty exactly as the state file's JSON numbers do (512-bit), so a
+    // refreshed number equals the stored one even under reflect.DeepEqual (Terraform 1.10–1.14).
+    let enc = |n: Number| encode_msgpack(&Value::Number(n), &Type::Number).unwrap();
+    assert_eq!(enc(Number::Int(300)), [0xa3, b'3', b'0', b'0']);
+    assert_eq!(enc(Number::Float(1.5)), [0xa3, b'1', b'.', b'5']);
+    assert_eq!(enc(Number::Float(7200.0)), [0xa4, b'7', b'2', b'0', b'0']);
+    for n in [Number::Int(-12), Number::Float(0.1), Number::Big("123456789012345678901234567890".into())] {
+        let v = Value::Number(n);
+        assert_eq!(decode_msgpack(&encode_msgpack(&v, &Type::Number).unwrap(), &Type::Number).unwrap(), v);
+    }
+}
+
+#[test]
 fn numbers_as_int_float_or_decimal_string() {
     assert_eq!(decode_msgpack(&[0x03], &Type::Number).unwrap(), Value::Number(Number::Int(3)));
     let mut f = vec![0xcb];
