@@ -1,7 +1,7 @@
-//! Clients (integrations) and their keys (maskinporten-api.md §3.4, §4.1, §4.2).
+//! Clients (integrations) (maskinporten-api.md §3.4, §4.1); their keys are in [`crate::keys`].
 
-use crate::errors::{self, now_rfc3339};
-use crate::log::require;
+use crate::auth::require;
+use crate::errors::{self, Answer, now_rfc3339};
 use crate::store::Store;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -12,17 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 type Q = Query<HashMap<String, String>>;
-const READ: &[&str] = &["idporten:dcr.read", "idporten:dcr.write"];
-const WRITE: &[&str] = &["idporten:dcr.write"];
-const KEY_WRITE: &[&str] = &["idporten:dcr.write", "idporten:dcr.modify"];
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-/// "inntil 5" keys per client (§4.2).
-const MAX_KEYS: usize = 5;
-const YEAR: i64 = 365 * 24 * 3600;
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
 
 /// May `org` put `scope` on a client: its own scope, an APPROVED grant, `accessible_for_all`, or
 /// (for suppliers) a delegation-source scope (§4.1, §6.3).
@@ -133,12 +123,10 @@ fn normalise(
     Ok(b)
 }
 
-fn owned<'a>(d: &'a mut crate::store::Data, org: &str, id: &str) -> Result<&'a mut Map<String, Value>, Response> {
+pub fn owned<'a>(d: &'a mut crate::store::Data, org: &str, id: &str) -> Result<&'a mut Map<String, Value>, Response> {
     match d.clients.get_mut(id) {
         None => Err(errors::api(404, &format!("Client {id} not found"))),
-        Some(c) if c["owner_orgno"] != org => {
-            Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter"))
-        }
+        Some(c) if c["owner_orgno"] != org => Err(errors::forbidden()),
         Some(c) => Ok(c),
     }
 }
@@ -159,11 +147,8 @@ fn with_jwks(mut c: Value, d: &crate::store::Data) -> Value {
     c
 }
 
-pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, READ) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Answer {
+    let org = require(&s, &h, "GET /api/v1/clients")?.org;
     let inactive = q.get("inactive").is_some_and(|v| v == "true");
     let d = s.lock();
     let items: Vec<Value> = d
@@ -172,27 +157,18 @@ pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
         .filter(|c| c["owner_orgno"] == org.as_str() && (inactive || c["active"] == true))
         .map(|c| with_jwks(served(c), &d))
         .collect();
-    Json(Value::Array(items)).into_response()
+    Ok(Json(Value::Array(items)).into_response())
 }
 
-pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Response {
-    let (org, granted) = match crate::log::authenticate(&s, &h) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if !granted.iter().any(|g| WRITE.contains(&g.as_str())) {
-        return errors::api(403, "requires idporten:dcr.write");
+pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Answer {
+    let caller = require(&s, &h, "POST /api/v1/clients")?;
+    let org = caller.org.clone();
+    let Some(Json(Value::Object(b))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
+    // A supplier registers for another organisation with idporten:dcr.supplier (§2.3).
+    if b.get("client_orgno").and_then(Value::as_str).is_some_and(|c| c != org) && !caller.has("idporten:dcr.supplier") {
+        return Err(errors::forbidden());
     }
-    let Some(Json(Value::Object(b))) = body else { return errors::api(400, "Input ikke i korrekt format") };
-    if b.get("client_orgno").and_then(Value::as_str).is_some_and(|c| c != org)
-        && !granted.iter().any(|g| g == "idporten:dcr.supplier")
-    {
-        return errors::api(403, "Registering clients for another organization requires idporten:dcr.supplier");
-    }
-    let mut c = match normalise(&s, &org, b, None) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let mut c = normalise(&s, &org, b, None)?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = now_rfc3339();
     c.insert("client_id".into(), json!(id));
@@ -203,21 +179,17 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
     let mut d = s.lock();
     d.changed.insert(id.clone(), std::time::Instant::now());
     d.clients.insert(id, c.clone());
-    Json(served(&c)).into_response()
+    Ok(Json(served(&c)).into_response())
 }
 
-pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, READ) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    match owned(&mut s.lock(), &org, &id) {
-        Ok(c) if s.hide_deactivated_on_get && c["active"] == false => {
-            errors::api(404, &format!("Client {id} not found"))
-        }
-        Ok(c) => Json(served(c)).into_response(),
-        Err(r) => r,
+pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Answer {
+    let org = require(&s, &h, "GET /api/v1/clients/{id}")?.org;
+    let mut d = s.lock();
+    let c = owned(&mut d, &org, &id)?;
+    if s.hide_deactivated_on_get && c["active"] == false {
+        return Err(errors::api(404, &format!("Client {id} not found")));
     }
+    Ok(Json(served(c)).into_response())
 }
 
 pub async fn update(
@@ -225,20 +197,11 @@ pub async fn update(
     h: HeaderMap,
     Path(id): Path<String>,
     body: Option<Json<Value>>,
-) -> Response {
-    let org = match require(&s, &h, WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let Some(Json(Value::Object(b))) = body else { return errors::api(400, "Input ikke i korrekt format") };
-    let existing = match owned(&mut s.lock(), &org, &id) {
-        Ok(c) => c.clone(),
-        Err(r) => return r,
-    };
-    let mut c = match normalise(&s, &org, b, Some(&existing)) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let org = require(&s, &h, "PUT /api/v1/clients/{id}")?.org;
+    let Some(Json(Value::Object(b))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
+    let existing = owned(&mut s.lock(), &org, &id)?.clone();
+    let mut c = normalise(&s, &org, b, Some(&existing))?;
     for k in ["client_id", "created", "jwks_uri", "owner_orgno"] {
         c.insert(k.into(), existing[k].clone());
     }
@@ -246,143 +209,36 @@ pub async fn update(
     let mut d = s.lock();
     d.changed.insert(id.clone(), std::time::Instant::now());
     d.clients.insert(id, c.clone());
-    Json(served(&c)).into_response()
+    Ok(Json(served(&c)).into_response())
 }
 
-pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    match owned(&mut s.lock(), &org, &id) {
-        // Never hard-deleted (§3.4); the answer is an empty 200.
-        Ok(c) => {
-            c.insert("active".into(), json!(false));
-            axum::http::StatusCode::OK.into_response()
-        }
-        Err(r) => r,
-    }
+pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Answer {
+    let org = require(&s, &h, "DELETE /api/v1/clients/{id}")?.org;
+    // Never hard-deleted (§3.4); the answer is an empty 200.
+    owned(&mut s.lock(), &org, &id)?.insert("active".into(), json!(false));
+    Ok(axum::http::StatusCode::OK.into_response())
 }
 
-pub async fn get_jwks(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, READ) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+/// A client as Digdir holds one registered before 2025 (§4.1, §6.2, §6.3): lifetimes it never
+/// set read back as `0` (which a PUT may no longer send), and one key registered before `use`
+/// became required, without `use` and `alg`. For tests of what the provider sends back.
+pub fn seed_legacy(s: &Store, orgno: &str, scopes: &[&str], key: (String, String)) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let c = json!({
+        "client_id": id, "client_name": "legacy-integration", "description": "Registered in 2023",
+        "client_orgno": orgno, "owner_orgno": orgno, "active": true, "integration_type": "maskinporten",
+        "application_type": "web", "token_endpoint_auth_method": "private_key_jwt",
+        "grant_types": [JWT_BEARER], "scopes": scopes, "access_token_lifetime": 0,
+        "authorization_lifetime": 0, "refresh_token_lifetime": 0, "refresh_token_usage": "ONETIME",
+        "created": "2023-03-01T10:20:43.354+01:00", "last_updated": "2023-03-01T10:20:43.354+01:00",
+        "jwks_uri": format!("/clients/{id}/jwks"),
+    });
+    let legacy_key = json!({"kty": "RSA", "kid": format!("legacy-{}", &id[..8]), "n": key.0, "e": key.1,
+        "exp": 4_102_444_800i64, "created": "2023-03-01T10:20:43.354+01:00", "last_updated": "2023-03-01T10:20:43.354+01:00"});
     let mut d = s.lock();
-    if let Err(r) = owned(&mut d, &org, &id) {
-        return r;
+    if let Value::Object(m) = c {
+        d.clients.insert(id.clone(), m);
     }
-    match d.keys.get(&id).filter(|k| !k.is_empty()) {
-        // §6.2: no keys → 404, which Digdir's own UI reads as "no keys".
-        None => errors::api(404, &format!("Client {id} has no keys")),
-        Some(keys) => Json(json!({"keys": keys})).into_response(),
-    }
-}
-
-/// Replace the whole key set (§4.2: POST replaces; at most 5; `use` required; no private parts).
-pub async fn post_jwks(
-    State(s): State<Arc<Store>>,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    body: Option<Json<Value>>,
-) -> Response {
-    let org = match require(&s, &h, KEY_WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let keys: Vec<Map<String, Value>> = match body {
-        Some(Json(v)) => {
-            v["keys"].as_array().map(|a| a.iter().filter_map(|k| k.as_object().cloned()).collect()).unwrap_or_default()
-        }
-        None => vec![],
-    };
-    if keys.is_empty() {
-        return errors::fields(
-            400,
-            "JWKS",
-            &[("keys", "The key set cannot be empty; use DELETE to remove all keys".into())],
-        );
-    }
-    if keys.len() > MAX_KEYS {
-        return errors::fields(
-            400,
-            "JWKS",
-            &[("keys", format!("A client can have at most {MAX_KEYS} keys, got {}", keys.len()))],
-        );
-    }
-    let mut errs: Vec<(&str, String)> = vec![];
-    for k in &keys {
-        let kid = k.get("kid").and_then(Value::as_str).unwrap_or("");
-        if kid.is_empty() || !kid.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-            errs.push(("kid", format!("kid {kid:?} is required and may contain only letters, digits and . _ -")));
-        }
-        if k.get("kty").and_then(Value::as_str) != Some("RSA") {
-            errs.push(("kty", "kty must be RSA".into()));
-        }
-        if k.get("use").and_then(Value::as_str) != Some("sig") {
-            errs.push(("use", format!("use is required and must be sig (key {kid})")));
-        }
-        if !k.get("alg").and_then(Value::as_str).is_some_and(|a| a == "RS256" || a == "RS512") {
-            errs.push(("alg", "alg must be RS256 or RS512".into()));
-        }
-        if ["d", "p", "q", "dp", "dq", "qi"].iter().any(|m| k.contains_key(*m)) {
-            errs.push(("keys", "private key members are not accepted".into()));
-        }
-        if !k.get("n").is_some_and(Value::is_string) || !k.get("e").is_some_and(Value::is_string) {
-            errs.push(("keys", "n and e are required".into()));
-        }
-    }
-    let mut d = s.lock();
-    if let Err(r) = owned(&mut d, &org, &id) {
-        return r;
-    }
-    for k in &keys {
-        let kid = k.get("kid").and_then(Value::as_str).unwrap_or("");
-        // kids are unique among all of Maskinporten's customers (§4.2 [U]: modelled strictly).
-        if d.keys.iter().any(|(other, ks)| *other != id && ks.iter().any(|x| x["kid"] == kid)) {
-            errs.push(("kid", format!("kid {kid} is already in use")));
-        }
-    }
-    if !errs.is_empty() {
-        return errors::fields(400, "JWKS", &errs);
-    }
-    let (now, stamp) = (now_secs(), now_rfc3339());
-    let old = d.keys.get(&id).cloned().unwrap_or_default();
-    let stored: Vec<Value> = keys
-        .into_iter()
-        .map(|mut k| {
-            // A key already registered keeps its expiry; re-posting does not renew it (the 2022
-            // renewal bug is fixed, §4.2 [I]). New keys live at most a year from now.
-            match old.iter().find(|o| o["kid"] == k["kid"] && o["n"] == k["n"]) {
-                Some(o) => {
-                    k.insert("exp".into(), o["exp"].clone());
-                    k.insert("created".into(), o["created"].clone());
-                }
-                None => {
-                    let exp = k.get("exp").and_then(Value::as_i64).map_or(now + YEAR, |e| e.min(now + YEAR));
-                    k.insert("exp".into(), json!(exp));
-                    k.insert("created".into(), json!(stamp));
-                }
-            }
-            k.insert("last_updated".into(), json!(stamp));
-            Value::Object(k)
-        })
-        .collect();
-    d.changed.insert(id.clone(), std::time::Instant::now());
-    d.keys.insert(id, stored.clone());
-    Json(json!({"keys": stored})).into_response()
-}
-
-pub async fn delete_jwks(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, KEY_WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let mut d = s.lock();
-    if let Err(r) = owned(&mut d, &org, &id) {
-        return r;
-    }
-    d.keys.remove(&id);
-    axum::http::StatusCode::OK.into_response()
+    d.keys.insert(id.clone(), vec![legacy_key]);
+    id
 }

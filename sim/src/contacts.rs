@@ -2,8 +2,8 @@
 //! such endpoint, maskinporten-api.md §5). Contacts attach to a client or to the API-provider
 //! side (a prefix) of the caller's organisation; DELETE deactivates.
 
-use crate::errors::{self, now_rfc3339};
-use crate::log::require;
+use crate::auth::require_any as require;
+use crate::errors::{self, Answer, now_rfc3339};
 use crate::store::Store;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -123,14 +123,11 @@ fn validate(
     Ok(c)
 }
 
-pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let org = match require(&s, &h, READ) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Answer {
+    let org = require(&s, &h, READ)?.org;
     let (client, prefix) = (q.get("client_id"), q.get("prefix"));
     if client.is_none() == prefix.is_none() {
-        return errors::fields(400, "Contact", &[("client_id", "give client_id or prefix".into())]);
+        return Err(errors::fields(400, "Contact", &[("client_id", "give client_id or prefix".into())]));
     }
     let inactive = q.get("inactive").is_some_and(|v| v == "true");
     let items: Vec<Value> = s
@@ -143,47 +140,33 @@ pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, Query(q): Query<Has
         })
         .map(|c| Value::Object(c.clone()))
         .collect();
-    Json(Value::Array(items)).into_response()
+    Ok(Json(Value::Array(items)).into_response())
 }
 
-pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Response {
-    let org = match require(&s, &h, WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let Some(Json(Value::Object(b))) = body else { return errors::api(400, "Input ikke i korrekt format") };
-    let mut c = match validate(&s, &org, b, None) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Answer {
+    let org = require(&s, &h, WRITE)?.org;
+    let Some(Json(Value::Object(b))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
+    let mut c = validate(&s, &org, b, None)?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = now_rfc3339();
     c.insert("id".into(), json!(id));
     c.insert("created".into(), json!(now));
     c.insert("last_updated".into(), json!(now));
     s.lock().contacts.insert(id, c.clone());
-    Json(Value::Object(c)).into_response()
+    Ok(Json(Value::Object(c)).into_response())
 }
 
 fn owned(s: &Store, org: &str, id: &str) -> Result<Map<String, Value>, Response> {
     match s.lock().contacts.get(id) {
         None => Err(errors::api(404, &format!("Contact {id} not found"))),
-        Some(c) if c["owner_orgno"] != org => {
-            Err(errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter"))
-        }
+        Some(c) if c["owner_orgno"] != org => Err(errors::forbidden()),
         Some(c) => Ok(c.clone()),
     }
 }
 
-pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, READ) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    match owned(&s, &org, &id) {
-        Ok(c) => Json(Value::Object(c)).into_response(),
-        Err(r) => r,
-    }
+pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Answer {
+    let org = require(&s, &h, READ)?.org;
+    Ok(Json(Value::Object(owned(&s, &org, &id)?)).into_response())
 }
 
 pub async fn update(
@@ -191,41 +174,27 @@ pub async fn update(
     h: HeaderMap,
     Path(id): Path<String>,
     body: Option<Json<Value>>,
-) -> Response {
-    let org = match require(&s, &h, WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let existing = match owned(&s, &org, &id) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let Some(Json(Value::Object(b))) = body else { return errors::api(400, "Input ikke i korrekt format") };
-    let mut c = match validate(&s, &org, b, Some(&existing)) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let org = require(&s, &h, WRITE)?.org;
+    let existing = owned(&s, &org, &id)?;
+    let Some(Json(Value::Object(b))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
+    let mut c = validate(&s, &org, b, Some(&existing))?;
     for k in ["id", "created"] {
         c.insert(k.into(), existing[k].clone());
     }
     c.insert("last_updated".into(), json!(now_rfc3339()));
     s.lock().contacts.insert(id, c.clone());
-    Json(Value::Object(c)).into_response()
+    Ok(Json(Value::Object(c)).into_response())
 }
 
-pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Response {
-    let org = match require(&s, &h, WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    if let Err(r) = owned(&s, &org, &id) {
-        return r;
-    }
+pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Answer {
+    let org = require(&s, &h, WRITE)?.org;
+    owned(&s, &org, &id)?;
     let mut d = s.lock();
-    let Some(c) = d.contacts.get_mut(&id) else { return errors::api(404, "gone") };
+    let Some(c) = d.contacts.get_mut(&id) else { return Err(errors::api(404, "gone")) };
     c.insert("active".into(), json!(false));
     c.insert("last_updated".into(), json!(now_rfc3339()));
-    Json(Value::Object(c.clone())).into_response()
+    Ok(Json(Value::Object(c.clone())).into_response())
 }
 
 #[cfg(test)]

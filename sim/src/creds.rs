@@ -17,6 +17,9 @@ pub struct Ca {
 pub struct OrgCreds {
     pub orgno: String,
     pub prefixes: Vec<String>,
+    /// The admin scopes Digdir granted this organisation's administration client: the token
+    /// endpoint refuses a request for any other (MP-200).
+    pub admin_scopes: Vec<String>,
     pub client_id: String,
     pub key_pem: String,
     pub public_key_pem: String,
@@ -52,7 +55,8 @@ impl Ca {
 
     /// An administration client for `orgno`: RSA-2048 key, leaf certificate with the orgno as
     /// subject serialNumber (as Norwegian enterprise certificates carry it).
-    pub fn issue(&self, orgno: &str, prefixes: Vec<String>) -> anyhow::Result<OrgCreds> {
+    pub fn issue(&self, spec: &crate::OrgSpec) -> anyhow::Result<OrgCreds> {
+        let orgno = spec.orgno.as_str();
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)?;
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
         params.distinguished_name.push(rcgen::DnType::OrganizationName, format!("SIM ORG {orgno}"));
@@ -69,7 +73,12 @@ impl Ca {
             expired_leaf_der: expired.der().to_vec(),
             expired_leaf_pem: expired.pem(),
             orgno: orgno.to_string(),
-            prefixes,
+            prefixes: spec.prefixes.clone(),
+            admin_scopes: if spec.admin_scopes.is_empty() {
+                crate::auth::ADMIN_SCOPES.iter().map(|s| s.to_string()).collect()
+            } else {
+                spec.admin_scopes.clone()
+            },
             client_id: uuid::Uuid::new_v4().to_string(),
             key_pem: key.serialize_pem(),
             public_key_pem: key.public_key_pem(),

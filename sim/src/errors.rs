@@ -19,6 +19,12 @@ pub fn api(status: u16, message: &str) -> Response {
     body(status, vec![], message.to_string())
 }
 
+/// Digdir's 403 for a missing admin scope or another organisation's object; its text does not
+/// say which (§3).
+pub fn forbidden() -> Response {
+    api(403, "Autentisert bruker/system har ikke korrekte rettigheter")
+}
+
 /// An `ApiErrorResponse` with field errors; `error` and `error_description` are the
 /// concatenation `", msg1, msg2"` as Digdir sends them (§3.1).
 pub fn fields(status: u16, object: &str, errs: &[(&str, String)]) -> Response {
@@ -43,8 +49,17 @@ fn body(status: u16, errors: Vec<serde_json::Value>, text: String) -> Response {
     (code, Json(b)).into_response()
 }
 
+/// The OAuth error code of a token-endpoint refusal, carried on the response for the token log.
+#[derive(Clone, Debug)]
+pub struct OAuthError(pub String);
+
 /// A token-endpoint error: HTTP 400 `{error, error_description}` with a trace id (§2.2).
 pub fn oauth(error: &str, description: &str) -> Response {
     let d = format!("{description} (trace_id: {})", correlation_id());
-    (StatusCode::BAD_REQUEST, Json(json!({"error": error, "error_description": d}))).into_response()
+    let mut r = (StatusCode::BAD_REQUEST, Json(json!({"error": error, "error_description": d}))).into_response();
+    r.extensions_mut().insert(OAuthError(error.to_string()));
+    r
 }
+
+/// What a handler answers: `Err` carries Digdir's error response, so handlers can use `?`.
+pub type Answer = Result<Response, Response>;

@@ -12,6 +12,9 @@
 //!   gateway does when the backend's answer is lost;
 //! * `rate_drop_before`: close the connection without an answer, before handling;
 //! * `rate_drop_after_commit`: handle the request, then close the connection without an answer;
+//! * `rate_cut_body_after_commit`: handle the request, send the answer's status and headers and
+//!   half its body, then close the connection: a 2xx whose body is lost (an empty answer is
+//!   dropped whole instead);
 //! * `consistency_delay_ms`: reads lag behind writes. Each write becomes visible to GETs after a
 //!   delay drawn uniformly from 0..=T; writes are replayed in order (a read replica), so a read
 //!   sees a prefix of the writes. Writes always act on the latest state. Reads served from a
@@ -36,6 +39,7 @@ pub struct Faults {
     pub rate_lost_after_commit: f64,
     pub rate_drop_before: f64,
     pub rate_drop_after_commit: f64,
+    pub rate_cut_body_after_commit: f64,
     pub consistency_delay_ms: u64,
     pub methods: Vec<String>,
     pub paths: Vec<String>,
@@ -50,6 +54,7 @@ pub enum Decision {
     AfterCommit,
     DropBefore,
     DropAfterCommit,
+    CutBodyAfterCommit,
 }
 
 pub struct FaultState {
@@ -101,6 +106,8 @@ impl FaultState {
             (Decision::DropBefore, "drop_before")
         } else if hit(f.rate_drop_after_commit) {
             (Decision::DropAfterCommit, "drop_after_commit")
+        } else if hit(f.rate_cut_body_after_commit) {
+            (Decision::CutBodyAfterCommit, "cut_body_after_commit")
         } else {
             return Decision::Pass;
         };

@@ -9,12 +9,14 @@
 // rare and never on a hot path, so their size is not worth boxing.
 #![allow(clippy::result_large_err)]
 
+mod auth;
 mod client_grant;
 mod clients;
 mod contacts;
 mod creds;
 mod errors;
 mod faults;
+mod keys;
 mod log;
 mod replica;
 mod scopes;
@@ -29,11 +31,41 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use store::Store;
 
-/// One simulated organisation: an organisation number and the scope prefixes Digdir assigned it.
+/// One simulated organisation: an organisation number, the scope prefixes Digdir assigned it,
+/// and the admin scopes Digdir granted its administration client (empty: all of them).
 #[derive(Clone, Debug)]
 pub struct OrgSpec {
     pub orgno: String,
     pub prefixes: Vec<String>,
+    pub admin_scopes: Vec<String>,
+}
+
+impl OrgSpec {
+    /// Parse the command line's `ORGNO[:PREFIX][@SCOPE,SCOPE...]`, e.g.
+    /// `991825827:demo@scopes.read,scopes.write`; a scope without `idporten:` gets it.
+    pub fn parse(s: &str) -> Result<OrgSpec, String> {
+        let (head, scopes) = match s.split_once('@') {
+            Some((h, sc)) => {
+                (h, sc.split(',').filter(|x| !x.trim().is_empty()).map(|x| auth::full_scope_name(x.trim())).collect())
+            }
+            None => (s, vec![]),
+        };
+        let (orgno, prefix) = match head.split_once(':') {
+            Some((n, p)) => (n, Some(p)),
+            None => (head, None),
+        };
+        if orgno.len() != 9 || !orgno.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("--org {s}: an organisation number has nine digits"));
+        }
+        if let Some(bad) = scopes.iter().find(|x: &&String| !auth::ADMIN_SCOPES.contains(&x.as_str())) {
+            return Err(format!("--org {s}: {bad} is not an admin scope ({})", auth::ADMIN_SCOPES.join(", ")));
+        }
+        Ok(OrgSpec {
+            orgno: orgno.to_string(),
+            prefixes: prefix.filter(|p| !p.is_empty()).map(|p| vec![p.to_string()]).unwrap_or_default(),
+            admin_scopes: scopes,
+        })
+    }
 }
 
 /// How to start a simulator.
@@ -60,6 +92,9 @@ pub struct SimConfig {
     /// Answer GET of a single deactivated scope or client with 404 instead of `active: false`
     /// (what Digdir does there is [U], §4.1); lists with `inactive=true` still show them.
     pub hide_deactivated_on_get: bool,
+    /// Serve Digdir's per-key operations (`/clients/{id}/jwks/{kid}`, `/api/v2/clients/{id}/key`);
+    /// false answers them 404, as a deployment without them would (§4.2 [U]).
+    pub per_key_ops: bool,
     /// Injected failures (also settable at run time with `PUT /__sim/faults`).
     pub faults: Faults,
     /// Serve HTTPS on `https://localhost:PORT` with a certificate from a test CA written to
@@ -74,7 +109,7 @@ impl SimConfig {
         SimConfig {
             port: 0,
             dir: dir.into(),
-            orgs: vec![OrgSpec { orgno: "991825827".into(), prefixes: vec!["demo".into()] }],
+            orgs: vec![OrgSpec { orgno: "991825827".into(), prefixes: vec!["demo".into()], admin_scopes: vec![] }],
             token_lifetime_secs: 3600,
             empty_list_quirk: true,
             latency_ms: 0,
@@ -82,18 +117,29 @@ impl SimConfig {
             date_skew_secs: 0,
             redirect_api: false,
             hide_deactivated_on_get: false,
+            per_key_ops: true,
             faults: Faults::default(),
             tls: false,
             default_orgs: true,
         }
     }
-    /// Add an organisation; the first call replaces the default one.
-    pub fn org(mut self, orgno: &str, prefix: Option<&str>) -> Self {
+    /// Add an organisation with every admin scope; the first call replaces the default one.
+    pub fn org(self, orgno: &str, prefix: Option<&str>) -> Self {
+        self.org_granted(orgno, prefix, &[])
+    }
+
+    /// Add an organisation whose administration client Digdir granted only `admin_scopes`
+    /// (`"scopes.read"` or `"idporten:scopes.read"`; empty: all); the first call replaces the
+    /// default organisation.
+    pub fn org_granted(mut self, orgno: &str, prefix: Option<&str>, admin_scopes: &[&str]) -> Self {
         if std::mem::take(&mut self.default_orgs) {
             self.orgs.clear();
         }
-        self.orgs
-            .push(OrgSpec { orgno: orgno.into(), prefixes: prefix.map(|p| vec![p.to_string()]).unwrap_or_default() });
+        self.orgs.push(OrgSpec {
+            orgno: orgno.into(),
+            prefixes: prefix.map(|p| vec![p.to_string()]).unwrap_or_default(),
+            admin_scopes: admin_scopes.iter().map(|s| auth::full_scope_name(s)).collect(),
+        });
         self
     }
 }
@@ -128,7 +174,7 @@ impl Simulator {
         let ca = creds::Ca::new()?;
         let mut orgs = Vec::new();
         for o in &cfg.orgs {
-            orgs.push(ca.issue(&o.orgno, o.prefixes.clone())?);
+            orgs.push(ca.issue(o)?);
         }
         creds::write_env_files(&cfg.dir, &base, &orgs, &ca, ca_pem_path.as_deref())?;
         std::fs::write(cfg.dir.join("sim.url"), &base)?;
@@ -190,6 +236,12 @@ impl Simulator {
         self.store.faults.lock().unwrap_or_else(|p| p.into_inner()).injected
     }
 
+    /// Every token request so far: `{client_id, scope, outcome}`, the outcome `issued` or the
+    /// OAuth error (`invalid_scope` for a scope the client was not granted).
+    pub fn token_requests(&self) -> Vec<serde_json::Value> {
+        self.store.lock().token_log.clone()
+    }
+
     /// Every access token the token endpoint has issued (for secret-leak audits in tests).
     pub fn issued_tokens(&self) -> Vec<String> {
         self.store.lock().tokens.keys().cloned().collect()
@@ -198,6 +250,13 @@ impl Simulator {
     /// An admin token of an organisation with every admin scope, for out-of-band changes.
     pub fn mint_token(&self, orgno: &str) -> String {
         self.store.mint_token(orgno)
+    }
+
+    /// Register, out of band, a client of `orgno` as Digdir holds one registered before 2025:
+    /// lifetimes read back as 0, and one key `(n, e)` (base64url) without `use` and `alg`.
+    /// Returns its client_id; the key's kid is `legacy-` and the id's first 8 characters.
+    pub fn seed_legacy_client(&self, orgno: &str, scopes: &[&str], key: (String, String)) -> String {
+        clients::seed_legacy(&self.store, orgno, scopes, key)
     }
 }
 
@@ -235,10 +294,9 @@ fn handlers() -> axum::Router<Arc<Store>> {
         .route("/api/v1/scopes/access/{orgno}", put(scopes::grant).delete(scopes::revoke))
         .route("/api/v1/clients", get(clients::list).post(clients::create))
         .route("/api/v1/clients/{id}", get(clients::get_one).put(clients::update).delete(clients::deactivate))
-        .route(
-            "/api/v1/clients/{id}/jwks",
-            get(clients::get_jwks).post(clients::post_jwks).delete(clients::delete_jwks),
-        )
+        .route("/api/v1/clients/{id}/jwks", get(keys::get_jwks).post(keys::post_jwks).delete(keys::delete_jwks))
+        .route("/api/v1/clients/{id}/jwks/{kid}", get(keys::get_key).put(keys::put_key).delete(keys::delete_key))
+        .route("/api/v2/clients/{id}/key", post(keys::post_key_v2))
         .route("/api/v1/contacts", get(contacts::list).post(contacts::create))
         .route("/api/v1/contacts/{id}", get(contacts::get_one).put(contacts::update).delete(contacts::deactivate))
         .route("/api/v1/prefix", get(scopes::prefixes))

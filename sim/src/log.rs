@@ -1,5 +1,5 @@
-//! The request log (`/__sim/requests`), the state dump (`/__sim/state`), test tokens, the
-//! latency knob, and authentication of admin-API calls.
+//! The request log (`/__sim/requests`), the state dump (`/__sim/state`), test tokens and the
+//! fault knobs in front of every handler.
 
 use crate::errors;
 use crate::faults::{Decision, Faults};
@@ -7,39 +7,11 @@ use crate::store::Store;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
-use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// The organisation and scopes behind a Bearer token, or the 401 Digdir would answer.
-pub fn authenticate(s: &Store, headers: &HeaderMap) -> Result<(String, Vec<String>), Response> {
-    let token = headers
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .ok_or_else(|| errors::api(401, "Full authentication is required to access this resource"))?;
-    let grant = s.lock().tokens.get(token).cloned().ok_or_else(|| errors::api(401, "Invalid access token"))?;
-    if grant.expires < std::time::Instant::now() {
-        return Err(errors::api(401, "Access token expired"));
-    }
-    Ok((grant.orgno, grant.scopes))
-}
-
-/// Require one of `scopes` (§3.2, §3.3 scope tables); 403 otherwise.
-pub fn require(s: &Store, headers: &HeaderMap, scopes: &[&str]) -> Result<String, Response> {
-    let (org, granted) = authenticate(s, headers)?;
-    if granted.iter().any(|g| scopes.contains(&g.as_str())) {
-        Ok(org)
-    } else {
-        Err(errors::api(
-            403,
-            &format!("Autentisert bruker/system har ikke korrekte rettigheter: requires {}", scopes.join(" or ")),
-        ))
-    }
-}
 
 /// Middleware: record method, path, query, body and status of every request except `/__sim/*`,
 /// inside the latency knob's round trip: half of it before the request is handled, half after,
@@ -60,7 +32,7 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
         .query()
         .map(|q| form_pairs(q.as_bytes()).into_iter().map(|(k, v)| (k, Value::String(v))).collect())
         .unwrap_or_default();
-    let org = crate::log::authenticate(&s, req.headers()).ok().map(|(o, _)| o);
+    let org = crate::auth::authenticate(&s, req.headers()).ok().map(|c| c.org);
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
     let logged_body = if path == "/token" {
@@ -106,6 +78,7 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
                 let _committed = handle(&s, req, next).await;
                 dropped()
             }
+            Decision::CutBodyAfterCommit => crate::serve::cut_body(handle(&s, req, next).await).await,
         }
     };
     if s.date_skew_secs != 0 {

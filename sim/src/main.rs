@@ -1,18 +1,23 @@
-//! `maskinporten-sim --port 0 --dir DIR [--org ORGNO[:PREFIX]]... [--token-lifetime SECS]
+//! `maskinporten-sim --port 0 --dir DIR [--org ORGNO[:PREFIX][@SCOPE,...]]... [--token-lifetime SECS]
 //! [--latency-ms MS] [--propagation-ms MS] [--consistency-delay-ms MS] [--faults JSON] [--tls]
-//! [--no-empty-list-quirk]`: runs until killed. `--faults` takes the body of `PUT /__sim/faults`
+//! [--no-empty-list-quirk] [--no-per-key-ops]`: runs until killed. `@SCOPE,...` names the admin
+//! scopes Digdir granted the organisation's administration client (`scopes.read`, `dcr.write`,
+//! …; all of them when left out). `--faults` takes the body of `PUT /__sim/faults`
 //! (e.g. `{"rate_429": 0.05, "retry_after_secs": 1, "rate_drop_after_commit": 0.02}`), which
 //! changes them at run time.
 
 use maskinporten_sim::{SimConfig, Simulator};
 
-const USAGE: &str = "usage: maskinporten-sim --dir DIR [--port PORT] [--org ORGNO[:PREFIX]]... [--token-lifetime SECS] [--latency-ms MS] [--propagation-ms MS] [--consistency-delay-ms MS] [--faults JSON] [--tls] [--no-empty-list-quirk]";
+const USAGE: &str = "usage: maskinporten-sim --dir DIR [--port PORT] [--org ORGNO[:PREFIX][@SCOPE,...]]... [--token-lifetime SECS] [--latency-ms MS] [--propagation-ms MS] [--consistency-delay-ms MS] [--faults JSON] [--tls] [--no-empty-list-quirk] [--no-per-key-ops]
+
+  --org 991825827:demo@scopes.read,scopes.write   an API provider with Digdir's usual admin scopes
+  --org 889640782@dcr.read,dcr.write              an API consumer (no prefix)";
 
 fn parse() -> Result<SimConfig, String> {
     let mut args = std::env::args().skip(1);
     let mut cfg: Option<SimConfig> = None;
     let (mut port, mut orgs, mut lifetime, mut latency, mut quirk) = (0u16, vec![], None, 0u64, true);
-    let (mut propagation, mut consistency, mut tls) = (0u64, None, false);
+    let (mut propagation, mut consistency, mut tls, mut per_key) = (0u64, None, false, true);
     let mut faults = maskinporten_sim::Faults::default();
     let num = |v: Option<String>, f: &str| {
         v.ok_or(format!("{f} needs a value"))?.parse::<u64>().map_err(|e| format!("{f}: {e}"))
@@ -32,20 +37,16 @@ fn parse() -> Result<SimConfig, String> {
             }
             "--tls" => tls = true,
             "--no-empty-list-quirk" => quirk = false,
+            "--no-per-key-ops" => per_key = false,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
     let mut cfg = cfg.ok_or("--dir is required")?;
     for o in orgs {
-        let (orgno, prefix) = match o.split_once(':') {
-            Some((n, p)) => (n.to_string(), Some(p.to_string())),
-            None => (o.clone(), None),
-        };
-        if orgno.len() != 9 || !orgno.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("--org {o}: an organisation number has nine digits"));
-        }
-        cfg = cfg.org(&orgno, prefix.as_deref());
+        let spec = maskinporten_sim::OrgSpec::parse(&o)?;
+        let scopes: Vec<&str> = spec.admin_scopes.iter().map(String::as_str).collect();
+        cfg = cfg.org_granted(&spec.orgno, spec.prefixes.first().map(String::as_str), &scopes);
     }
     cfg.port = port;
     cfg.latency_ms = latency;
@@ -56,6 +57,7 @@ fn parse() -> Result<SimConfig, String> {
         cfg.faults.consistency_delay_ms = c;
     }
     cfg.tls = tls;
+    cfg.per_key_ops = per_key;
     if let Some(l) = lifetime {
         cfg.token_lifetime_secs = l;
     }

@@ -1,7 +1,7 @@
 //! Scopes, prefixes and grants (maskinporten-api.md §3.2, §3.3).
 
-use crate::errors::{self, now_rfc3339};
-use crate::log::require;
+use crate::auth::require;
+use crate::errors::{self, Answer, now_rfc3339};
 use crate::store::{Access, Store};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -12,8 +12,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 type Q = Query<HashMap<String, String>>;
-const READ: &[&str] = &["idporten:scopes.read", "idporten:scopes.write"];
-const WRITE: &[&str] = &["idporten:scopes.write"];
 const INTEGRATION_TYPES: &[&str] =
     &["ansattporten", "api_klient", "eformidling", "idporten", "idporten_saml2", "krr", "maskinporten"];
 
@@ -108,11 +106,8 @@ fn body_object(body: Option<Json<Value>>) -> Result<Map<String, Value>, Response
     }
 }
 
-pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, READ) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Answer {
+    let org = require(&s, &h, "GET /api/v1/scopes")?.org;
     let inactive = flag(&q, "inactive");
     let items: Vec<Value> = s
         .lock()
@@ -121,48 +116,37 @@ pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
         .filter(|x| x["owner_orgno"] == org.as_str() && (inactive || x["active"] == true))
         .map(|x| Value::Object(x.clone()))
         .collect();
-    list_or_quirk(&s, items, "scopes", &org)
+    Ok(list_or_quirk(&s, items, "scopes", &org))
 }
 
-pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, READ) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Answer {
+    let org = require(&s, &h, "GET /api/v1/scopes/scope")?.org;
     let name = q.get("scope").cloned().unwrap_or_default();
     match s.lock().scopes.get(&name) {
-        None => errors::api(404, &format!("Scope {name} not found")),
+        None => Err(errors::api(404, &format!("Scope {name} not found"))),
         Some(x) if s.hide_deactivated_on_get && x["active"] == false => {
-            errors::api(404, &format!("Scope {name} not found"))
+            Err(errors::api(404, &format!("Scope {name} not found")))
         }
-        Some(x) if x["owner_orgno"] != org.as_str() => {
-            errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter")
-        }
-        Some(x) => Json(Value::Object(x.clone())).into_response(),
+        Some(x) if x["owner_orgno"] != org.as_str() => Err(errors::forbidden()),
+        Some(x) => Ok(Json(Value::Object(x.clone())).into_response()),
     }
 }
 
-pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Response {
-    let org = match require(&s, &h, WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let mut b = match body_object(body).and_then(|b| normalise(b, true)) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
+pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Answer {
+    let org = require(&s, &h, "POST /api/v1/scopes")?.org;
+    let mut b = normalise(body_object(body)?, true)?;
     let (prefix, subscope) =
         (b["prefix"].as_str().unwrap_or("").to_string(), b["subscope"].as_str().unwrap_or("").to_string());
     // "Den autentiserte organisasjonen vil bli eier" — only of its own prefixes (§3.2 [I]).
     if !s.org(&org).is_some_and(|o| o.prefixes.contains(&prefix)) {
-        return errors::api(403, &format!("Organization {org} does not own prefix {prefix}"));
+        return Err(errors::api(403, &format!("Organization {org} does not own prefix {prefix}")));
     }
     let name = format!("{prefix}:{subscope}");
     let mut d = s.lock();
     if let Some(existing) = d.scopes.get(&name) {
         // §3.2: "Deaktiverte entiteter vil ikke reaktiveres ved POST og man får 409 Conflict".
         let why = if existing["active"] == true { "already exists" } else { "is deactivated; reactivate it with PUT" };
-        return errors::api(409, &format!("Ressursen er ikke i riktig tilstand: scope {name} {why}"));
+        return Err(errors::api(409, &format!("Ressursen er ikke i riktig tilstand: scope {name} {why}")));
     }
     let now = now_rfc3339();
     b.insert("name".into(), json!(name));
@@ -171,34 +155,28 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
     b.insert("created".into(), json!(now));
     b.insert("last_updated".into(), json!(now));
     d.scopes.insert(name, b.clone());
-    Json(Value::Object(b)).into_response()
+    Ok(Json(Value::Object(b)).into_response())
 }
 
-pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, q: Q, body: Option<Json<Value>>) -> Response {
-    let org = match require(&s, &h, WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, q: Q, body: Option<Json<Value>>) -> Answer {
+    let org = require(&s, &h, "PUT /api/v1/scopes")?.org;
     let name = q.get("scope").cloned().unwrap_or_default();
-    let mut b = match body_object(body).and_then(|b| normalise(b, false)) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
+    let mut b = normalise(body_object(body)?, false)?;
     let mut d = s.lock();
     let Some(existing) = d.scopes.get(&name).cloned() else {
-        return errors::api(404, &format!("Scope {name} not found"));
+        return Err(errors::api(404, &format!("Scope {name} not found")));
     };
     if existing["owner_orgno"] != org.as_str() {
-        return errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter");
+        return Err(errors::forbidden());
     }
     // "Selve scope-navnet kan ikke endres" (§3.2).
     for f in ["prefix", "subscope"] {
         if b.get(f).is_some_and(|v| *v != existing[f]) {
-            return errors::fields(
+            return Err(errors::fields(
                 400,
                 "Scope",
                 &[(if f == "prefix" { "prefix" } else { "subscope" }, format!("{f} cannot be changed"))],
-            );
+            ));
         }
         b.insert(f.into(), existing[f].clone());
     }
@@ -210,24 +188,21 @@ pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, q: Q, body: Optio
     b.insert("created".into(), existing["created"].clone());
     b.insert("last_updated".into(), json!(now_rfc3339()));
     d.scopes.insert(name, b.clone());
-    Json(Value::Object(b)).into_response()
+    Ok(Json(Value::Object(b)).into_response())
 }
 
-pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Answer {
+    let org = require(&s, &h, "DELETE /api/v1/scopes")?.org;
     let name = q.get("scope").cloned().unwrap_or_default();
     let mut d = s.lock();
-    let Some(x) = d.scopes.get_mut(&name) else { return errors::api(404, &format!("Scope {name} not found")) };
+    let Some(x) = d.scopes.get_mut(&name) else { return Err(errors::api(404, &format!("Scope {name} not found"))) };
     if x["owner_orgno"] != org.as_str() {
-        return errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter");
+        return Err(errors::forbidden());
     }
     // Soft delete; "Konsumenters tilgang beholdes": grants are kept (§3.2).
     x.insert("active".into(), json!(false));
     x.insert("last_updated".into(), json!(now_rfc3339()));
-    Json(Value::Object(x.clone())).into_response()
+    Ok(Json(Value::Object(x.clone())).into_response())
 }
 
 pub async fn catalogue(State(s): State<Arc<Store>>, q: Q) -> Response {
@@ -255,13 +230,10 @@ fn prefix_json(prefix: &str, orgno: &str) -> Value {
     json!({"prefix": prefix, "owner_orgno": orgno, "organization_name": Store::org_name(orgno), "active": true, "created": "2024-01-01T00:00:00Z", "last_updated": "2024-01-01T00:00:00Z"})
 }
 
-pub async fn prefixes(State(s): State<Arc<Store>>, h: HeaderMap) -> Response {
-    let org = match require(&s, &h, READ) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn prefixes(State(s): State<Arc<Store>>, h: HeaderMap) -> Answer {
+    let org = require(&s, &h, "GET /api/v1/prefix")?.org;
     let items = s.org(&org).map(|o| o.prefixes.iter().map(|p| prefix_json(p, &org)).collect()).unwrap_or_default();
-    list_or_quirk(&s, items, "prefixes", &org)
+    Ok(list_or_quirk(&s, items, "prefixes", &org))
 }
 
 pub async fn all_prefixes(State(s): State<Arc<Store>>) -> Json<Value> {
@@ -281,11 +253,8 @@ pub async fn organization(Path(orgno): Path<String>) -> Response {
     Json(json!({"orgnr": orgno, "name": Store::org_name(&orgno)})).into_response()
 }
 
-pub async fn list_access(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, READ) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn list_access(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Answer {
+    let org = require(&s, &h, "GET /api/v1/scopes/access")?.org;
     let inactive = flag(&q, "inactive");
     let items: Vec<Value> = s
         .lock()
@@ -297,40 +266,32 @@ pub async fn list_access(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Res
         })
         .map(Access::to_json)
         .collect();
-    list_or_quirk(&s, items, "scope accesses", &org)
+    Ok(list_or_quirk(&s, items, "scope accesses", &org))
 }
 
-pub async fn received_access(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Response {
-    let org = match require(&s, &h, READ) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn received_access(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Answer {
+    let org = require(&s, &h, "GET /api/v1/scopes/access/all")?.org;
     let inactive = flag(&q, "inactive");
     let items: Vec<Value> =
         s.lock().accesses.iter().filter(|a| a.consumer == org && (inactive || a.active)).map(Access::to_json).collect();
-    list_or_quirk(&s, items, "scope accesses", &org)
+    Ok(list_or_quirk(&s, items, "scope accesses", &org))
 }
 
-pub async fn grant(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Path<String>, q: Q) -> Response {
-    let org = match require(&s, &h, WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn grant(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Path<String>, q: Q) -> Answer {
+    let org = require(&s, &h, "PUT /api/v1/scopes/access/{consumer_orgno}")?.org;
     let scope = q.get("scope").cloned().unwrap_or_default();
     // §3.3: an invalid consumer orgno → 400 (digdirator treats it as "invalid consumer").
     if !orgno_valid(&consumer) {
-        return errors::fields(
+        return Err(errors::fields(
             400,
             "ScopeAccess",
             &[("consumer_orgno", format!("{consumer} is not a valid organization number"))],
-        );
+        ));
     }
     let mut d = s.lock();
     match d.scopes.get(&scope) {
-        None => return errors::api(404, &format!("Scope {scope} not found")),
-        Some(x) if x["owner_orgno"] != org.as_str() => {
-            return errors::api(403, "Autentisert bruker/system har ikke korrekte rettigheter");
-        }
+        None => return Err(errors::api(404, &format!("Scope {scope} not found"))),
+        Some(x) if x["owner_orgno"] != org.as_str() => return Err(errors::forbidden()),
         Some(_) => {}
     }
     let now = now_rfc3339();
@@ -358,24 +319,21 @@ pub async fn grant(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Pa
             a
         }
     };
-    Json(access.to_json()).into_response()
+    Ok(Json(access.to_json()).into_response())
 }
 
-pub async fn revoke(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Path<String>, q: Q) -> Response {
-    let org = match require(&s, &h, WRITE) {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+pub async fn revoke(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Path<String>, q: Q) -> Answer {
+    let org = require(&s, &h, "DELETE /api/v1/scopes/access/{consumer_orgno}")?.org;
     let scope = q.get("scope").cloned().unwrap_or_default();
     let mut d = s.lock();
     match d.accesses.iter_mut().find(|a| a.scope == scope && a.consumer == consumer && a.owner == org) {
-        None => errors::api(404, &format!("No access to {scope} for {consumer}")),
+        None => Err(errors::api(404, &format!("No access to {scope} for {consumer}"))),
         Some(a) => {
             // Never deleted; revoked grants surface as DENIED with inactive=true (§3.3 [I]).
             a.active = false;
             a.state = "DENIED";
             a.last_updated = now_rfc3339();
-            Json(a.to_json()).into_response()
+            Ok(Json(a.to_json()).into_response())
         }
     }
 }

@@ -4,7 +4,9 @@
 //! with a test CA, to prove the provider validates certificates (design.md §7).
 
 use axum::Router;
+use axum::response::IntoResponse;
 use hyper_util::rt::TokioIo;
+use std::future::Future;
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -20,6 +22,47 @@ impl std::fmt::Display for Dropped {
     }
 }
 impl std::error::Error for Dropped {}
+
+/// The answer's status, headers and the first half of its body, then the connection closes: the
+/// client learns the request succeeded but loses what it returned (the `cut_body_after_commit`
+/// fault). An empty answer has nothing to cut and is dropped whole.
+pub async fn cut_body(resp: axum::response::Response) -> axum::response::Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024).await.unwrap_or_default();
+    if bytes.is_empty() {
+        let mut r = axum::http::StatusCode::BAD_GATEWAY.into_response();
+        r.extensions_mut().insert(DropConnection);
+        return r;
+    }
+    // The full length is announced, so the client knows the body it got is cut short.
+    parts.headers.insert(axum::http::header::CONTENT_LENGTH, bytes.len().into());
+    let half = bytes.slice(..bytes.len() / 2);
+    let pause = Box::pin(tokio::time::sleep(std::time::Duration::from_millis(50)));
+    axum::response::Response::from_parts(parts, axum::body::Body::new(CutBody { first: Some(half), pause }))
+}
+
+/// A body that yields one chunk, waits a moment (so hyper flushes the status, the headers and
+/// that chunk to the client) and then fails, which makes hyper abort the connection.
+struct CutBody {
+    first: Option<hyper::body::Bytes>,
+    pause: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl hyper::body::Body for CutBody {
+    type Data = hyper::body::Bytes;
+    type Error = std::io::Error;
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if let Some(b) = self.first.take() {
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(b))));
+        }
+        std::task::ready!(self.pause.as_mut().poll(cx));
+        let cut = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "answer cut by fault injection");
+        std::task::Poll::Ready(Some(Err(cut)))
+    }
+}
 
 /// Accept connections until `stop` fires; each connection is served on its own task.
 pub async fn run(

@@ -8,17 +8,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// What Digdir granted the simulated administration clients, `idporten:dcr.supplier` included so
-/// supplier mode can be exercised (§2.3).
-pub const ADMIN_SCOPES: &[&str] = &[
-    "idporten:scopes.read",
-    "idporten:scopes.write",
-    "idporten:dcr.read",
-    "idporten:dcr.write",
-    "idporten:dcr.modify",
-    "idporten:dcr.supplier",
-];
-
 /// An issued admin access token.
 #[derive(Clone)]
 pub struct Grant {
@@ -55,6 +44,9 @@ pub struct Data {
     pub changed: HashMap<String, Instant>,
     pub tokens: HashMap<String, Grant>,
     pub jtis: HashSet<String>,
+    /// Every token request: the client, the scopes it asked for and how it ended (`issued` or
+    /// the OAuth error), for tests that count refused requests.
+    pub token_log: Vec<Value>,
     pub requests: Vec<Value>,
 }
 
@@ -70,6 +62,7 @@ pub struct Store {
     pub date_skew_secs: i64,
     pub redirect_api: bool,
     pub hide_deactivated_on_get: bool,
+    pub per_key_ops: bool,
     pub faults: Mutex<crate::faults::FaultState>,
     pub data: Mutex<Data>,
     /// The lagging read replica of the consistency fault, and the store plus router that answer
@@ -91,6 +84,7 @@ impl Store {
             date_skew_secs: cfg.date_skew_secs,
             redirect_api: cfg.redirect_api,
             hide_deactivated_on_get: cfg.hide_deactivated_on_get,
+            per_key_ops: cfg.per_key_ops,
             faults: Mutex::new(crate::faults::FaultState::new(crate::Faults {
                 latency_ms: if cfg.latency_ms != 0 { cfg.latency_ms } else { cfg.faults.latency_ms },
                 ..cfg.faults.clone()
@@ -135,8 +129,9 @@ impl Store {
         token
     }
 
+    /// An admin token with every admin scope, as Samarbeidsportalen acts for a logged-in user.
     pub fn mint_token(&self, orgno: &str) -> String {
-        self.issue_token(orgno, ADMIN_SCOPES.iter().map(|s| s.to_string()).collect())
+        self.issue_token(orgno, crate::auth::ADMIN_SCOPES.iter().map(|s| s.to_string()).collect())
     }
 
     pub fn requests(&self) -> Value {
@@ -150,7 +145,7 @@ impl Store {
     pub fn dump(&self) -> Value {
         let d = self.lock();
         json!({
-            "orgs": self.orgs.iter().map(|o| json!({"orgno": o.orgno, "prefixes": o.prefixes, "admin_client_id": o.client_id})).collect::<Vec<_>>(),
+            "orgs": self.orgs.iter().map(|o| json!({"orgno": o.orgno, "prefixes": o.prefixes, "admin_client_id": o.client_id, "admin_scopes": o.admin_scopes})).collect::<Vec<_>>(),
             "scopes": d.scopes.values().cloned().collect::<Vec<_>>(),
             "accesses": d.accesses.iter().map(Access::to_json).collect::<Vec<_>>(),
             "clients": d.clients.values().cloned().collect::<Vec<_>>(),

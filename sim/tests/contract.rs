@@ -66,7 +66,7 @@ async fn token_endpoint_verifies_assertions_like_maskinporten() {
         ("Maximum 120 seconds", Box::new(|c, _| c["exp"] = json!(now() + 300))),
         ("not allowed", Box::new(|c, _| c["pid"] = json!("12345678901"))),
         ("MP-100", Box::new(|c, _| c["iss"] = json!("no-such-client"))),
-        ("Invalid scope", Box::new(|c, _| c["scope"] = json!("idporten:dcr.datasharing"))),
+        ("MP-200", Box::new(|c, _| c["scope"] = json!("idporten:dcr.datasharing"))),
         (
             "MP-130",
             Box::new(|c, _| {
@@ -217,4 +217,107 @@ async fn grants_and_clients_follow_the_reference() {
     assert_eq!(call(&t, "889640782", M::GET, &path, None).await.0, 404, "no keys reads as 404 (§6.2)");
     // Another organisation's client: 403.
     assert_eq!(call(&t, "991825827", M::GET, &format!("/api/v1/clients/{id}"), None).await.0, 403);
+}
+
+/// An API provider granted scopes.write alone, as digdirator runs in production: a token request
+/// naming anything else is refused whole (MP-200); each operation accepts the scopes Digdir's
+/// description names, with production's exception for reading grants.
+#[tokio::test]
+async fn admin_scopes_are_granted_per_organisation_and_checked_per_operation() {
+    use reqwest::Method as M;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = SimConfig::new(dir.path()).org_granted("991825827", Some("demo"), &["scopes.write"]);
+    let t = T { sim: Simulator::start(cfg).await.unwrap(), _dir: dir, http: reqwest::Client::new() };
+    for (scope, expect) in [
+        ("idporten:scopes.write", 200),
+        ("idporten:scopes.read idporten:scopes.write", 400),
+        ("idporten:dcr.read", 400),
+    ] {
+        let (status, body) = grant(&t, &assertion(&t, "991825827", |c, _| c["scope"] = json!(scope))).await;
+        assert_eq!(status, expect, "{scope}: {body}");
+        if expect == 400 {
+            assert_eq!(body["error"], "invalid_scope", "{body}");
+            assert!(body["error_description"].as_str().unwrap().contains("MP-200"), "{body}");
+        }
+    }
+    let outcomes: Vec<Value> = t.sim.token_requests().into_iter().map(|r| r["outcome"].clone()).collect();
+    assert_eq!(outcomes, [json!("issued"), json!("invalid_scope"), json!("invalid_scope")]);
+    let (_, token) = grant(&t, &assertion(&t, "991825827", |_, _| {})).await;
+    let bearer = token["access_token"].as_str().unwrap().to_string();
+    let as_writer = |method: M, path: &str| {
+        let (http, url, bearer) = (t.http.clone(), format!("{}{path}", t.sim.url()), bearer.clone());
+        async move { http.request(method, url).bearer_auth(bearer).send().await.unwrap().status().as_u16() }
+    };
+    let scope = json!({"prefix": "demo", "subscope": "a", "description": "A"});
+    let created =
+        t.http.post(format!("{}/api/v1/scopes", t.sim.url())).bearer_auth(&bearer).json(&scope).send().await.unwrap();
+    assert_eq!(created.status().as_u16(), 200);
+    assert_eq!(as_writer(M::GET, "/api/v1/scopes?inactive=true").await, 200, "scopes.read or scopes.write");
+    assert_eq!(as_writer(M::GET, "/api/v1/scopes/scope?scope=demo:a").await, 403, "scopes.read alone");
+    assert_eq!(
+        as_writer(M::GET, "/api/v1/scopes/access?scope=demo:a").await,
+        404,
+        "production accepts scopes.write (empty: 404)"
+    );
+    assert_eq!(as_writer(M::GET, "/api/v1/clients").await, 403, "dcr.read");
+}
+
+/// The per-key operations add and remove one key without touching the others; with the knob
+/// off they answer 404. A cut answer body arrives with its status and headers, then fails.
+#[tokio::test]
+async fn keys_one_at_a_time_and_answers_cut_midway() {
+    use reqwest::Method as M;
+    let t = start().await;
+    call(
+        &t,
+        "991825827",
+        M::POST,
+        "/api/v1/scopes",
+        Some(json!({"prefix": "demo", "subscope": "a", "description": "A"})),
+    )
+    .await;
+    let client =
+        json!({"integration_type": "maskinporten", "client_name": "c", "description": "d", "scopes": ["demo:a"]});
+    let (_, c) = call(&t, "991825827", M::POST, "/api/v1/clients", Some(client)).await;
+    let id = c["client_id"].as_str().unwrap();
+    let key = |kid: &str| json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": "AQAB", "e": "AQAB"});
+    for kid in ["a", "b"] {
+        let (status, k) =
+            call(&t, "991825827", M::PUT, &format!("/api/v1/clients/{id}/jwks/{kid}"), Some(key(kid))).await;
+        assert_eq!((status, k["kid"].clone()), (200, json!(kid)), "{k}");
+        assert!(k["exp"].is_i64(), "Digdir sets the expiry: {k}");
+    }
+    assert_eq!(call(&t, "991825827", M::DELETE, &format!("/api/v1/clients/{id}/jwks/a"), None).await.0, 200);
+    assert_eq!(
+        call(&t, "991825827", M::DELETE, &format!("/api/v1/clients/{id}/jwks/a"), None).await.0,
+        404,
+        "gone already"
+    );
+    let (_, set) = call(&t, "991825827", M::GET, &format!("/api/v1/clients/{id}/jwks"), None).await;
+    assert_eq!(set["keys"].as_array().unwrap().iter().map(|k| k["kid"].clone()).collect::<Vec<_>>(), [json!("b")]);
+    let mut private = key("c");
+    private["d"] = json!("secret");
+    assert_eq!(call(&t, "991825827", M::PUT, &format!("/api/v1/clients/{id}/jwks/c"), Some(private)).await.0, 400);
+
+    t.sim.set_faults(maskinporten_sim::Faults {
+        rate_cut_body_after_commit: 1.0,
+        methods: vec!["GET".into()],
+        limit: 1,
+        ..Default::default()
+    });
+    let resp = t
+        .http
+        .get(format!("{}/api/v1/clients/{id}/jwks", t.sim.url()))
+        .bearer_auth(t.sim.mint_token("991825827"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200, "status and headers arrive");
+    assert!(resp.bytes().await.is_err(), "the body does not");
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = SimConfig::new(dir.path());
+    cfg.per_key_ops = false;
+    let old = T { sim: Simulator::start(cfg).await.unwrap(), _dir: dir, http: reqwest::Client::new() };
+    assert_eq!(call(&old, "991825827", M::PUT, "/api/v1/clients/x/jwks/a", Some(key("a"))).await.0, 404);
 }
