@@ -60,12 +60,12 @@ fuzz_target!(|data: &[u8]| {
         b"contact" => round_trip::<Contact>(body),
         b"error" => error_answer(400 + u16::from(body.len() as u8 % 200), body),
         b"token" => {
-            if let Ok(t) = token_from_response(200, body, "/token", Instant::now()) {
+            if let Ok(t) = token_from_response(200, body, "/token", &Default::default(), Instant::now()) {
                 assert!(t.expires_at <= Instant::now() + Duration::from_secs(86_400));
             }
         }
         b"token_error" => {
-            let _ = token_from_response(400, body, "/token", Instant::now())
+            let _ = token_from_response(400, body, "/token", &Default::default(), Instant::now())
                 .map_err(|e| api_diag(&e, "x", "test", None, false));
         }
         b"retry_after" => {

@@ -1,13 +1,17 @@
 //! The RFC 7523 JWT-bearer grant that turns the administration client's key into an admin
 //! access token (maskinporten-api.md §2.2): RS256, `x5c` or `kid`, `aud` = issuer, a lifetime of
 //! at most 120 s, a fresh `jti`, and no claims beyond those Maskinporten documents. One token is
-//! cached per client and renewed shortly before it expires.
+//! cached per process and renewed shortly before it expires; which admin scopes it carries is
+//! decided per operation by [`super::admin_scopes`]. No token is asked for before the first call
+//! that needs one, so a command that calls nothing costs nothing.
 
+use super::admin_scopes::{Knowledge, Need, Step};
 use super::config::{ApiConfig, Signing, check_scheme};
 use super::error::ApiError;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex;
 
@@ -53,9 +57,9 @@ pub struct GrantClaims {
 /// Well below Maskinporten's 120 s maximum, leaving room for clock skew.
 const GRANT_LIFETIME: u64 = 100;
 
-/// Sign the admin client's grant assertion.
-pub fn sign_assertion(cfg: &ApiConfig, now: SystemTime) -> Result<Secret, ApiError> {
-    sign_grant(&cfg.issuer, &cfg.client_id, &cfg.scopes.join(" "), &cfg.signing, None, now)
+/// Sign the admin client's grant assertion for `scopes` (space-separated).
+pub fn sign_assertion(cfg: &ApiConfig, scopes: &str, now: SystemTime) -> Result<Secret, ApiError> {
+    sign_grant(&cfg.issuer, &cfg.client_id, scopes, &cfg.signing, None, now)
 }
 
 /// Sign a JWT-bearer grant for any client: `aud` = issuer, a fresh `jti`, at most 120 s.
@@ -132,14 +136,23 @@ struct WellKnown {
 pub struct Token {
     pub access_token: Secret,
     pub expires_at: Instant,
-    /// The scopes Maskinporten granted (to explain 403s).
-    pub scope: Option<String>,
+    /// The scopes asked for, and so granted (Maskinporten refuses a request for any other).
+    pub scopes: BTreeSet<String>,
+}
+
+/// The cached token and what this process learnt about the admin scopes.
+struct State {
+    token: Option<Token>,
+    knowledge: Knowledge,
+    /// A refusal that another request cannot cure (bad key, unknown client, wrong audience):
+    /// every later call gets the same answer instead of asking Maskinporten again.
+    fatal: Option<ApiError>,
 }
 
 /// Token cache with single-flight renewal.
 pub struct TokenSource {
     endpoint: tokio::sync::OnceCell<url::Url>,
-    cached: Mutex<Option<Token>>,
+    state: Mutex<State>,
     pub(crate) requests: std::sync::atomic::AtomicU64,
 }
 
@@ -151,12 +164,15 @@ pub(crate) fn mp_code(description: &str) -> Option<String> {
 }
 
 impl TokenSource {
-    pub fn new(known_endpoint: Option<url::Url>) -> Self {
+    /// `configured`: the admin scopes the configuration names (`None`: learn them, see
+    /// [`super::admin_scopes`]).
+    pub fn new(known_endpoint: Option<url::Url>, configured: Option<Vec<String>>) -> Self {
         let endpoint = tokio::sync::OnceCell::new();
         if let Some(e) = known_endpoint {
             let _ = endpoint.set(e);
         }
-        TokenSource { endpoint, cached: Mutex::new(None), requests: Default::default() }
+        let state = State { token: None, knowledge: Knowledge::new(configured), fatal: None };
+        TokenSource { endpoint, state: Mutex::new(state), requests: Default::default() }
     }
 
     pub(crate) async fn endpoint(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<url::Url, ApiError> {
@@ -192,29 +208,66 @@ impl TokenSource {
             .cloned()
     }
 
-    /// The current token, renewing it when less than 30 s (or a tenth of its life) remain.
-    pub async fn token(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<Token, ApiError> {
-        let mut guard = self.cached.lock().await;
-        if let Some(t) = guard.as_ref()
-            && t.expires_at > Instant::now()
-        {
-            return Ok(t.clone());
+    /// A token that meets `need`, asking Maskinporten only when the one held does not (see
+    /// [`super::admin_scopes`]). `optional`: the call only adds information to a plan, so no
+    /// scope is probed for it after a refusal. Single-flight: concurrent callers wait for one
+    /// another and then find the token the first one obtained.
+    pub async fn token_for(
+        &self,
+        http: &reqwest::Client,
+        cfg: &ApiConfig,
+        need: Need,
+        optional: bool,
+    ) -> Result<Token, ApiError> {
+        let mut st = self.state.lock().await;
+        loop {
+            if let Some(e) = &st.fatal {
+                return Err(e.clone());
+            }
+            let valid = st.token.as_ref().filter(|t| t.expires_at > Instant::now());
+            let held = valid.map(|t| t.scopes.clone()).unwrap_or_default();
+            match st.knowledge.plan(need, &held, optional) {
+                Step::Ready => {
+                    return valid.cloned().ok_or_else(|| ApiError::Config("no admin token held".into()));
+                }
+                Step::Missing { group, probed } => {
+                    return Err(ApiError::ScopeNotGranted {
+                        method: String::new(),
+                        path: String::new(),
+                        needed: group.iter().map(|s| s.to_string()).collect(),
+                        configured: st.knowledge.configured().map(|c| c.iter().cloned().collect()),
+                        probed,
+                    });
+                }
+                Step::Ask { scopes, probing } => match self.fetch(http, cfg, &scopes).await {
+                    Ok(t) => {
+                        st.knowledge.issued(&scopes);
+                        st.token = Some(t);
+                    }
+                    Err(ApiError::Token { ref error, .. }) if error == "invalid_scope" && probing.is_some() => {
+                        st.knowledge.refused_probe(probing.as_deref().unwrap_or_default());
+                    }
+                    Err(e @ ApiError::Token { status: 400..=499, .. }) => {
+                        st.fatal = Some(e.clone());
+                        return Err(e);
+                    }
+                    Err(e) => return Err(e),
+                },
+            }
         }
-        let t = self.fetch(http, cfg).await?;
-        *guard = Some(t.clone());
-        Ok(t)
     }
 
-    /// The scopes granted with the current token, if one is cached.
+    /// The admin scopes of the token held now (to explain a 403).
     pub fn granted_scope(&self) -> Option<String> {
-        self.cached.try_lock().ok()?.as_ref()?.scope.clone()
+        let st = self.state.try_lock().ok()?;
+        Some(st.token.as_ref()?.scopes.iter().cloned().collect::<Vec<_>>().join(" "))
     }
 
     /// The `iss` claim of the current token when it is a JWT (Maskinporten's are), decoded
     /// without verification: only to explain a 401.
     pub fn token_issuer(&self) -> Option<String> {
-        let guard = self.cached.try_lock().ok()?;
-        let payload = guard.as_ref()?.access_token.expose().split('.').nth(1)?.to_string();
+        let st = self.state.try_lock().ok()?;
+        let payload = st.token.as_ref()?.access_token.expose().split('.').nth(1)?.to_string();
         let claims: serde_json::Value =
             serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
         claims["iss"].as_str().map(String::from)
@@ -222,16 +275,22 @@ impl TokenSource {
 
     /// Forget the cached token (after a 401).
     pub async fn invalidate(&self, rejected: &Secret) {
-        let mut guard = self.cached.lock().await;
-        if guard.as_ref().is_some_and(|t| t.access_token.expose() == rejected.expose()) {
-            *guard = None;
+        let mut st = self.state.lock().await;
+        if st.token.as_ref().is_some_and(|t| t.access_token.expose() == rejected.expose()) {
+            st.token = None;
         }
     }
 
-    async fn fetch(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<Token, ApiError> {
+    async fn fetch(
+        &self,
+        http: &reqwest::Client,
+        cfg: &ApiConfig,
+        scopes: &BTreeSet<String>,
+    ) -> Result<Token, ApiError> {
         let endpoint = self.endpoint(http, cfg).await?;
-        let assertion = sign_assertion(cfg, SystemTime::now())?;
-        self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let scope = scopes.iter().cloned().collect::<Vec<_>>().join(" ");
+        let assertion = sign_assertion(cfg, &scope, SystemTime::now())?;
+        let nth = 1 + self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
         let resp = http
             .post(endpoint.clone())
@@ -240,22 +299,40 @@ impl TokenSource {
             .await
             .map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
         let status = resp.status().as_u16();
+        let body = resp.bytes().await.map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
+        let result = token_from_response(status, &body, endpoint.path(), scopes, Instant::now());
+        // `nth` counts this process's token requests and `pid` names the process: a process
+        // should see at most one refusal for a scope (admin_scopes), and the tests check it here.
+        let outcome = match &result {
+            Ok(_) => "issued".to_string(),
+            Err(ApiError::Token { error, .. }) => error.clone(),
+            Err(e) => e.to_string(),
+        };
         tracing::debug!(
             method = "POST",
             path = endpoint.path(),
             status,
+            nth,
+            pid = std::process::id(),
+            scope = %scope,
+            outcome = %outcome,
             duration_ms = started.elapsed().as_millis() as u64,
             "token request"
         );
-        let body = resp.bytes().await.map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
-        token_from_response(status, &body, endpoint.path(), Instant::now())
+        result
     }
 }
 
 /// A token endpoint's answer as a [`Token`] or the error Maskinporten gave. Pure, so that it can
 /// be fuzzed: no answer, however malformed, may panic (a lifetime near `u64::MAX` once would
 /// have overflowed `Instant`).
-pub fn token_from_response(status: u16, body: &[u8], path: &str, now: Instant) -> Result<Token, ApiError> {
+pub fn token_from_response(
+    status: u16,
+    body: &[u8],
+    path: &str,
+    scopes: &BTreeSet<String>,
+    now: Instant,
+) -> Result<Token, ApiError> {
     if !(200..300).contains(&status) {
         let body: TokenError = serde_json::from_slice(body).unwrap_or_default();
         return Err(ApiError::Token {
@@ -277,7 +354,7 @@ pub fn token_from_response(status: u16, body: &[u8], path: &str, now: Instant) -
     Ok(Token {
         access_token: Secret(body.access_token),
         expires_at: now + Duration::from_secs(life.saturating_sub(margin)),
-        scope: body.scope,
+        scopes: scopes.clone(),
     })
 }
 
@@ -288,20 +365,23 @@ mod tests {
     #[test]
     fn any_token_lifetime_is_safe_and_errors_keep_the_mp_code() {
         let now = Instant::now();
-        let t = token_from_response(200, br#"{"access_token":"a","expires_in":18446744073709551615}"#, "/token", now)
-            .unwrap();
+        let none = &BTreeSet::new();
+        let t =
+            token_from_response(200, br#"{"access_token":"a","expires_in":18446744073709551615}"#, "/token", none, now)
+                .unwrap();
         assert_eq!(t.expires_at - now, Duration::from_secs(86_400 - 30), "a day at most, renewed 30 s early");
-        let t = token_from_response(200, br#"{"access_token":"a","expires_in":0}"#, "/token", now).unwrap();
+        let t = token_from_response(200, br#"{"access_token":"a","expires_in":0}"#, "/token", none, now).unwrap();
         assert_eq!(t.expires_at, now, "a token without lifetime is renewed at once");
         let e = token_from_response(
             400,
             br#"{"error":"invalid_grant","error_description":"MP-121 expired"}"#,
             "/token",
+            none,
             now,
         )
         .unwrap_err();
         assert!(matches!(e, ApiError::Token { ref mp_code, .. } if mp_code.as_deref() == Some("MP-121")), "{e:?}");
-        assert!(matches!(token_from_response(200, b"<html>", "/token", now), Err(ApiError::Decode { .. })));
+        assert!(matches!(token_from_response(200, b"<html>", "/token", none, now), Err(ApiError::Decode { .. })));
     }
 
     fn config() -> ApiConfig {
@@ -313,7 +393,7 @@ mod tests {
             token_endpoint: None,
             client_id: "admin-client".into(),
             signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem() },
-            scopes: vec!["idporten:scopes.read".into(), "idporten:scopes.write".into()],
+            scopes: None,
             request_timeout: Duration::from_secs(5),
             max_retries: 0,
             max_concurrent_requests: 1,
@@ -326,7 +406,7 @@ mod tests {
     #[test]
     fn assertion_has_exactly_the_documented_claims() {
         let cfg = config();
-        let jwt = sign_assertion(&cfg, SystemTime::now()).unwrap();
+        let jwt = sign_assertion(&cfg, "idporten:scopes.read idporten:scopes.write", SystemTime::now()).unwrap();
         let parts: Vec<&str> = jwt.expose().split('.').collect();
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let header: serde_json::Value = serde_json::from_slice(&b64.decode(parts[0]).unwrap()).unwrap();
@@ -339,7 +419,7 @@ mod tests {
         assert_eq!(header["alg"], "RS256");
         let x5c = header["x5c"].as_array().expect("x5c is an array");
         assert!(base64::engine::general_purpose::STANDARD.decode(x5c[0].as_str().unwrap()).is_ok(), "standard base64");
-        let again = sign_assertion(&cfg, SystemTime::now()).unwrap();
+        let again = sign_assertion(&cfg, "idporten:scopes.read idporten:scopes.write", SystemTime::now()).unwrap();
         assert_ne!(jwt.expose(), again.expose(), "fresh jti");
     }
 

@@ -9,6 +9,7 @@
 //! repeated after it may have been handled. Terraform's StopProvider cancels waits, backoffs
 //! and reads — never a write in flight.
 
+use super::admin_scopes::Need;
 use super::auth::TokenSource;
 use super::config::ApiConfig;
 use super::error::{ApiError, ApiErrorResponse};
@@ -26,26 +27,28 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     pub body: Option<serde_json::Value>,
     pub idempotent: bool,
-    pub auth: bool,
+    /// The admin scopes the operation needs, as Digdir describes it; [`Need::NONE`]: sent
+    /// without a token.
+    pub need: Need,
     /// Another base URL than the configured API (the merchant-data server).
     pub base: Option<url::Url>,
 }
 
 impl Request {
-    fn new(method: http::Method, path: &str, idempotent: bool) -> Self {
-        Request { method, path: path.to_string(), query: vec![], body: None, idempotent, auth: true, base: None }
+    fn new(method: http::Method, path: &str, idempotent: bool, need: Need) -> Self {
+        Request { method, path: path.to_string(), query: vec![], body: None, idempotent, need, base: None }
     }
-    pub fn get(path: &str) -> Self {
-        Self::new(http::Method::GET, path, true)
+    pub fn get(path: &str, need: Need) -> Self {
+        Self::new(http::Method::GET, path, true, need)
     }
-    pub fn post(path: &str) -> Self {
-        Self::new(http::Method::POST, path, false)
+    pub fn post(path: &str, need: Need) -> Self {
+        Self::new(http::Method::POST, path, false, need)
     }
-    pub fn put(path: &str) -> Self {
-        Self::new(http::Method::PUT, path, true)
+    pub fn put(path: &str, need: Need) -> Self {
+        Self::new(http::Method::PUT, path, true, need)
     }
-    pub fn delete(path: &str) -> Self {
-        Self::new(http::Method::DELETE, path, true)
+    pub fn delete(path: &str, need: Need) -> Self {
+        Self::new(http::Method::DELETE, path, true, need)
     }
     pub fn query(mut self, k: &str, v: impl Into<String>) -> Self {
         self.query.push((k.to_string(), v.into()));
@@ -65,10 +68,6 @@ impl Request {
         self.base = Some(base);
         self
     }
-    pub fn no_auth(mut self) -> Self {
-        self.auth = false;
-        self
-    }
     fn is_write(&self) -> bool {
         self.method != http::Method::GET
     }
@@ -84,7 +83,11 @@ struct Inner {
 
 /// The Maskinporten self-service API client. Cheap to clone.
 #[derive(Clone)]
-pub struct ApiClient(Arc<Inner>);
+pub struct ApiClient {
+    inner: Arc<Inner>,
+    /// Calls made through this handle only add information to a plan (see [`ApiClient::for_checks`]).
+    optional: bool,
+}
 
 enum Attempt {
     Done(Option<bytes_body::Body>),
@@ -206,60 +209,62 @@ impl ApiClient {
             .pool_idle_timeout(Duration::from_secs(90))
             .build()
             .map_err(|e| ApiError::Config(format!("HTTP client: {e}")))?;
-        let tokens = TokenSource::new(cfg.token_endpoint.clone());
+        let tokens = TokenSource::new(cfg.token_endpoint.clone(), cfg.scopes.clone());
         let limit = Semaphore::new(cfg.max_concurrent_requests.max(1));
-        Ok(ApiClient(Arc::new(Inner { cfg, http, tokens, limit, cancel })))
+        Ok(ApiClient { inner: Arc::new(Inner { cfg, http, tokens, limit, cancel }), optional: false })
+    }
+
+    /// The same client for checks that only add information to a plan: a call through it never
+    /// probes for an admin scope after Maskinporten refused one in this process, and fails with
+    /// [`ApiError::ScopeNotGranted`] instead, which the caller turns into a warning.
+    pub fn for_checks(&self) -> ApiClient {
+        ApiClient { inner: self.inner.clone(), optional: true }
     }
 
     pub fn config(&self) -> &ApiConfig {
-        &self.0.cfg
+        &self.inner.cfg
     }
 
     /// The admin scopes Maskinporten granted with the current token (to explain a 403).
     pub fn granted_scope(&self) -> Option<String> {
-        self.0.tokens.granted_scope()
+        self.inner.tokens.granted_scope()
     }
 
     /// The issuer named inside the current token, when it is a JWT (to explain a 401).
     pub fn token_issuer(&self) -> Option<String> {
-        self.0.tokens.token_issuer()
+        self.inner.tokens.token_issuer()
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.0.http
+        &self.inner.http
     }
 
     pub(crate) async fn token_endpoint(&self) -> Result<url::Url, ApiError> {
-        self.0.tokens.endpoint(&self.0.http, &self.0.cfg).await
+        self.inner.tokens.endpoint(&self.inner.http, &self.inner.cfg).await
     }
 
     pub(crate) async fn cancelled(&self) {
-        self.0.cancel.cancelled().await
+        self.inner.cancel.cancelled().await
     }
 
     /// Whether Terraform has called StopProvider: no new write should start after it.
     pub(crate) fn is_stopped(&self) -> bool {
-        self.0.cancel.is_cancelled()
+        self.inner.cancel.is_cancelled()
     }
 
     /// How many token requests this client has made (for tests and benchmarks).
     pub fn token_requests(&self) -> u64 {
-        self.0.tokens.requests.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Obtain a token now, so a bad configuration fails early with Maskinporten's explanation.
-    pub async fn fetch_token_for_check(&self) -> Result<(), ApiError> {
-        self.0.tokens.token(&self.0.http, &self.0.cfg).await.map(|_| ())
+        self.inner.tokens.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Execute a request; `None` for a 2xx without a body.
     pub async fn execute<T: DeserializeOwned>(&self, req: Request) -> Result<Option<T>, ApiError> {
         let started = Instant::now();
-        let deadline = started + self.0.cfg.retry_deadline;
+        let deadline = started + self.inner.cfg.retry_deadline;
         let mut attempt = 0u32;
         let mut renewed = false;
         loop {
-            if self.0.cancel.is_cancelled() && !req.is_write() {
+            if self.inner.cancel.is_cancelled() && !req.is_write() {
                 return Err(ApiError::Cancelled);
             }
             match self.once(&req, &mut renewed).await {
@@ -278,12 +283,12 @@ impl ApiClient {
                     let cap = Duration::from_secs(10);
                     let backoff = Duration::from_millis(250).saturating_mul(1 << attempt.min(6)).min(cap);
                     let wait = after.unwrap_or_else(|| backoff.mul_f64(fastrand::f64()));
-                    if (!free && attempt > self.0.cfg.max_retries) || Instant::now() + wait > deadline {
+                    if (!free && attempt > self.inner.cfg.max_retries) || Instant::now() + wait > deadline {
                         return Err(err);
                     }
                     tracing::debug!(method = %req.method, path = %req.path, attempt, wait_ms = wait.as_millis() as u64, "retrying");
                     tokio::select! {
-                        _ = self.0.cancel.cancelled() => return Err(ApiError::Cancelled),
+                        _ = self.inner.cancel.cancelled() => return Err(ApiError::Cancelled),
                         _ = tokio::time::sleep(wait) => {}
                     }
                 }
@@ -294,20 +299,31 @@ impl ApiClient {
     async fn once(&self, req: &Request, renewed: &mut bool) -> Attempt {
         let method = req.method.to_string();
         let _permit = tokio::select! {
-            _ = self.0.cancel.cancelled() => return Attempt::Fail(ApiError::Cancelled),
-            p = self.0.limit.acquire() => match p { Ok(p) => p, Err(_) => return Attempt::Fail(ApiError::Cancelled) },
+            _ = self.inner.cancel.cancelled() => return Attempt::Fail(ApiError::Cancelled),
+            p = self.inner.limit.acquire() => match p { Ok(p) => p, Err(_) => return Attempt::Fail(ApiError::Cancelled) },
         };
-        let token = if req.auth {
-            match self.0.tokens.token(&self.0.http, &self.0.cfg).await {
+        let token = if req.need.is_none() {
+            None
+        } else {
+            match self.inner.tokens.token_for(&self.inner.http, &self.inner.cfg, req.need, self.optional).await {
                 Ok(t) => Some(t.access_token),
+                Err(ApiError::ScopeNotGranted { needed, configured, probed, .. }) => {
+                    let (method, path) = (method.clone(), req.path.clone());
+                    return Attempt::Fail(ApiError::ScopeNotGranted { method, path, needed, configured, probed });
+                }
+                // Maskinporten busy or unreachable: as safe to repeat as any read.
+                Err(e @ (ApiError::Transport { tls_refused: false, .. } | ApiError::Timeout { .. })) => {
+                    return Attempt::Retry { after: None, err: e, free: false };
+                }
+                Err(e) if e.status().is_some_and(|s| s == 429 || s >= 500) => {
+                    return Attempt::Retry { after: None, err: e, free: false };
+                }
                 Err(e) => return Attempt::Fail(e),
             }
-        } else {
-            None
         };
-        let base = req.base.as_ref().unwrap_or(&self.0.cfg.api_url);
+        let base = req.base.as_ref().unwrap_or(&self.inner.cfg.api_url);
         let url = format!("{}{}", base.as_str().trim_end_matches('/'), req.path);
-        let mut rb = self.0.http.request(req.method.clone(), &url).header("Accept", "application/json");
+        let mut rb = self.inner.http.request(req.method.clone(), &url).header("Accept", "application/json");
         if !req.query.is_empty() {
             rb = rb.query(&req.query);
         }
@@ -324,7 +340,7 @@ impl ApiClient {
             send.await
         } else {
             tokio::select! {
-                _ = self.0.cancel.cancelled() => return Attempt::Fail(ApiError::Cancelled),
+                _ = self.inner.cancel.cancelled() => return Attempt::Fail(ApiError::Cancelled),
                 r = send => r,
             }
         };
@@ -348,7 +364,22 @@ impl ApiClient {
         };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let body = match resp.bytes().await {
+            Ok(b) => b.to_vec(),
+            // The answer started but its body was lost. After a 2xx the request *was* handled:
+            // a write is then one that may have committed, and is reconciled like any lost
+            // answer rather than taken for "nothing happened" (design.md §7).
+            Err(e) if (200..300).contains(&status) => {
+                let err = ApiError::transport(&method, &req.path, e, req.is_write());
+                tracing::debug!(method = %method, path = %req.path, status, error = %err, "answer body lost");
+                return if req.idempotent {
+                    Attempt::Retry { after: None, err, free: false }
+                } else {
+                    Attempt::Fail(err)
+                };
+            }
+            Err(_) => Vec::new(),
+        };
         let duration_ms = started.elapsed().as_millis() as u64;
         if (200..300).contains(&status) {
             tracing::debug!(method = %method, path = %req.path, status, duration_ms, correlation_id = "", "API call");
@@ -360,10 +391,10 @@ impl ApiClient {
         let err = error_from_response(&method, &req.path, status, &headers, &body);
         tracing::debug!(method = %method, path = %req.path, status, duration_ms, correlation_id = err.correlation_id().unwrap_or(""), "API call");
         match status {
-            401 if req.auth && !*renewed => {
+            401 if !req.need.is_none() && !*renewed => {
                 *renewed = true;
                 if let Some(t) = &token {
-                    self.0.tokens.invalidate(t).await;
+                    self.inner.tokens.invalidate(t).await;
                 }
                 Attempt::Retry { after: Some(Duration::ZERO), err, free: true }
             }

@@ -2,9 +2,14 @@
 //! idempotent — repeated POSTs make duplicates — so callers persist `client_id` at once and never
 //! blindly repeat a create (`Request::post` is not retried).
 
+use super::admin_scopes::Need;
 use super::client::{ApiClient, Request};
 use super::error::ApiError;
 use super::types::{Client, Jwk, Jwks};
+
+/// Lifetime fields that Digdir refuses as 0 since 2025-07 (§6.3) but still *answers* 0 for
+/// clients registered before (§4.1): never sent back as 0, left out for Digdir's default.
+const LIFETIMES: &[&str] = &["access_token_lifetime", "authorization_lifetime", "refresh_token_lifetime"];
 
 /// A client id as a path segment: no `/`, `?`, `#` or `..` can reach the path.
 fn id_segment(id: &str) -> Result<&str, ApiError> {
@@ -19,25 +24,58 @@ fn id_segment(id: &str) -> Result<&str, ApiError> {
     }
 }
 
-/// Fields the server owns and does not accept back (§4.1: remove created/last_updated on PUT).
-fn strip_server_fields(c: &mut Client) {
+/// What a client body may carry back to Digdir: not the fields the server owns (§4.1: remove
+/// created/last_updated on PUT; jwks, jwks_uri, client_secret and onbehalfof are read-only), and
+/// no lifetime of 0.
+fn writable(c: &mut Client) {
     c.created = None;
     c.last_updated = None;
     c.jwks_uri = None;
-    c.extra.remove("jwks");
-    c.extra.remove("client_secret");
-    c.extra.remove("onbehalfof");
+    for f in ["jwks", "client_secret", "onbehalfof"] {
+        c.extra.remove(f);
+    }
+    c.access_token_lifetime = c.access_token_lifetime.filter(|n| *n > 0);
+    c.authorization_lifetime = c.authorization_lifetime.filter(|n| *n > 0);
+    for f in LIFETIMES {
+        if c.extra.get(*f).is_some_and(|v| v.as_i64().is_none_or(|n| n <= 0)) {
+            c.extra.remove(*f);
+        }
+    }
+}
+
+/// A key as it may be sent: keys registered before 2025-05-22 come back without `use` (now
+/// required) and some without `alg`, so both are filled in (okdata `_jwk_ensure_use_sig`); the
+/// timestamps are Digdir's own.
+fn sendable(mut k: Jwk) -> Jwk {
+    k.key_use.get_or_insert_with(|| "sig".into());
+    k.alg.get_or_insert_with(|| "RS256".into());
+    k.created = None;
+    k.last_updated = None;
+    k
+}
+
+/// A kid as a path segment: letters, digits and `. _ -` (Digdir's rule for kids, §4.2).
+fn kid_segment(kid: &str) -> Result<&str, ApiError> {
+    if !kid.is_empty()
+        && kid != "."
+        && kid != ".."
+        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        Ok(kid)
+    } else {
+        Err(ApiError::Config(format!("{kid:?} is not a kid")))
+    }
 }
 
 impl ApiClient {
     pub async fn list_clients(&self, inactive: bool) -> Result<Vec<Client>, ApiError> {
-        self.list(Request::get("/clients").query("inactive", inactive.to_string())).await
+        self.list(Request::get("/clients", Need::CLIENTS_READ).query("inactive", inactive.to_string())).await
     }
 
     /// One client; `None` when Digdir does not know it. A deactivated client may read as 404
     /// (§4.1 [U]), so a 404 is checked against the list that includes deactivated clients.
     pub async fn get_client(&self, id: &str) -> Result<Option<Client>, ApiError> {
-        match self.execute(Request::get(&format!("/clients/{}", id_segment(id)?))).await {
+        match self.execute(Request::get(&format!("/clients/{}", id_segment(id)?), Need::CLIENTS_READ)).await {
             Err(e) if e.is_not_found() => {
                 Ok(self.list_clients(true).await?.into_iter().find(|c| c.client_id.as_deref() == Some(id)))
             }
@@ -45,12 +83,15 @@ impl ApiClient {
         }
     }
 
-    /// Create a client. Never retried: a lost answer must be reconciled by the caller.
+    /// Create a client. Never retried: a lost answer must be reconciled by the caller. A client
+    /// for another organisation (`client_orgno` set) is a supplier's and needs dcr.supplier.
     pub async fn create_client(&self, c: &Client) -> Result<Client, ApiError> {
         let mut c = c.clone();
-        strip_server_fields(&mut c);
+        writable(&mut c);
         c.client_id = None;
-        let r = self.execute(Request::post("/clients").json(serde_json::to_value(&c).unwrap_or_default())).await?;
+        let need = if c.client_orgno.is_some() { Need::SUPPLIER_WRITE } else { Need::CLIENTS_WRITE };
+        let r =
+            self.execute(Request::post("/clients", need).json(serde_json::to_value(&c).unwrap_or_default())).await?;
         r.ok_or_else(|| ApiError::Decode {
             method: "POST".into(),
             path: "/clients".into(),
@@ -71,49 +112,60 @@ impl ApiClient {
             raw: Some(format!("client {id} not found")),
         })?;
         change(&mut c);
-        strip_server_fields(&mut c);
-        let r = self.execute(Request::put(&path).json(serde_json::to_value(&c).unwrap_or_default())).await?;
+        writable(&mut c);
+        let body = serde_json::to_value(&c).unwrap_or_default();
+        let r = self.execute(Request::put(&path, Need::CLIENTS_WRITE).json(body)).await?;
         r.ok_or_else(|| ApiError::Decode { method: "PUT".into(), path, message: "empty response body".into() })
     }
 
     /// Deactivate (Digdir's DELETE; an empty 200).
     pub async fn deactivate_client(&self, id: &str) -> Result<(), ApiError> {
-        self.execute::<serde_json::Value>(Request::delete(&format!("/clients/{}", id_segment(id)?))).await.map(|_| ())
+        let req = Request::delete(&format!("/clients/{}", id_segment(id)?), Need::CLIENTS_WRITE);
+        self.execute::<serde_json::Value>(req).await.map(|_| ())
     }
 
     /// The client's registered keys; none reads as empty (Digdir may answer 404, §6.2).
     pub async fn get_jwks(&self, id: &str) -> Result<Vec<Jwk>, ApiError> {
-        match self.execute::<Jwks>(Request::get(&format!("/clients/{}/jwks", id_segment(id)?))).await {
+        match self
+            .execute::<Jwks>(Request::get(&format!("/clients/{}/jwks", id_segment(id)?), Need::CLIENTS_READ))
+            .await
+        {
             Ok(j) => Ok(j.map(|j| j.keys).unwrap_or_default()),
             Err(e) if e.is_not_found() => Ok(vec![]),
             Err(e) => Err(e),
         }
     }
 
-    /// Replace the whole key set (POST replaces, §4.2). Keys registered before 2025-05-22 come
-    /// back without `use`, which is now required: it is added here so a round trip succeeds.
+    /// Replace the whole key set (POST replaces, §4.2): the fallback where Digdir does not serve
+    /// the per-key operations, since a set written while another writer adds a key drops it.
     pub async fn replace_jwks(&self, id: &str, keys: &[Jwk]) -> Result<Vec<Jwk>, ApiError> {
-        let keys: Vec<Jwk> = keys
-            .iter()
-            .cloned()
-            .map(|mut k| {
-                k.key_use.get_or_insert_with(|| "sig".into());
-                k.created = None;
-                k.last_updated = None;
-                k
-            })
-            .collect();
+        let keys: Vec<Jwk> = keys.iter().cloned().map(sendable).collect();
         let path = format!("/clients/{}/jwks", id_segment(id)?);
         // Idempotent in effect (the same set twice is the same set), so safe to retry.
-        let r =
-            self.execute::<Jwks>(Request::post(&path).json(serde_json::json!({ "keys": keys })).idempotent()).await?;
-        Ok(r.map(|j| j.keys).unwrap_or_default())
+        let req = Request::post(&path, Need::KEYS_WRITE).json(serde_json::json!({ "keys": keys })).idempotent();
+        Ok(self.execute::<Jwks>(req).await?.map(|j| j.keys).unwrap_or_default())
     }
 
-    /// Remove every key (the only way to reach an empty set, §4.2).
+    /// Remove every key (the only way to reach an empty set on the whole-set path, §4.2).
     pub async fn delete_jwks(&self, id: &str) -> Result<(), ApiError> {
-        self.execute::<serde_json::Value>(Request::delete(&format!("/clients/{}/jwks", id_segment(id)?)))
-            .await
-            .map(|_| ())
+        let req = Request::delete(&format!("/clients/{}/jwks", id_segment(id)?), Need::KEYS_WRITE);
+        self.execute::<serde_json::Value>(req).await.map(|_| ())
+    }
+
+    /// Add one key, or replace the key of its kid, leaving every other key alone
+    /// (`PUT /clients/{id}/jwks/{kid}`, "legg til eller oppdater en enkelt nøkkel", §4.2).
+    /// Idempotent, so a lost answer is simply asked again. Returns the key as Digdir stored it
+    /// (with `exp`), or `None` for an empty answer.
+    pub async fn put_key(&self, id: &str, key: &Jwk) -> Result<Option<Jwk>, ApiError> {
+        let kid = key.kid.as_deref().unwrap_or_default();
+        let path = format!("/clients/{}/jwks/{}", id_segment(id)?, kid_segment(kid)?);
+        let body = serde_json::to_value(sendable(key.clone())).unwrap_or_default();
+        self.execute::<Jwk>(Request::put(&path, Need::KEYS_WRITE).json(body)).await
+    }
+
+    /// Remove one key by kid, leaving every other key alone (`DELETE /clients/{id}/jwks/{kid}`).
+    pub async fn delete_key(&self, id: &str, kid: &str) -> Result<(), ApiError> {
+        let path = format!("/clients/{}/jwks/{}", id_segment(id)?, kid_segment(kid)?);
+        self.execute::<serde_json::Value>(Request::delete(&path, Need::KEYS_WRITE)).await.map(|_| ())
     }
 }

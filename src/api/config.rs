@@ -30,7 +30,9 @@ pub struct ApiConfig {
     pub token_endpoint: Option<url::Url>,
     pub client_id: String,
     pub signing: Signing,
-    pub scopes: Vec<String>,
+    /// The admin scopes to request, when the configuration names them; `None`: learn per
+    /// operation what Digdir granted (see [`super::admin_scopes`]).
+    pub scopes: Option<Vec<String>>,
     pub request_timeout: Duration,
     pub max_retries: u32,
     pub max_concurrent_requests: usize,

@@ -2,6 +2,7 @@
 //! base URL (`merchant_data_url`). Digdir's public API has no such endpoint
 //! (maskinporten-api.md §5); a server without it answers 404 on `/contacts`.
 
+use super::admin_scopes::Need;
 use super::client::{ApiClient, Request};
 use super::error::ApiError;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,12 @@ fn body(c: &Contact) -> serde_json::Value {
     serde_json::to_value(c).unwrap_or_default()
 }
 
+/// Changing a contact of a client needs dcr.write; of the API-provider side (a prefix),
+/// scopes.write (docs/merchant-data-api.md).
+fn write_need(for_client: bool) -> Need {
+    if for_client { Need::CLIENTS_WRITE } else { Need::SCOPES_WRITE }
+}
+
 fn required<T>(v: Option<T>, method: &str) -> Result<T, ApiError> {
     v.ok_or_else(|| ApiError::Decode {
         method: method.into(),
@@ -68,7 +75,7 @@ impl ApiClient {
     /// Whether `base` serves the contract: a bare list without a filter is a 400 there, and a
     /// 404 from a server that does not implement it.
     pub async fn contacts_available(&self, base: &url::Url) -> Result<bool, ApiError> {
-        match self.execute::<serde_json::Value>(Request::get("/contacts").at(base.clone())).await {
+        match self.execute::<serde_json::Value>(Request::get("/contacts", Need::CONTACTS_READ).at(base.clone())).await {
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) if e.status() == Some(400) => Ok(true),
             Err(e) => Err(e),
@@ -78,20 +85,24 @@ impl ApiClient {
 
     pub async fn get_contact(&self, base: &url::Url, id: &str) -> Result<Option<Contact>, ApiError> {
         let path = format!("/contacts/{}", id_segment(id)?);
-        self.execute(Request::get(&path).at(base.clone())).await
+        self.execute(Request::get(&path, Need::CONTACTS_READ).at(base.clone())).await
     }
 
     pub async fn create_contact(&self, base: &url::Url, c: &Contact) -> Result<Contact, ApiError> {
-        required(self.execute(Request::post("/contacts").at(base.clone()).json(body(c))).await?, "POST")
+        let req = Request::post("/contacts", write_need(c.client_id.is_some()));
+        required(self.execute(req.at(base.clone()).json(body(c))).await?, "POST")
     }
 
     pub async fn update_contact(&self, base: &url::Url, id: &str, c: &Contact) -> Result<Contact, ApiError> {
         let path = format!("/contacts/{}", id_segment(id)?);
-        required(self.execute(Request::put(&path).at(base.clone()).json(body(c))).await?, "PUT")
+        let req = Request::put(&path, write_need(c.client_id.is_some()));
+        required(self.execute(req.at(base.clone()).json(body(c))).await?, "PUT")
     }
 
-    pub async fn deactivate_contact(&self, base: &url::Url, id: &str) -> Result<(), ApiError> {
+    /// `for_client`: the contact belongs to a client (not to the API-provider side).
+    pub async fn deactivate_contact(&self, base: &url::Url, id: &str, for_client: bool) -> Result<(), ApiError> {
         let path = format!("/contacts/{}", id_segment(id)?);
-        self.execute::<serde_json::Value>(Request::delete(&path).at(base.clone())).await.map(|_| ())
+        let req = Request::delete(&path, write_need(for_client));
+        self.execute::<serde_json::Value>(req.at(base.clone())).await.map(|_| ())
     }
 }

@@ -1,6 +1,7 @@
 //! Scope endpoints (maskinporten-api.md §3.2, §3.3). Scope names travel in the query string,
 //! because they may contain `/`.
 
+use super::admin_scopes::Need;
 use super::client::{ApiClient, Request};
 use super::error::ApiError;
 use super::types::{Organization, Scope, ScopeAccess, ScopePrefix};
@@ -42,24 +43,20 @@ impl ApiClient {
     }
 
     pub async fn list_scopes(&self, inactive: bool) -> Result<Vec<Scope>, ApiError> {
-        self.list(Request::get("/scopes").query("inactive", inactive.to_string())).await
+        self.list(Request::get("/scopes", Need::SCOPES_READ).query("inactive", inactive.to_string())).await
     }
 
-    /// One scope of ours, active or not; `None` when Digdir does not know it. Whether Digdir
-    /// answers a deactivated scope with `active: false` or 404 is uncertain (§3.2), so a 404 is
-    /// checked against the list that includes deactivated scopes before it counts as gone.
+    /// One scope of ours, active or deactivated; `None` when Digdir does not list it. Read from
+    /// `GET /scopes?inactive=true`, which Digdir's descriptions open to scopes.read *or*
+    /// scopes.write (as Digdir's own web client reads it), rather than `GET /scopes/scope`, which
+    /// needs scopes.read alone and may hide deactivated scopes (§3.2 [U]).
     pub async fn get_scope(&self, name: &str) -> Result<Option<Scope>, ApiError> {
-        match self.execute(Request::get("/scopes/scope").query("scope", name)).await {
-            Err(e) if e.is_not_found() => {
-                Ok(self.list_scopes(true).await?.into_iter().find(|s| s.name.as_deref() == Some(name)))
-            }
-            r => r,
-        }
+        Ok(self.list_scopes(true).await?.into_iter().find(|s| s.name.as_deref() == Some(name)))
     }
 
     pub async fn create_scope(&self, scope: &Scope) -> Result<Scope, ApiError> {
         let body = serde_json::to_value(scope).unwrap_or_default();
-        let r = self.execute(Request::post("/scopes").json(body)).await?;
+        let r = self.execute(Request::post("/scopes", Need::SCOPES_WRITE).json(body)).await?;
         Self::required(r, "POST", "/scopes")
     }
 
@@ -69,7 +66,7 @@ impl ApiClient {
         scope.active = Some(scope.active.unwrap_or(true));
         strip_server_fields(&mut scope);
         let body = serde_json::to_value(&scope).unwrap_or_default();
-        let r = self.execute(Request::put("/scopes").query("scope", name).json(body)).await?;
+        let r = self.execute(Request::put("/scopes", Need::SCOPES_WRITE).query("scope", name).json(body)).await?;
         Self::required(r, "PUT", "/scopes")
     }
 
@@ -77,7 +74,7 @@ impl ApiClient {
     pub async fn merge_update_scope(&self, name: &str, change: impl FnOnce(&mut Scope)) -> Result<Scope, ApiError> {
         let mut current = self.get_scope(name).await?.ok_or_else(|| ApiError::Http {
             method: "GET".into(),
-            path: "/scopes/scope".into(),
+            path: "/scopes".into(),
             status: 404,
             body: None,
             correlation_id: None,
@@ -90,37 +87,40 @@ impl ApiClient {
 
     /// Deactivate (Digdir's DELETE); returns the deactivated scope when the API sends it.
     pub async fn deactivate_scope(&self, name: &str) -> Result<Option<Scope>, ApiError> {
-        self.execute(Request::delete("/scopes").query("scope", name)).await
+        self.execute(Request::delete("/scopes", Need::SCOPES_WRITE).query("scope", name)).await
     }
 
     pub async fn list_prefixes(&self) -> Result<Vec<ScopePrefix>, ApiError> {
-        self.list(Request::get("/prefix")).await
+        self.list(Request::get("/prefix", Need::SCOPES_READ)).await
     }
 
     /// Grants made by us on one scope.
     pub async fn list_accesses(&self, scope: &str, inactive: bool) -> Result<Vec<ScopeAccess>, ApiError> {
-        self.list(Request::get("/scopes/access").query("scope", scope).query("inactive", inactive.to_string())).await
+        let req = Request::get("/scopes/access", Need::SCOPES_READ);
+        self.list(req.query("scope", scope).query("inactive", inactive.to_string())).await
     }
 
     /// Grants made *to* us (the consumer view), including REQUESTED ones.
     pub async fn list_received_accesses(&self) -> Result<Vec<ScopeAccess>, ApiError> {
-        self.list(Request::get("/scopes/access/all")).await
+        self.list(Request::get("/scopes/access/all", Need::SCOPES_READ)).await
     }
 
     pub async fn grant_access(&self, scope: &str, consumer_orgno: &str) -> Result<ScopeAccess, ApiError> {
         let path = format!("/scopes/access/{}", orgno_segment(consumer_orgno)?);
-        let r = self.execute(Request::put(&path).query("scope", scope)).await?;
+        let r = self.execute(Request::put(&path, Need::SCOPES_WRITE).query("scope", scope)).await?;
         Self::required(r, "PUT", &path)
     }
 
     pub async fn revoke_access(&self, scope: &str, consumer_orgno: &str) -> Result<(), ApiError> {
         let path = format!("/scopes/access/{}", orgno_segment(consumer_orgno)?);
-        self.execute::<serde_json::Value>(Request::delete(&path).query("scope", scope)).await.map(|_| ())
+        self.execute::<serde_json::Value>(Request::delete(&path, Need::SCOPES_WRITE).query("scope", scope))
+            .await
+            .map(|_| ())
     }
 
     /// The public catalogue (`/scopes/all`), optionally filtered.
     pub async fn list_all_scopes(&self, filters: &[(&str, String)]) -> Result<Vec<Scope>, ApiError> {
-        let mut req = Request::get("/scopes/all").no_auth();
+        let mut req = Request::get("/scopes/all", Need::NONE);
         for (k, v) in filters {
             req = req.query(k, v.clone());
         }
@@ -128,12 +128,12 @@ impl ApiClient {
     }
 
     pub async fn list_delegation_sources(&self) -> Result<Vec<super::types::DelegationSource>, ApiError> {
-        self.list(Request::get("/delegationsources").no_auth()).await
+        self.list(Request::get("/delegationsources", Need::NONE)).await
     }
 
     pub async fn get_organization(&self, orgno: &str) -> Result<Option<Organization>, ApiError> {
         let path = format!("/organizations/{}", orgno_segment(orgno)?);
-        match self.execute(Request::get(&path).no_auth()).await {
+        match self.execute(Request::get(&path, Need::NONE)).await {
             Err(e) if e.is_not_found() => Ok(None),
             r => r,
         }

@@ -113,9 +113,21 @@ impl Resource for ClientResource {
         ctx.set("token_endpoint_auth_method", Value::String("private_key_jwt".into()));
         ctx.set("grant_types", Value::Set(vec![Value::String(JWT_BEARER.into())]));
         ctx.set("active", Value::Bool(true));
+        // A client registered before 2025 reads back lifetimes of 0, which Digdir no longer
+        // accepts in a write: an update leaves them out (api/clients.rs), and Digdir answers with
+        // its defaults, so such a lifetime is known only after the apply.
+        if let Some(prior) = ctx.prior
+            && ctx.planned != *prior
+        {
+            for attr in ["access_token_lifetime", "authorization_lifetime"] {
+                if ctx.config.attr(attr).is_null() && prior.opt_i64(attr) == Some(0) {
+                    ctx.set(attr, Value::unknown());
+                }
+            }
+        }
         let scopes_changed = ctx.prior.is_none_or(|p| p.opt_strs("scopes") != ctx.config.opt_strs("scopes"));
         if scopes_changed && let Some(client) = self.shared.client_for_plan() {
-            rules::warn_unusable_scopes(&self.shared, client, ctx).await;
+            rules::warn_unusable_scopes(&self.shared, &client, ctx).await;
         }
     }
 

@@ -1,7 +1,10 @@
 //! Planning and writing keys under every key rule of design.md §3: thumbprint identity, a kid
 //! that is never silently re-pointed, the 5-key limit named, warnings for expiry and for a client
-//! switching between certificate and kid authentication, whole-set writes that keep the other
-//! keys, and a read-back proving it.
+//! switching between certificate and kid authentication. Keys are written one at a time with
+//! Digdir's per-key operations, so a key that another state, a colleague in Samarbeidsportalen or
+//! another tool added meanwhile is never dropped. Where Digdir answers them 404 or 405, the
+//! process falls back to whole-set writes that re-send the other keys, with a read-back proving
+//! none vanished.
 
 use super::Shared;
 use super::client_key::{default_kid, state};
@@ -60,7 +63,7 @@ pub async fn plan(shared: &Shared, ctx: &mut PlanCtx<'_>) {
             ctx.set("kid", kid.clone());
             ctx.set("id", id_value(client_id.as_deref(), &kid));
             if let (Some(c), Some(api)) = (&client_id, shared.client_for_plan())
-                && let Ok(list) = shared.jwks(api, c).await
+                && let Ok(list) = shared.jwks(&api, c).await
                 && list.is_empty()
             {
                 ctx.diags.warning(
@@ -106,7 +109,23 @@ fn kids(list: &[Jwk]) -> Vec<String> {
     list.iter().filter_map(|k| k.kid.clone()).collect()
 }
 
-/// Add one key, re-sending the others; the set is read back to prove every key is there.
+/// A per-key operation Digdir does not serve here: the route is missing (404 without the API's
+/// error body, or 405). A 404 *with* Digdir's body is about the client or key, not the route.
+fn per_key_missing(e: &crate::api::ApiError) -> bool {
+    match e {
+        crate::api::ApiError::Http { status: 405, .. } => true,
+        crate::api::ApiError::Http { status: 404, body, .. } => {
+            let said = |b: &crate::api::ApiErrorResponse| {
+                [&b.error, &b.error_description].iter().any(|t| t.as_deref() == Some("Not Found"))
+            };
+            body.as_ref().is_none_or(|b| b.correlation_id.is_none() || said(b))
+        }
+        _ => false,
+    }
+}
+
+/// Add one key: `PUT /clients/{id}/jwks/{kid}`, or, where Digdir lacks it, the whole set with the
+/// others re-sent and read back to prove every key is there.
 pub async fn add(
     shared: &Shared,
     api: &ApiClient,
@@ -143,28 +162,28 @@ pub async fn add(
         );
         return None;
     }
+    let jwk = to_jwk(&kid, &alg, key);
     let mut next = current.clone();
-    next.push(to_jwk(&kid, &alg, key));
+    next.push(jwk.clone());
+    if shared.per_key_ops() {
+        match api.put_key(&client_id, &jwk).await {
+            Ok(stored) => {
+                let stored = stored.filter(|k| k.kid.as_deref() == Some(kid.as_str())).unwrap_or(jwk);
+                let mut after = current.clone();
+                after.push(stored.clone());
+                shared.keys_written(&client_id, after);
+                return Some(state(&client_id, &stored));
+            }
+            Err(e) if per_key_missing(&e) => shared.per_key_unavailable(&e),
+            Err(e) => return adopt_after_lost_write(shared, api, &client_id, &kid, key, e, &what, diags).await,
+        }
+    }
     // The answer to the POST is the set as Digdir stored it (with `exp`); a GET right after it
     // may still show the old set while Digdir's read side catches up.
     let after = match api.replace_jwks(&client_id, &next).await {
         Ok(a) if !a.is_empty() => a,
         Ok(_) => next.clone(),
-        Err(e) => {
-            shared.jwks_changed(&client_id);
-            // The answer was lost after retries; the set may have been stored. Adopt the key only
-            // when Digdir shows it, so the state never claims a key that is not there.
-            if e.may_have_committed()
-                && let Ok(now) = api.get_jwks(&client_id).await
-                && let Some(found) = now.iter().find(|k| k.kid.as_deref() == Some(kid.as_str()))
-                && found.n.as_deref() == Some(key.n_b64().as_str())
-            {
-                shared.keys_written(&client_id, now.clone());
-                return Some(state(&client_id, found));
-            }
-            shared.push_api(diags, &e, &what, None);
-            return None;
-        }
+        Err(e) => return adopt_after_lost_write(shared, api, &client_id, &kid, key, e, &what, diags).await,
     };
     shared.keys_written(&client_id, after.clone());
     let missing: Vec<String> = kids(&next).into_iter().filter(|k| !kids(&after).contains(k)).collect();
@@ -181,7 +200,34 @@ pub async fn add(
     Some(state(&client_id, mine))
 }
 
-/// Remove one key — only if its kid still names our key — re-sending the others.
+/// A key write failed. When its answer was lost after the retries, the key may have been stored:
+/// adopt it only when Digdir shows it, so the state never claims a key that is not there.
+#[allow(clippy::too_many_arguments)]
+async fn adopt_after_lost_write(
+    shared: &Shared,
+    api: &ApiClient,
+    client_id: &str,
+    kid: &str,
+    key: &PublicKey,
+    e: crate::api::ApiError,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    shared.jwks_changed(client_id);
+    if e.may_have_committed()
+        && let Ok(now) = api.get_jwks(client_id).await
+        && let Some(found) = now.iter().find(|k| k.kid.as_deref() == Some(kid))
+        && found.n.as_deref() == Some(key.n_b64().as_str())
+    {
+        shared.keys_written(client_id, now.clone());
+        return Some(state(client_id, found));
+    }
+    shared.push_api(diags, &e, what, None);
+    None
+}
+
+/// Remove one key — only if its kid still names our key: `DELETE /clients/{id}/jwks/{kid}`, or,
+/// where Digdir lacks it, the whole set without it.
 pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut Diagnostics) {
     let (Some(client_id), Some(kid)) = (prior.opt_str("client_id"), prior.opt_str("kid")) else { return };
     let _guard = shared.key_lock(&client_id).await;
@@ -201,6 +247,33 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
         return;
     }
     let rest: Vec<Jwk> = current.iter().filter(|k| k.kid.as_deref() != Some(kid.as_str())).cloned().collect();
+    let last_key_warning = |diags: &mut Diagnostics| {
+        diags.warning(format!("Client {client_id} has no keys left"), "Without registered keys the client authenticates with its enterprise certificate (x5c) again; grants naming a kid stop working.");
+    };
+    if shared.per_key_ops() {
+        match api.delete_key(&client_id, &kid).await {
+            Ok(()) => {
+                shared.keys_written(&client_id, rest.clone());
+                if rest.is_empty() {
+                    last_key_warning(diags);
+                }
+                return;
+            }
+            // A 404 says the route is missing or the key is gone already: the set tells which.
+            Err(e) if per_key_missing(&e) || e.is_not_found() => match api.get_jwks(&client_id).await {
+                Ok(now) if !now.iter().any(|k| k.kid.as_deref() == Some(kid.as_str())) => {
+                    shared.keys_written(&client_id, now);
+                    return;
+                }
+                Ok(_) => shared.per_key_unavailable(&e),
+                Err(read) => return shared.push_api(diags, &read, &what, None),
+            },
+            Err(e) => {
+                shared.jwks_changed(&client_id);
+                return shared.push_api(diags, &e, &what, None);
+            }
+        }
+    }
     // An empty set cannot be POSTed; DELETE removes the last key (§4.2).
     let result = if rest.is_empty() {
         api.delete_jwks(&client_id).await.map(|()| vec![])
@@ -216,8 +289,7 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
     };
     shared.keys_written(&client_id, if after.is_empty() { rest.clone() } else { after.clone() });
     if rest.is_empty() {
-        diags.warning(format!("Client {client_id} has no keys left"), "Without registered keys the client authenticates with its enterprise certificate (x5c) again; grants naming a kid stop working.");
-        return;
+        return last_key_warning(diags);
     }
     let missing: Vec<String> =
         kids(&rest).into_iter().filter(|k| !after.is_empty() && !kids(&after).contains(k)).collect();

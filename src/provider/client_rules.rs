@@ -51,7 +51,8 @@ pub fn validate(shared: &Shared, config: &Value, diags: &mut Diagnostics) {
 /// A plan-time *warning* (apply gives the authoritative answer) for scopes the organisation does
 /// not seem able to use. Skipped for supplier clients (their customer's grants are not visible
 /// to us) and delegation-source scopes. A grant made in this same apply by the API provider's
-/// configuration cannot be seen from here; the warning says so.
+/// configuration cannot be seen from here; the warning says so. Without an admin scope that reads
+/// scopes (a consumer with dcr.* only), scopes not in the public catalogue are reported unchecked.
 pub async fn warn_unusable_scopes(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<'_>) {
     if !ctx.config.attr("client_orgno").is_null() {
         return;
@@ -59,22 +60,29 @@ pub async fn warn_unusable_scopes(shared: &Shared, client: &ApiClient, ctx: &mut
     let Tri::Known(scopes) = ctx.config.tri_strs("scopes") else { return };
     let sets = match shared.usable_scopes(client).await {
         Ok(u) => u,
-        Err(e) => {
-            shared.push_api(&mut ctx.diags, &e, "check which scopes your organisation may use", None);
-            return;
-        }
+        Err(e) => return shared.unchecked(&mut ctx.diags, &e, "check which scopes your organisation may use", None),
     };
-    let (usable, delegated) = &*sets;
+    let mut unchecked = vec![];
     for s in scopes.into_iter().flatten() {
-        if !usable.contains(&s) && !delegated.contains(&s) {
-            ctx.diags.push(
+        if sets.open.contains(&s) || sets.delegated.contains(&s) {
+            continue;
+        }
+        match &sets.private {
+            Ok(ours) if ours.contains(&s) => {}
+            Ok(_) => ctx.diags.push(
                 crate::tfplugin::Diagnostic::warning(
                     format!("Scope {s} may not be usable by your organisation"),
                     format!("Your organisation has no approved grant for {s}, does not own it, and it is not accessible to all. Digdir will refuse the client unless the API provider grants access first. If the grant is made in this same apply (for example by another provider configuration), ignore this warning."),
                 )
                 .at(AttrPath::attr("scopes").key(s.clone())),
-            );
+            ),
+            Err(_) => unchecked.push(s),
         }
+    }
+    if let (false, Err(e)) = (unchecked.is_empty(), &sets.private) {
+        let what = format!("check whether your organisation may use {}", unchecked.join(", "));
+        let consequence = "Whether these scopes were granted to your organisation is read from its scopes and received grants (GET /scopes, GET /scopes/access/all), which need idporten:scopes.read or idporten:scopes.write. The plan goes on without this check; Digdir checks it when the client is created or changed.";
+        shared.warn_api(&mut ctx.diags, e, &what, consequence);
     }
 }
 

@@ -44,15 +44,6 @@ impl Environment {
     }
 }
 
-/// The admin scopes requested by default: enough for every resource of this provider.
-pub const DEFAULT_SCOPES: &[&str] = &[
-    "idporten:scopes.read",
-    "idporten:scopes.write",
-    "idporten:dcr.read",
-    "idporten:dcr.write",
-    "idporten:dcr.modify",
-];
-
 pub fn schema() -> Schema {
     let s = |n: &str, d: &str| Attribute::optional(n, Type::String).describe(d);
     Schema::new(
@@ -67,7 +58,7 @@ pub fn schema() -> Schema {
             s("certificate_chain_pem", "PEM certificate chain of the enterprise certificate (virksomhetssertifikat), leaf first. Sent as `x5c` in the signed grant. Use together with `private_key_pem`; leave unset to sign with `key_id` instead.").sensitive(),
             s("private_key_pem", "PEM private key (PKCS#8 or PKCS#1 RSA) that signs the JWT grant. Never stored in state or logged. Newlines may be written as `\\n`.").sensitive(),
             s("key_id", "Key id (`kid`) of a key registered on the administration client, used instead of a certificate chain."),
-            Attribute::optional("scopes", Type::set(Type::String)).describe("Admin scopes to request. Defaults to `idporten:scopes.read`, `idporten:scopes.write`, `idporten:dcr.read`, `idporten:dcr.write` and `idporten:dcr.modify`; Digdir must have granted each of them to the administration client. With `MASKINPORTEN_SCOPES`, separate scopes by spaces."),
+            Attribute::optional("scopes", Type::set(Type::String)).describe("The admin scopes Digdir granted the administration client, to request exactly these. Usually left unset: the provider then asks Maskinporten, per operation, only for what that operation needs, and learns what was granted as it goes (at most one refused token request per provider process, for a plan-time check). An API provider needs `idporten:scopes.write` to manage scopes and grants (`idporten:scopes.read` is enough for the data sources); a consumer needs `idporten:dcr.read` and `idporten:dcr.write` for clients and keys (`idporten:dcr.modify` also writes keys), plus `idporten:dcr.supplier` to register clients for customers. Set it to skip the learning: one token per provider process with exactly these scopes; an operation they do not cover fails at once and names the scope. With `MASKINPORTEN_SCOPES`, separate scopes by spaces. Digdir grants admin scopes on request to servicedesk@digdir.no."),
             s("request_timeout", "Timeout of one HTTP request, as a duration such as `30s` or `1m`. Default `30s`."),
             Attribute::optional("max_retries", Type::Number).describe("How often a failed request that is safe to repeat (429, 5xx, network errors) is retried. Default 5."),
             Attribute::optional("max_concurrent_requests", Type::Number).describe("Upper bound on API requests in flight from one provider instance; Digdir documents no rate limit, so this keeps large plans polite. Default 8."),
@@ -194,13 +185,17 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
         return None;
     };
     let signing = signing(config, diags)?;
-    let scopes = match config.tri_strs("scopes") {
-        Tri::Known(v) => v.into_iter().flatten().collect(),
-        _ => setting(config, "scopes")
-            .known()
-            .map(|s| s.split_whitespace().map(str::to_string).collect())
-            .unwrap_or_else(|| DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect()),
+    let scopes: Option<Vec<String>> = match config.tri_strs("scopes") {
+        Tri::Known(v) => Some(v.into_iter().flatten().collect()),
+        _ => setting(config, "scopes").known().map(|s| s.split_whitespace().map(str::to_string).collect()),
     };
+    if scopes.as_ref().is_some_and(Vec::is_empty) {
+        diags.attr_error(
+            AttrPath::attr("scopes"),
+            "No admin scopes",
+            "Leave scopes unset to request what each operation needs, or name the admin scopes Digdir granted the administration client.",
+        );
+    }
     let timeout = match setting(config, "request_timeout").known() {
         None => Duration::from_secs(30),
         Some(t) => match humantime::parse_duration(&t) {

@@ -247,7 +247,8 @@ impl Resource for ContactResource {
     async fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
         let Some((api, url)) = self.server(diags).await else { return };
         let Some(id) = prior.opt_str("id") else { return };
-        match api.deactivate_contact(url, &id).await {
+        let for_client = !prior.attr("client_id").is_null();
+        match api.deactivate_contact(url, &id, for_client).await {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {}
             Err(e) => self.shared.push_api(diags, &e, &format!("deactivate contact {id}"), None),

@@ -6,19 +6,48 @@
 use crate::api::{ApiClient, ApiError};
 use std::time::SystemTime;
 
-/// Admin scopes an operation needs (§2.3): reads accept either scope of the area.
+/// Admin scopes an operation accepts, per Digdir's descriptions (docs/development/digdir-api.md,
+/// "Admin scopes"): for explaining a 403.
 fn required_scopes(method: &str, path: &str) -> (&'static [&'static str], &'static str) {
     let write = method != "GET";
     if path.starts_with("/clients") {
-        if write {
-            (&["idporten:dcr.write", "idporten:dcr.modify"], "clients")
+        if !write {
+            (&["idporten:dcr.read"], "clients")
+        } else if path.contains("/jwks") {
+            (&["idporten:dcr.write", "idporten:dcr.modify"], "keys")
         } else {
-            (&["idporten:dcr.read", "idporten:dcr.write"], "clients")
+            (&["idporten:dcr.write"], "clients")
         }
     } else if write {
         (&["idporten:scopes.write"], "scopes")
     } else {
         (&["idporten:scopes.read", "idporten:scopes.write"], "scopes")
+    }
+}
+
+/// What each side of Maskinporten typically needs, for messages about missing admin scopes.
+const WHO_NEEDS_WHAT: &str = "An API provider needs idporten:scopes.write for scopes and grants (idporten:scopes.read is enough to read them); an API consumer needs idporten:dcr.read and idporten:dcr.write for clients and keys.";
+
+/// Why an operation could not get the admin scope it needs.
+fn scope_not_granted(
+    needed: &[String],
+    configured: &Option<Vec<String>>,
+    probed: bool,
+    client: Option<&ApiClient>,
+) -> String {
+    let needed = needed.join(" or ");
+    let client_id = client.map(|c| c.config().client_id.clone()).unwrap_or_default();
+    match (configured, probed) {
+        (Some(c), _) => format!(
+            "The provider's scopes ({}) do not include {needed}, so it was not requested and nothing was sent. If Digdir granted it to the administration client, add it to scopes (or MASKINPORTEN_SCOPES); or leave scopes unset, and the provider asks for what each operation needs. {WHO_NEEDS_WHAT}",
+            c.join(" ")
+        ),
+        (None, true) => format!(
+            "Maskinporten refused a token with {needed} (MP-200 invalid_scope): Digdir has not granted it to the administration client {client_id}. Ask servicedesk@digdir.no to grant it to that client, in this environment. {WHO_NEEDS_WHAT}"
+        ),
+        (None, false) => format!(
+            "{needed} was not requested: Maskinporten already refused another admin scope in this run, and a plan-time check does not ask again. Digdir has probably not granted it to the administration client {client_id}; ask servicedesk@digdir.no if this check should run. {WHO_NEEDS_WHAT}"
+        ),
     }
 }
 
@@ -42,6 +71,9 @@ fn paired(api: &str, issuer: &str) -> bool {
 
 /// The explanation of an API error, or `None` when the error speaks for itself.
 pub fn api(err: &ApiError, client: Option<&ApiClient>, supplier_request: bool) -> Option<String> {
+    if let ApiError::ScopeNotGranted { needed, configured, probed, .. } = err {
+        return Some(scope_not_granted(needed, configured, *probed, client));
+    }
     if let ApiError::Transport { tls_refused: true, .. } = err {
         return Some("The server's TLS certificate was not accepted, so nothing was sent. Digdir's certificates chain to public roots; an untrusted one means something else answers: a TLS-inspecting proxy, or a test server. Name its CA in ca_bundle_file (MASKINPORTEN_CA_BUNDLE_FILE) if you trust it.".to_string());
     }
@@ -94,7 +126,7 @@ pub fn api(err: &ApiError, client: Option<&ApiClient>, supplier_request: bool) -
                     ""
                 };
                 return Some(format!(
-                    "This operation on {area} needs the admin scope {}{also}, but the token was granted only: {}. Add the scope to the provider's scopes (and ask servicedesk@digdir.no to grant it to the administration client if it is not).",
+                    "This operation on {area} needs the admin scope {}{also}, but the token carried only: {}. If Digdir granted it to the administration client, the provider's scopes may leave it out (leave scopes unset to let the provider ask for it); otherwise ask servicedesk@digdir.no to grant it. {WHO_NEEDS_WHAT}",
                     needed.join(" or "),
                     if granted.is_empty() { "(none)" } else { granted.as_str() }
                 ));
@@ -113,7 +145,7 @@ pub fn token(err: &ApiError) -> Option<String> {
     let ApiError::Token { error, mp_code, .. } = err else { return None };
     let text = match (error.as_str(), mp_code.as_deref()) {
         ("invalid_scope", _) => {
-            "The administration client was not granted every admin scope the provider requested. Remove the missing ones from the provider's scopes, or ask servicedesk@digdir.no to grant them to the client."
+            "The administration client was not granted every admin scope in the provider's scopes (MP-200). Remove the ones Digdir did not grant, or leave scopes unset so that the provider asks for what each operation needs; ask servicedesk@digdir.no to grant missing ones."
         }
         (_, Some("MP-100")) => {
             "Maskinporten does not know this client_id in this environment. Check client_id and environment: test and production have separate administration clients. A client created in the last two minutes may not have reached Maskinporten yet."

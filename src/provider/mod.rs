@@ -30,7 +30,6 @@ use crate::api::{ApiClient, ApiError, Client, Jwk, Scope, ScopeAccess};
 use crate::tfplugin::{AttrPath, DataSource, Diagnostics, Provider, Resource, Schema, Value};
 use async_trait::async_trait;
 use cache::Coalesced;
-use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -60,8 +59,11 @@ pub struct Shared {
     /// Organisation names by orgno, for grants' plans (one lookup per consumer per process).
     org_names: Coalesced<Option<String>>,
     /// Scopes this organisation may put on its clients (own, granted, open; delegation sources).
-    usable_scopes: Coalesced<(BTreeSet<String>, BTreeSet<String>)>,
-    /// One key-set write at a time per client: Digdir replaces whole sets.
+    usable_scopes: Coalesced<reads::UsableScopes>,
+    /// Set once Digdir answered a per-key operation 404/405: this process then writes whole key
+    /// sets (see `client_key_rules`).
+    whole_key_sets: std::sync::atomic::AtomicBool,
+    /// One key write at a time per client within this process.
     key_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Whether the merchant-data server answers the contract (asked once per process).
     contacts_probe: OnceCell<Result<bool, String>>,
@@ -88,6 +90,7 @@ impl Shared {
             written_keys: Default::default(),
             org_names: Coalesced::new(Duration::from_secs(600)),
             usable_scopes: Coalesced::new(Duration::from_secs(20)),
+            whole_key_sets: Default::default(),
             key_locks: Default::default(),
             contacts_probe: OnceCell::new(),
         }
@@ -108,8 +111,10 @@ impl Shared {
     }
 
     /// The client for plan-time checks; `None` (skip the checks) when configuration is deferred.
-    pub fn client_for_plan(&self) -> Option<&ApiClient> {
-        self.configured.get().map(|c| &c.client)
+    /// Its calls never probe for an admin scope after a refusal (see
+    /// [`crate::api::admin_scopes`]); a check it cannot make ends in [`Shared::unchecked`].
+    pub fn client_for_plan(&self) -> Option<ApiClient> {
+        self.configured.get().map(|c| c.client.for_checks())
     }
 
     pub fn environment(&self) -> &'static str {
@@ -119,6 +124,18 @@ impl Shared {
     /// Record an API failure as a diagnostic (through the single conversion in [`errors`]).
     pub fn push_api(&self, diags: &mut Diagnostics, err: &ApiError, what: &str, path: Option<AttrPath>) {
         errors::push_api(diags, err, what, self.environment(), path, self.configured.get().map(|c| &c.client), false);
+    }
+
+    /// A plan-time check that failed: a warning when the admin token lacks the scope the check
+    /// needs (the check is skipped and apply gives Digdir's answer), else the error `push_api`
+    /// makes. `what` names the check ("check which scopes your organisation may use").
+    pub fn unchecked(&self, diags: &mut Diagnostics, err: &ApiError, what: &str, path: Option<AttrPath>) {
+        if matches!(err, ApiError::ScopeNotGranted { .. }) {
+            let consequence = "The plan goes on without this check; Digdir checks it again when the change is applied.";
+            self.warn_api(diags, err, what, consequence);
+        } else {
+            self.push_api(diags, err, what, path);
+        }
     }
 
     /// An API failure that only costs the plan some information, as a warning.
@@ -167,7 +184,19 @@ impl Shared {
         }
     }
 
-    /// Serialise key-set writes to one client within this process.
+    /// Whether to write keys one at a time (Digdir's per-key operations) in this process.
+    pub fn per_key_ops(&self) -> bool {
+        !self.whole_key_sets.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Digdir answered a per-key operation as if it did not exist: write whole sets from now on.
+    pub fn per_key_unavailable(&self, answer: &ApiError) {
+        if !self.whole_key_sets.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::debug!(answer = %answer, "Digdir does not serve the per-key operations here; writing whole key sets for this provider process");
+        }
+    }
+
+    /// Serialise key writes to one client within this process.
     pub async fn key_lock(&self, client_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
         let m =
             self.key_locks.lock().unwrap_or_else(|p| p.into_inner()).entry(client_id.to_string()).or_default().clone();
@@ -271,6 +300,9 @@ impl Provider for MaskinportenProvider {
         let Some(settings) = config::resolve(config, terraform_version, diags) else { return };
         let environment = settings.environment.name();
         let merchant_data_url = settings.merchant_data_url.clone();
+        // No token yet: the first call that needs one asks for it, with the admin scopes that call
+        // needs, so a command that calls nothing (`plan -refresh=false` without changes) costs no
+        // request at all. A refused token is explained on that first call, once per process.
         let client = match ApiClient::new(settings.api, self.shared.stop.clone()) {
             Ok(c) => c,
             Err(e) => {
@@ -278,20 +310,6 @@ impl Provider for MaskinportenProvider {
                 return;
             }
         };
-        // Fail at configure, with the token endpoint's own explanation, rather than on the first
-        // resource; the token is cached and serves the rest of this run.
-        if let Err(e) = client.fetch_token_for_check().await {
-            errors::push_api(
-                diags,
-                &e,
-                "obtain an admin token from Maskinporten",
-                environment,
-                None,
-                Some(&client),
-                false,
-            );
-            return;
-        }
         let _ = self.shared.configured.set(Configured { client, environment, merchant_data_url });
     }
 }

@@ -134,24 +134,43 @@ impl Shared {
             .map(|name| (*name).clone())
     }
 
-    /// Scopes the organisation can put on its own clients — its own, those granted to it
-    /// (APPROVED) and those accessible to all — and the delegation-source scopes; four list
-    /// calls shared by every client's plan in this process.
-    pub async fn usable_scopes(
-        &self,
-        client: &ApiClient,
-    ) -> Result<Arc<(BTreeSet<String>, BTreeSet<String>)>, ApiError> {
+    /// Scopes the organisation can put on its own clients, shared by every client's plan in this
+    /// process: from Digdir's public catalogue (no token), the scopes accessible to all and those
+    /// of delegation sources; with a token that may read scopes, its own scopes and those granted
+    /// to it (APPROVED). An organisation whose administration client has no scopes.* (a consumer
+    /// with dcr.* only) gets the public part and, in `private`, why the rest is unknown.
+    pub async fn usable_scopes(&self, client: &ApiClient) -> Result<Arc<UsableScopes>, ApiError> {
         self.usable_scopes
             .get(ALL, || async {
-                let mut usable: BTreeSet<String> =
-                    client.list_scopes(false).await?.into_iter().filter_map(|s| s.name).collect();
-                let received = client.list_received_accesses().await?;
-                usable.extend(received.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.scope));
                 let open = client.list_all_scopes(&[("accessible_for_all", "true".into())]).await?;
-                usable.extend(open.into_iter().filter_map(|s| s.name));
                 let delegated = client.list_all_scopes(&[("delegated_sources", "true".into())]).await?;
-                Ok((usable, delegated.into_iter().filter_map(|s| s.name).collect()))
+                let private = async {
+                    let mut ours: BTreeSet<String> =
+                        client.list_scopes(false).await?.into_iter().filter_map(|s| s.name).collect();
+                    let received = client.list_received_accesses().await?;
+                    ours.extend(received.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.scope));
+                    Ok::<_, ApiError>(ours)
+                };
+                let private = match private.await {
+                    Ok(ours) => Ok(ours),
+                    Err(e @ ApiError::ScopeNotGranted { .. }) => Err(e),
+                    Err(e) => return Err(e),
+                };
+                Ok(UsableScopes {
+                    open: open.into_iter().filter_map(|s| s.name).collect(),
+                    delegated: delegated.into_iter().filter_map(|s| s.name).collect(),
+                    private,
+                })
             })
             .await
     }
+}
+
+/// See [`Shared::usable_scopes`].
+pub struct UsableScopes {
+    pub open: BTreeSet<String>,
+    pub delegated: BTreeSet<String>,
+    /// Own scopes and APPROVED grants to us, or why they cannot be read with the admin scopes
+    /// this process has.
+    pub private: Result<BTreeSet<String>, ApiError>,
 }

@@ -160,7 +160,7 @@ impl Resource for ScopeResource {
         if ctx.is_create()
             && let Some(client) = self.shared.client_for_plan()
         {
-            rules::plan_checks(&self.shared, client, ctx, name.as_deref()).await;
+            rules::plan_checks(&self.shared, &client, ctx, name.as_deref()).await;
         }
     }
 

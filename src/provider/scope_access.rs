@@ -98,7 +98,7 @@ impl Resource for ScopeAccessResource {
         // earlier plan had the name, Terraform stops this grant with "inconsistent final plan".
         let Some(c) = consumer.filter(|c| orgno::mod11_valid(c) || self.shared.is_test_env()) else { return };
         let Some(client) = self.shared.client_for_plan() else { return };
-        match self.shared.organization_name(client, &c).await {
+        match self.shared.organization_name(&client, &c).await {
             Ok(Some(name)) => ctx.set("consumer_organization_name", Value::String(name)),
             Ok(None) => {}
             Err(e) => self.shared.warn_api(

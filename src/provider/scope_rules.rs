@@ -139,12 +139,8 @@ pub async fn plan_checks(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<
             }
             Ok(_) => {}
             Err(e) => {
-                shared.push_api(
-                    &mut ctx.diags,
-                    &e,
-                    "list the organisation's scope prefixes",
-                    Some(AttrPath::attr("prefix")),
-                );
+                let what = "check that the prefix is your organisation's";
+                shared.unchecked(&mut ctx.diags, &e, what, Some(AttrPath::attr("prefix")));
                 return;
             }
         }
@@ -164,11 +160,11 @@ pub async fn plan_checks(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<
                 "Digdir never deletes scopes, so the deactivated scope is reactivated with this configuration instead of created anew.",
             ),
             Ok(grants) => ctx.diags.attr_error(AttrPath::attr("subscope"), format!("Scope {name} exists deactivated, with grants"), grants_detail(name, &grants)),
-            Err(e) => shared.push_api(&mut ctx.diags, &e, &format!("list grants of scope {name}"), None),
+            Err(e) => shared.unchecked(&mut ctx.diags, &e, &format!("list the grants of the deactivated scope {name}"), None),
         },
         // A scope of another organisation: the prefix check above already explains ownership.
         Err(e) if e.status() == Some(403) => {}
-        Err(e) => shared.push_api(&mut ctx.diags, &e, &format!("look up scope {name}"), None),
+        Err(e) => shared.unchecked(&mut ctx.diags, &e, &format!("check whether scope {name} exists already"), None),
     }
 }
 
