@@ -1,161 +1,214 @@
-//! Acceptance suite against Digdir's TEST environment — opt-in, needs network access:
+//! Acceptance suite against Digdir's TEST environment: opt-in, needs network access and an
+//! administration client per side. It proves with the real Digdir what the end-to-end suite
+//! proves with the simulator, the way a user runs it: the real terraform CLI, the provider's
+//! defaults (an empty `provider "maskinporten" {}`, credentials from the environment, `scopes`
+//! unset), over both halves of `examples/complete/`:
 //!
-//! ```sh
-//! export TF_ACC=1 MASKINPORTEN_ENVIRONMENT=test MASKINPORTEN_CLIENT_ID=... \
-//!        MASKINPORTEN_PRIVATE_KEY_PEM="$(cat key.pem)" MASKINPORTEN_CERTIFICATE_CHAIN_PEM="$(cat chain.pem)" \
-//!        MASKINPORTEN_ACC_PREFIX=<a prefix Digdir assigned you> MASKINPORTEN_ACC_CONSUMER=<a TEST orgno>
-//! cargo nextest run --test acceptance --run-ignored all
-//! ```
+//! 1. the API provider's half: apply, `plan` and `plan -refresh-only` empty by their exit codes,
+//!    the state imported into a fresh directory with `import` blocks and planned empty;
+//! 2. the consumer's half: apply and converge; a second key added and removed again, one at a
+//!    time, the first key untouched;
+//! 3. destroy both, and sweep: everything this suite ever made (named `tfacc`) is deactivated,
+//!    also what an interrupted run left; the sweep fails the test when it cannot list.
 //!
-//! It settles the facts maskinporten-api.md marks [I] or [U] and records Digdir's real answers
-//! as fixtures under `target/acceptance-fixtures/` for the simulator. Everything it creates is
-//! named `tf-acc-*`; the sweeper deactivates all of it, also what an interrupted run left.
+//! Digdir's answers are recorded: each half's provider log at TRACE (tokens, keys and assertions
+//! are never logged) and every API answer in it as a fixture, under `target/acceptance/<run>/`.
+//! How to run it and what to send back: docs/development/acceptance.md.
 
-use std::time::Duration;
-use terraform_provider_maskinporten::api::{ApiClient, ApiConfig, Client, Request, Scope, Signing};
+#[path = "terraform/contract.rs"]
+#[allow(dead_code)]
+mod contract;
+#[path = "terraform/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+use harness::Workdir;
+use std::path::{Path, PathBuf};
+use terraform_provider_maskinporten::api::ApiClient;
+use terraform_provider_maskinporten::tfplugin::{Diagnostics, Value};
 use tokio_util::sync::CancellationToken;
 
 fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set for the acceptance suite"))
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} must be set for the acceptance suite (docs/development/acceptance.md)"))
 }
 
-fn client() -> ApiClient {
-    assert_eq!(std::env::var("TF_ACC").as_deref(), Ok("1"), "set TF_ACC=1 to run the acceptance suite");
-    let env = var("MASKINPORTEN_ENVIRONMENT");
-    assert_eq!(env, "test", "the acceptance suite runs against TEST only");
-    let chain = var("MASKINPORTEN_CERTIFICATE_CHAIN_PEM").replace("\\n", "\n");
-    let chain_der = rustls_pki_types::pem::PemObject::pem_slice_iter(chain.as_bytes())
-        .filter_map(|c: Result<rustls_pki_types::CertificateDer<'static>, _>| c.ok())
-        .map(|c| c.to_vec())
+/// `MASKINPORTEN_<NAME>=value` lines of one organisation's administration client (the format
+/// the simulator writes; PEM newlines may be written as `\n`).
+fn env_file(var_name: &str) -> Vec<(String, String)> {
+    let path = var(var_name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{var_name}={path}: {e}"));
+    let pairs: Vec<(String, String)> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.to_string())))
         .collect();
-    let cfg = ApiConfig {
-        api_url: ApiConfig::normalise_api_url("https://api.test.samarbeid.digdir.no").unwrap(),
-        issuer: "https://test.maskinporten.no/".into(),
-        token_endpoint: None,
-        client_id: var("MASKINPORTEN_CLIENT_ID"),
-        signing: Signing::X5c { chain_der, key_pem: var("MASKINPORTEN_PRIVATE_KEY_PEM").replace("\\n", "\n") },
-        scopes: [
-            "idporten:scopes.read",
-            "idporten:scopes.write",
-            "idporten:dcr.read",
-            "idporten:dcr.write",
-            "idporten:dcr.modify",
-        ]
-        .map(String::from)
-        .to_vec(),
-        request_timeout: Duration::from_secs(30),
-        max_retries: 3,
-        max_concurrent_requests: 4,
-        user_agent: format!("terraform-provider-maskinporten-acceptance/{}", env!("CARGO_PKG_VERSION")),
-        extra_roots_pem: None,
-        retry_deadline: Duration::from_secs(120),
-    };
-    ApiClient::new(cfg, CancellationToken::new()).expect("client")
+    let env = pairs.iter().find(|(k, _)| k == "MASKINPORTEN_ENVIRONMENT").map(|(_, v)| v.as_str());
+    assert_eq!(env, Some("test"), "{path}: the acceptance suite runs against Digdir's TEST only");
+    pairs
 }
 
-/// Record a raw answer of Digdir's as a fixture for the simulator.
-async fn record(api: &ApiClient, name: &str, req: Request) -> Result<serde_json::Value, String> {
-    let result = api.execute::<serde_json::Value>(req).await;
-    let value = match &result {
-        Ok(v) => serde_json::json!({"ok": v}),
-        Err(e) => serde_json::json!({"status": e.status(), "error": e.to_string()}),
+/// An API client configured exactly as the provider configures itself from these variables.
+fn api_client(env: &[(String, String)]) -> ApiClient {
+    let attr = |name: &str| {
+        let key = format!("MASKINPORTEN_{}", name.to_ascii_uppercase());
+        env.iter().find(|(k, _)| *k == key).map_or(Value::Null, |(_, v)| Value::String(v.clone()))
     };
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/acceptance-fixtures");
-    std::fs::create_dir_all(&dir).ok();
-    std::fs::write(dir.join(format!("{name}.json")), serde_json::to_string_pretty(&value).unwrap()).ok();
-    result.map(|v| v.unwrap_or_default()).map_err(|e| e.to_string())
+    let schema = terraform_provider_maskinporten::provider::config::schema();
+    let config = Value::Object(schema.attributes.iter().map(|a| (a.name.clone(), attr(&a.name))).collect());
+    let mut diags = Diagnostics::default();
+    let settings = terraform_provider_maskinporten::provider::config::resolve(&config, "acceptance", &mut diags)
+        .unwrap_or_else(|| panic!("the credentials do not configure the provider: {diags:?}"));
+    ApiClient::new(settings.api, CancellationToken::new()).expect("API client")
 }
 
-/// Deactivate every scope and client this suite ever made (names starting with tf-acc).
-async fn sweep(api: &ApiClient) {
-    for s in api.list_scopes(false).await.unwrap_or_default() {
-        if s.subscope.as_deref().is_some_and(|x| x.starts_with("tf-acc")) {
-            let name = s.name.unwrap_or_default();
-            for g in api.list_accesses(&name, false).await.unwrap_or_default() {
-                let _ = api.revoke_access(&name, g.consumer_orgno.as_deref().unwrap_or("")).await;
+/// Deactivate everything of the suite's (`tfacc` names) on one organisation's side. Listing must
+/// work: a sweeper that cannot see what is left must not report a clean slate.
+async fn sweep(api: &ApiClient, scopes: bool, clients: bool) -> Vec<String> {
+    let mut left = vec![];
+    if scopes {
+        for s in api.list_scopes(false).await.expect("the sweeper lists scopes") {
+            let name = s.name.clone().unwrap_or_default();
+            if s.subscope.as_deref().is_some_and(|x| x.starts_with("tfacc")) {
+                for g in api.list_accesses(&name, false).await.expect("the sweeper lists grants") {
+                    api.revoke_access(&name, g.consumer_orgno.as_deref().unwrap_or("")).await.ok();
+                }
+                if api.deactivate_scope(&name).await.is_err() {
+                    left.push(name);
+                }
             }
-            let _ = api.deactivate_scope(&name).await;
         }
     }
-    for c in api.list_clients(false).await.unwrap_or_default() {
-        if c.client_name.as_deref().is_some_and(|n| n.starts_with("tf-acc")) {
-            let _ = api.deactivate_client(c.client_id.as_deref().unwrap_or("")).await;
+    if clients {
+        for c in api.list_clients(false).await.expect("the sweeper lists clients") {
+            if c.client_name.as_deref().is_some_and(|n| n.starts_with("tfacc")) {
+                let id = c.client_id.unwrap_or_default();
+                if api.deactivate_client(&id).await.is_err() {
+                    left.push(id);
+                }
+            }
         }
+    }
+    left
+}
+
+/// Copy a half's provider log into the run's folder, and every API answer in it (the provider
+/// logs answers at TRACE with secrets blanked) as a numbered fixture.
+fn record(w: &Workdir, out: &Path, half: &str) {
+    let log = w.provider_log();
+    std::fs::write(out.join(format!("{half}-provider.log")), &log).ok();
+    let mut n = 0;
+    for line in log.lines().filter(|l| l.contains("API response")) {
+        let field =
+            |k: &str| line.split(&format!(" {k}=")).nth(1).map(|r| r.split(' ').next().unwrap_or("").to_string());
+        let body =
+            line.split(" body=").nth(1).map(|r| r.rsplit_once(" method=").map_or(r, |(b, _)| b).trim_matches('"'));
+        n += 1;
+        let name = format!(
+            "{half}-{n:03}-{}-{}.json",
+            field("method").unwrap_or_default(),
+            field("path").unwrap_or_default().replace('/', "_")
+        );
+        std::fs::write(out.join(name), body.unwrap_or("").replace("\\\"", "\"")).ok();
     }
 }
 
-#[tokio::test]
-#[ignore = "needs TF_ACC=1, Digdir TEST credentials and network access"]
-async fn settles_the_uncertain_facts_against_digdir_test() {
-    let api = client();
-    sweep(&api).await;
-    let prefix = var("MASKINPORTEN_ACC_PREFIX");
-    let consumer = var("MASKINPORTEN_ACC_CONSUMER");
-    let sub = format!("tf-acc.{}", uuid::Uuid::new_v4().simple());
-    let name = format!("{prefix}:{sub}");
+fn main_tf(half: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/complete/{half}/main.tf")))
+        .expect("example")
+}
 
-    // §6.2 [U]: the status of "does not have any" on an empty grant list.
-    record(&api, "scope-access-empty", Request::get("/scopes/access").query("scope", name.clone())).await.ok();
-    let created = api
-        .create_scope(&Scope {
-            prefix: Some(prefix.clone()),
-            subscope: Some(sub.clone()),
-            description: Some("tf-acc".into()),
-            ..Default::default()
-        })
-        .await
-        .expect("create scope");
-    record(&api, "scope-created", Request::get("/scopes/scope").query("scope", name.clone())).await.ok();
-    // §3.2 [I]: default visibility.
-    eprintln!("default visibility: {:?}", created.visibility);
-    // §3.3 [U]: PUT on an approved grant is idempotent.
-    api.grant_access(&name, &consumer).await.expect("grant");
-    let again = record(
-        &api,
-        "grant-put-twice",
-        Request::put(&format!("/scopes/access/{consumer}")).query("scope", name.clone()),
-    )
-    .await;
-    eprintln!("second PUT of a grant: {again:?}");
-    // §3.2 [I]: a PUT without `active` deactivates.
-    let mut body = serde_json::to_value(&created).unwrap();
-    body.as_object_mut().unwrap().remove("active");
-    let put =
-        record(&api, "scope-put-without-active", Request::put("/scopes").query("scope", name.clone()).json(body)).await;
-    eprintln!("PUT without active: {:?}", put.map(|v| v["active"].clone()));
-    // §3.2: grants survive deactivation; §3.3 [I]: revoked grants read as DENIED.
-    api.deactivate_scope(&name).await.expect("deactivate");
-    record(
-        &api,
-        "grants-of-deactivated-scope",
-        Request::get("/scopes/access").query("scope", name.clone()).query("inactive", "true"),
-    )
-    .await
-    .ok();
-    // §4.1 [U]: a deactivated client reads as 404 or active:false.
-    let c = api
-        .create_client(&Client {
-            client_name: Some("tf-acc-client".into()),
-            description: Some("tf-acc".into()),
-            integration_type: Some("maskinporten".into()),
-            scopes: Some(vec!["idporten:dcr.read".into()]),
-            ..Default::default()
-        })
-        .await;
-    if let Ok(c) = c {
-        let id = c.client_id.clone().unwrap_or_default();
-        record(&api, "client-created", Request::get(&format!("/clients/{id}"))).await.ok();
-        record(&api, "client-jwks-empty", Request::get(&format!("/clients/{id}/jwks"))).await.ok();
-        api.deactivate_client(&id).await.ok();
-        record(&api, "client-deactivated", Request::get(&format!("/clients/{id}"))).await.ok();
+fn import_into_fresh_dir(env: Vec<(String, String)>, half: &str, vars: &[(&str, &str)], imports: &[(&str, String)]) {
+    let mut fresh = Workdir::with_env(env, "1.15", "");
+    let blocks: String =
+        imports.iter().map(|(to, id)| format!("import {{\n  to = {to}\n  id = \"{id}\"\n}}\n")).collect();
+    fresh.write_raw(&format!("{}\n{blocks}", main_tf(half)));
+    for (k, v) in vars {
+        fresh.env(k, v);
     }
-    sweep(&api).await;
-    let left = api
-        .list_scopes(false)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|s| s.subscope.as_deref().is_some_and(|x| x.starts_with("tf-acc")))
-        .count();
-    assert_eq!(left, 0, "the sweeper deactivated everything it made");
+    let plan = fresh.ok(&["plan", "-no-color", "-input=false"]);
+    assert!(
+        plan.stdout.contains(&format!("{} to import, 0 to add, 0 to change, 0 to destroy", imports.len())),
+        "{}",
+        plan.stdout
+    );
+    fresh.apply();
+    fresh.assert_converged();
+}
+
+#[test]
+#[ignore = "needs TF_ACC=1, Digdir TEST credentials and network access (docs/development/acceptance.md)"]
+fn the_complete_example_against_digdir_test() {
+    assert_eq!(std::env::var("TF_ACC").as_deref(), Ok("1"), "set TF_ACC=1 to run the acceptance suite");
+    let (provider_env, consumer_env) =
+        (env_file("MASKINPORTEN_ACC_PROVIDER_ENV"), env_file("MASKINPORTEN_ACC_CONSUMER_ENV"));
+    let (prefix, consumer_orgno) = (var("MASKINPORTEN_ACC_PREFIX"), var("MASKINPORTEN_ACC_CONSUMER_ORGNO"));
+    let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let out: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/acceptance").join(&run);
+    std::fs::create_dir_all(&out).expect("output folder");
+    eprintln!("acceptance run {run}: logs and fixtures in {}", out.display());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (provider_api, consumer_api) = (api_client(&provider_env), api_client(&consumer_env));
+    rt.block_on(sweep(&provider_api, true, false));
+    rt.block_on(sweep(&consumer_api, false, true));
+
+    let (subscope, client_name) = (format!("tfacc.{run}"), format!("tfacc-{run}"));
+    let scope = format!("{prefix}:{subscope}");
+    let provider_vars = [
+        ("TF_VAR_prefix", prefix.as_str()),
+        ("TF_VAR_subscope", subscope.as_str()),
+        ("TF_VAR_consumer_orgno", consumer_orgno.as_str()),
+    ];
+    let mut provider = Workdir::with_env(provider_env.clone(), "1.15", "");
+    provider.write_raw(&main_tf("api-provider"));
+    for (k, v) in provider_vars {
+        provider.env(k, v);
+    }
+    provider.env("TF_LOG_PROVIDER", "trace");
+    provider.apply();
+    provider.assert_converged();
+    import_into_fresh_dir(
+        provider_env,
+        "api-provider",
+        &provider_vars,
+        &[
+            ("maskinporten_scope.orders_read", scope.clone()),
+            ("maskinporten_scope_access.consumer", format!("{scope},{consumer_orgno}")),
+        ],
+    );
+
+    let key = |_: u8| rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("rsa").public_key_pem();
+    let mut consumer = Workdir::with_env(consumer_env, "1.15", "");
+    consumer.write_raw(&main_tf("api-consumer"));
+    consumer.env("TF_VAR_scope", &scope);
+    consumer.env("TF_VAR_client_name", &client_name);
+    consumer.env("TF_VAR_client_public_key_pem", &key(1));
+    consumer.env("TF_LOG_PROVIDER", "trace");
+    consumer.apply();
+    consumer.assert_converged();
+    let first_kid = consumer.state_values("maskinporten_client_key.orders")["kid"].clone();
+    // A second key, added and removed on its own: the first one is never rewritten.
+    let extra = format!(
+        "resource \"maskinporten_client_key\" \"extra\" {{\n  client_id = maskinporten_client.orders.client_id\n  key = <<-EOT\n{}EOT\n}}\n",
+        key(2)
+    );
+    std::fs::write(consumer.dir.path().join("extra_key.tf"), extra).expect("extra key");
+    consumer.apply();
+    consumer.assert_converged();
+    std::fs::remove_file(consumer.dir.path().join("extra_key.tf")).expect("remove extra key");
+    consumer.apply();
+    consumer.assert_converged();
+    assert_eq!(
+        consumer.state_values("maskinporten_client_key.orders")["kid"],
+        first_kid,
+        "the first key is still registered"
+    );
+
+    consumer.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    provider.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    record(&provider, &out, "api-provider");
+    record(&consumer, &out, "api-consumer");
+    let mut left = rt.block_on(sweep(&provider_api, true, false));
+    left.extend(rt.block_on(sweep(&consumer_api, false, true)));
+    assert!(left.is_empty(), "the sweeper could not deactivate: {left:?}");
 }

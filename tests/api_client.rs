@@ -9,7 +9,11 @@ use axum::routing::{get, post};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use terraform_provider_maskinporten::api::admin_scopes::Need;
 use terraform_provider_maskinporten::api::{ApiClient, ApiConfig, ApiError, Request, Signing};
+
+/// What the scripted operations need: scopes.write or scopes.read.
+const NEED: Need = Need::SCOPES_READ;
 use tokio_util::sync::CancellationToken;
 
 /// Scripted answers for `/api/v1/thing`, and counters.
@@ -70,7 +74,7 @@ fn client_with(base: &str, max_retries: u32, cancel: CancellationToken) -> ApiCl
             token_endpoint: None,
             client_id: "admin".into(),
             signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem() },
-            scopes: vec!["idporten:scopes.read".into()],
+            scopes: None,
             request_timeout: Duration::from_secs(5),
             max_retries,
             max_concurrent_requests: 4,
@@ -91,10 +95,10 @@ async fn one_token_serves_many_calls_and_a_401_renews_it_once() {
         server(vec![(200, "{}", None), (200, "{}", None), (401, "{}", None), (200, r#"{"ok":true}"#, None)]).await;
     let c = client(&base, 0);
     for _ in 0..2 {
-        c.execute::<serde_json::Value>(Request::get("/thing")).await.unwrap();
+        c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap();
     }
     assert_eq!(*s.tokens.lock().unwrap(), 1, "token discovered once and cached");
-    let v = c.execute::<serde_json::Value>(Request::get("/thing")).await.unwrap();
+    let v = c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap();
     assert_eq!(v, Some(serde_json::json!({"ok": true})));
     assert_eq!(*s.tokens.lock().unwrap(), 2, "the 401 renewed the token once");
     let calls = s.calls.lock().unwrap();
@@ -105,7 +109,7 @@ async fn one_token_serves_many_calls_and_a_401_renews_it_once() {
 #[tokio::test]
 async fn a_second_401_is_an_error() {
     let (base, s) = server(vec![(401, ERR, None), (401, ERR, None)]).await;
-    let e = client(&base, 3).execute::<serde_json::Value>(Request::post("/thing")).await.unwrap_err();
+    let e = client(&base, 3).execute::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap_err();
     assert_eq!(e.status(), Some(401));
     assert_eq!(s.calls.lock().unwrap().len(), 2);
 }
@@ -114,7 +118,7 @@ async fn a_second_401_is_an_error() {
 async fn reads_retry_5xx_and_429_honouring_retry_after() {
     let (base, s) = server(vec![(503, "", None), (429, "", Some("1")), (200, "{}", None)]).await;
     let start = Instant::now();
-    client(&base, 3).execute::<serde_json::Value>(Request::get("/thing")).await.unwrap();
+    client(&base, 3).execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap();
     assert_eq!(s.calls.lock().unwrap().len(), 3);
     assert!(start.elapsed() >= Duration::from_millis(900), "waited for Retry-After");
 }
@@ -122,11 +126,11 @@ async fn reads_retry_5xx_and_429_honouring_retry_after() {
 #[tokio::test]
 async fn a_post_is_never_repeated_and_4xx_are_never_retried() {
     let (base, s) = server(vec![(503, "", None)]).await;
-    let e = client(&base, 3).execute::<serde_json::Value>(Request::post("/thing")).await.unwrap_err();
+    let e = client(&base, 3).execute::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap_err();
     assert_eq!((e.status(), s.calls.lock().unwrap().len()), (Some(503), 1));
 
     let (base, s) = server(vec![(400, ERR, None)]).await;
-    let e = client(&base, 3).execute::<serde_json::Value>(Request::put("/thing")).await.unwrap_err();
+    let e = client(&base, 3).execute::<serde_json::Value>(Request::put("/thing", NEED)).await.unwrap_err();
     assert_eq!(s.calls.lock().unwrap().len(), 1);
     assert_eq!(e.correlation_id(), Some("abc123"));
     assert!(e.to_string().contains("bad input") && e.to_string().contains("abc123"), "{e}");
@@ -137,18 +141,18 @@ async fn a_post_is_never_repeated_and_4xx_are_never_retried() {
 #[tokio::test]
 async fn a_refused_post_is_repeated_and_an_endless_retry_after_ends_retrying() {
     let (base, s) = server(vec![(429, "", Some("0")), (200, r#"{"id":1}"#, None)]).await;
-    let r = client(&base, 3).execute::<serde_json::Value>(Request::post("/thing")).await.unwrap();
+    let r = client(&base, 3).execute::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap();
     assert_eq!((r, s.calls.lock().unwrap().len()), (Some(serde_json::json!({"id": 1})), 2));
 
     let (base, s) = server(vec![(429, "", Some("18446744073709551615"))]).await;
-    let e = client(&base, 3).execute::<serde_json::Value>(Request::get("/thing")).await.unwrap_err();
+    let e = client(&base, 3).execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap_err();
     assert_eq!((e.status(), s.calls.lock().unwrap().len()), (Some(429), 1));
 }
 
 #[tokio::test]
 async fn retries_stop_at_max_retries() {
     let (base, s) = server(vec![(502, "", None); 5]).await;
-    let e = client(&base, 2).execute::<serde_json::Value>(Request::delete("/thing")).await.unwrap_err();
+    let e = client(&base, 2).execute::<serde_json::Value>(Request::delete("/thing", NEED)).await.unwrap_err();
     assert!(matches!(e, ApiError::Http { status: 502, .. }));
     assert_eq!(s.calls.lock().unwrap().len(), 3, "1 try + 2 retries");
 }
@@ -157,10 +161,10 @@ async fn retries_stop_at_max_retries() {
 async fn any_2xx_is_success_with_or_without_a_body() {
     let (base, _) = server(vec![(200, "", None), (204, "", None), (201, r#"{"a":1}"#, None)]).await;
     let c = client(&base, 0);
-    assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing")).await.unwrap(), None);
-    assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing")).await.unwrap(), None);
+    assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing", NEED)).await.unwrap(), None);
+    assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing", NEED)).await.unwrap(), None);
     assert_eq!(
-        c.execute::<serde_json::Value>(Request::post("/thing")).await.unwrap(),
+        c.execute::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap(),
         Some(serde_json::json!({"a": 1}))
     );
 }
@@ -171,6 +175,6 @@ async fn a_cancelled_client_abandons_reads() {
     let cancel = CancellationToken::new();
     let c = client_with(&base, 0, cancel.clone());
     cancel.cancel();
-    assert!(matches!(c.execute::<serde_json::Value>(Request::get("/thing")).await, Err(ApiError::Cancelled)));
+    assert!(matches!(c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await, Err(ApiError::Cancelled)));
     assert!(s.calls.lock().unwrap().is_empty());
 }

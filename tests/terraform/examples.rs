@@ -39,50 +39,85 @@ fn every_resource_example_applies_converges_and_destroys() {
     }
 }
 
-/// The complete example in a work directory, with both organisations' credentials as variables.
-/// The consumer's admin private key is returned too, for secret audits.
-pub fn complete_example(sim: &Sim) -> (Workdir, String) {
-    let mut w = Workdir::new(sim, "1.15", "");
-    w.write_raw(&std::fs::read_to_string(examples_dir().join("complete/main.tf")).unwrap());
-    let mut consumer_key = String::new();
-    for (k, v) in sim.sim.env_for("889640782") {
-        if let Some(name) = k.strip_prefix("MASKINPORTEN_")
-            && ["CLIENT_ID", "PRIVATE_KEY_PEM", "CERTIFICATE_CHAIN_PEM"].contains(&name)
-        {
-            w.env(&format!("TF_VAR_consumer_{}", name.to_ascii_lowercase()), &v);
-            if name == "PRIVATE_KEY_PEM" {
-                consumer_key = v;
-            }
-        }
-    }
-    w.env("TF_VAR_consumer_orgno", "889640782");
-    w.env("TF_VAR_client_public_key_pem", &public_key());
-    (w, consumer_key)
-}
+/// The admin scopes Digdir typically grants each side (examples/complete/README.md).
+pub const PROVIDER_SCOPES: &[&str] = &["scopes.read", "scopes.write"];
+pub const CONSUMER_SCOPES: &[&str] = &["dcr.read", "dcr.write"];
 
-/// The two organisations of the README walkthrough.
+/// The two organisations of the README walkthrough, each administration client granted only what
+/// Digdir typically hands out to its side: the API provider 991825827 (prefix `demo`)
+/// scopes.read and scopes.write, the consumer 889640782 dcr.read and dcr.write.
 pub fn two_orgs() -> Sim {
-    Sim::with(|c: SimConfig| c.org("991825827", Some("demo")).org("889640782", None))
+    two_orgs_granted(PROVIDER_SCOPES, CONSUMER_SCOPES)
 }
 
-/// The README walkthrough: two organisations, two provider configurations.
+/// As [`two_orgs`], with other admin scopes per side.
+pub fn two_orgs_granted(provider: &[&str], consumer: &[&str]) -> Sim {
+    Sim::with(|c: SimConfig| {
+        c.org_granted("991825827", Some("demo"), provider).org_granted("889640782", None, consumer)
+    })
+}
+
+/// Both halves of examples/complete/, each in its own directory as its own organisation, with
+/// empty provider blocks (credentials from the environment, `scopes` unset).
+pub struct Complete {
+    pub provider: Workdir,
+    pub consumer: Workdir,
+}
+
+impl Complete {
+    /// The API provider's half first: the grant must exist before the consumer's client uses it.
+    pub fn apply(&self) {
+        self.provider.apply();
+        self.consumer.apply();
+    }
+    pub fn assert_converged(&self) {
+        self.provider.assert_converged();
+        self.consumer.assert_converged();
+    }
+    pub fn destroy(&self) {
+        self.consumer.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+        self.provider.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    }
+    pub fn halves(&self) -> [&Workdir; 2] {
+        [&self.provider, &self.consumer]
+    }
+}
+
+pub fn complete_example(sim: &Sim, minor: &str) -> Complete {
+    let read = |half: &str| std::fs::read_to_string(examples_dir().join(format!("complete/{half}/main.tf"))).unwrap();
+    let provider = Workdir::for_org(sim, "991825827", minor, "");
+    provider.write_raw(&read("api-provider"));
+    let mut provider = provider;
+    provider.env("TF_VAR_consumer_orgno", "889640782");
+    let mut consumer = Workdir::for_org(sim, "889640782", minor, "");
+    consumer.write_raw(&read("api-consumer"));
+    consumer.env("TF_VAR_scope", "demo:orders.read");
+    consumer.env("TF_VAR_client_public_key_pem", &public_key());
+    Complete { provider, consumer }
+}
+
+/// The README walkthrough: two organisations, each with Digdir's usual admin scopes for its
+/// side, each half applied, converged and destroyed — with no 403 and no refused token request
+/// after the first of a provider process (checked on every Workdir when it is dropped).
 #[test]
 fn complete_example_spans_two_organisations() {
     let sim = two_orgs();
-    let (w, _) = complete_example(&sim);
-    w.apply();
-    w.assert_converged();
+    let ex = complete_example(&sim, "1.15");
+    ex.apply();
+    ex.assert_converged();
     let state = sim.state();
     let client = &state["clients"][0];
     assert_eq!(client["client_orgno"], "889640782", "the consumer owns the client");
     assert_eq!(client["scopes"][0], "demo:orders.read");
     assert_eq!(state["accesses"][0]["consumer_orgno"], "889640782");
-    let kid = w.state_values("maskinporten_client_key.orders")["kid"].clone();
+    let kid = ex.consumer.state_values("maskinporten_client_key.orders")["kid"].clone();
     assert_eq!(state["keys"][client["client_id"].as_str().unwrap()][0]["kid"], kid);
-    // Neither the consumer's admin key nor any other secret reached the state file.
-    let tfstate = std::fs::read_to_string(w.dir.path().join("terraform.tfstate")).unwrap();
-    assert!(!tfstate.contains("PRIVATE KEY"), "no private key in state");
-    w.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    for half in ex.halves() {
+        let tfstate = std::fs::read_to_string(half.dir.path().join("terraform.tfstate")).unwrap();
+        assert!(!tfstate.contains("PRIVATE KEY"), "no private key in state");
+    }
+    assert_eq!(sim.forbidden_answers(), Vec::<serde_json::Value>::new(), "no 403");
+    ex.destroy();
 }
 
 /// Secrets audit of the README walkthrough at TF_LOG=TRACE: no private key, access token or
@@ -90,31 +125,38 @@ fn complete_example_spans_two_organisations() {
 #[test]
 fn complete_example_at_trace_leaks_no_secret() {
     let sim = two_orgs();
-    let (w, consumer_key) = complete_example(&sim);
+    let ex = complete_example(&sim, "1.15");
     let mut secrets: Vec<String> = vec![];
-    let provider_key = sim.sim.env_for("991825827").into_iter().find(|(k, _)| k == "MASKINPORTEN_PRIVATE_KEY_PEM");
-    for key in [Some(consumer_key), provider_key.map(|(_, v)| v)].into_iter().flatten() {
+    for orgno in ["991825827", "889640782"] {
+        let key = sim.sim.env_for(orgno).into_iter().find(|(k, _)| k == "MASKINPORTEN_PRIVATE_KEY_PEM");
         // Every base64 line of the key body is a secret on its own.
-        secrets.extend(key.split("\\n").filter(|l| !l.starts_with("-----") && l.len() > 20).map(String::from));
+        let lines = key.map(|(_, v)| v).unwrap_or_default();
+        secrets.extend(lines.split("\\n").filter(|l| !l.starts_with("-----") && l.len() > 20).map(String::from));
     }
     let trace = [("TF_LOG", "trace"), ("TF_LOG_PATH", "trace.log")];
-    let plan = w.run_with_env(&["plan", "-out=tfplan", "-no-color", "-input=false"], &trace);
-    let apply = w.run_with_env(&["apply", "-no-color", "-input=false", "tfplan"], &trace);
-    assert_eq!(apply.code, 0, "{}", apply.text());
-    let refresh = w.run_with_env(&["plan", "-no-color", "-input=false"], &trace);
+    let mut places = vec![];
+    for w in ex.halves() {
+        let plan = w.run_with_env(&["plan", "-out=tfplan", "-no-color", "-input=false"], &trace);
+        let apply = w.run_with_env(&["apply", "-no-color", "-input=false", "tfplan"], &trace);
+        assert_eq!(apply.code, 0, "{}", apply.text());
+        let refresh = w.run_with_env(&["plan", "-no-color", "-input=false"], &trace);
+        let read = |f: &str| std::fs::read_to_string(w.dir.path().join(f)).unwrap_or_default();
+        let log = read("trace.log");
+        assert!(
+            log.contains("API call") && log.contains("token request"),
+            "the provider's own trace logs were captured"
+        );
+        places.extend([
+            ("plan output", plan.text()),
+            ("apply output", apply.text()),
+            ("refresh output", refresh.text()),
+            ("trace log", log),
+            ("state", read("terraform.tfstate")),
+            ("plan JSON", w.ok(&["show", "-json", "tfplan"]).stdout),
+        ]);
+    }
     secrets.extend(sim.sim.issued_tokens());
     assert!(secrets.len() > 40, "the audit has secrets to look for");
-    let read = |f: &str| std::fs::read_to_string(w.dir.path().join(f)).unwrap_or_default();
-    let log = read("trace.log");
-    assert!(log.contains("API call") && log.contains("token request"), "the provider's own trace logs were captured");
-    let places = [
-        ("plan output", plan.text()),
-        ("apply output", apply.text()),
-        ("refresh output", refresh.text()),
-        ("trace log", log),
-        ("state", read("terraform.tfstate")),
-        ("plan JSON", w.ok(&["show", "-json", "tfplan"]).stdout),
-    ];
     let mut hits = vec![];
     for (place, text) in &places {
         for s in &secrets {

@@ -24,10 +24,22 @@ pub fn terraform_bin(minor: &str) -> PathBuf {
 }
 
 /// A running simulator with its own tokio runtime, so tests stay plain `#[test]` functions.
+/// When it is dropped at the end of a passing test, every request it received is checked against
+/// Digdir's contract ([`crate::contract`]): a violation fails the test.
 pub struct Sim {
     pub sim: Simulator,
     _rt: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let violations = crate::contract::check_log(&self.requests());
+        assert!(violations.is_empty(), "requests Digdir's contract does not allow:\n{}", violations.join("\n"));
+    }
 }
 
 impl Sim {
@@ -51,6 +63,16 @@ impl Sim {
     pub fn requests(&self) -> Vec<Json> {
         self.sim.requests().as_array().cloned().unwrap_or_default()
     }
+    /// Token requests refused because the client asked for an admin scope it was not granted.
+    pub fn refused_token_requests(&self) -> Vec<Json> {
+        self.sim.token_requests().into_iter().filter(|t| t["outcome"] == "invalid_scope").collect()
+    }
+
+    /// API answers with status 403.
+    pub fn forbidden_answers(&self) -> Vec<Json> {
+        self.requests().into_iter().filter(|r| r["status"] == 403).collect()
+    }
+
     /// Call the simulated API as the organisation would outside Terraform (Samarbeidsportalen).
     pub fn out_of_band(&self, orgno: &str, method: &str, path_and_query: &str, body: Option<Json>) -> Json {
         let token = self.sim.mint_token(orgno);
@@ -68,10 +90,25 @@ impl Sim {
 }
 
 /// A Terraform working directory wired to the provider binary and one simulated organisation.
+/// Every command runs with a clean environment: only what the test sets, the organisation's
+/// `MASKINPORTEN_*` variables, and the provider's debug log in `provider.log` of the directory.
+/// When it is dropped at the end of a passing test, that log is checked for a provider process
+/// that had more than one token request refused for a scope (see `api::admin_scopes`: a process
+/// pays at most one).
 pub struct Workdir {
     pub dir: tempfile::TempDir,
     terraform: PathBuf,
     env: Vec<(String, String)>,
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let late = self.late_scope_refusals();
+        assert!(late.is_empty(), "provider processes with more than one refused token request:\n{}", late.join("\n"));
+    }
 }
 
 pub struct Run {
@@ -99,7 +136,21 @@ impl Run {
 }
 
 impl Workdir {
+    /// A directory configured as the organisation 991825827 (the simulator's first).
     pub fn new(sim: &Sim, minor: &str, main_tf: &str) -> Workdir {
+        Self::for_org(sim, "991825827", minor, main_tf)
+    }
+
+    /// A directory configured as organisation `orgno` of the simulator.
+    pub fn for_org(sim: &Sim, orgno: &str, minor: &str, main_tf: &str) -> Workdir {
+        let env = sim.sim.env_for(orgno);
+        assert!(!env.is_empty(), "organisation {orgno} is in the simulator");
+        Self::with_env(env, minor, main_tf)
+    }
+
+    /// A directory whose commands see `env` (`MASKINPORTEN_*` of an organisation) and nothing
+    /// of the caller's environment.
+    pub fn with_env(mut env: Vec<(String, String)>, minor: &str, main_tf: &str) -> Workdir {
         let dir = tempfile::tempdir().expect("workdir");
         let provider_dir =
             Path::new(env!("CARGO_BIN_EXE_terraform-provider-maskinporten")).parent().expect("bin dir").to_path_buf();
@@ -112,8 +163,9 @@ impl Workdir {
             ),
         )
         .expect("write terraformrc");
-        let mut env: Vec<(String, String)> = sim.sim.env_for("991825827");
         env.push(("TF_CLI_CONFIG_FILE".into(), rc.display().to_string()));
+        env.push(("TF_LOG_PROVIDER".into(), "debug".into()));
+        env.push(("TF_LOG_PATH".into(), dir.path().join("provider.log").display().to_string()));
         env.push(("CHECKPOINT_DISABLE".into(), "1".into()));
         env.push(("TF_IN_AUTOMATION".into(), "1".into()));
         let w = Workdir { dir, terraform: terraform_bin(minor), env };
@@ -150,18 +202,42 @@ impl Workdir {
         Run::from(cmd.output().expect("run terraform"))
     }
 
-    /// The terraform command for this directory, not yet started.
+    /// The terraform command for this directory, not yet started: a clean environment (only
+    /// what a process needs to run, and what the test set), so the caller's `MASKINPORTEN_*`,
+    /// `TF_*` and proxy variables cannot leak into a test.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.terraform);
-        cmd.args(args)
-            .current_dir(self.dir.path())
-            .env_remove("TF_LOG")
-            .env_remove("TF_LOG_PROVIDER")
-            .env_remove("TF_LOG_PATH");
+        cmd.args(args).current_dir(self.dir.path()).env_clear();
+        for k in ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL"] {
+            if let Some(v) = std::env::var_os(k) {
+                cmd.env(k, v);
+            }
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
         cmd
+    }
+
+    /// The provider's debug log of every command run here so far.
+    pub fn provider_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("provider.log")).unwrap_or_default()
+    }
+
+    /// Log lines of token requests refused for a scope, beyond the first such refusal of their
+    /// provider process (`pid` in the provider's log line).
+    pub fn late_scope_refusals(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        self.provider_log()
+            .lines()
+            .filter(|l| l.contains("token request") && l.contains("outcome=invalid_scope"))
+            .filter(|l| {
+                let pid =
+                    l.split(" pid=").nth(1).map(|r| r.chars().take_while(char::is_ascii_digit).collect::<String>());
+                !seen.insert(pid.unwrap_or_default())
+            })
+            .map(String::from)
+            .collect()
     }
 
     /// Run and require success.

@@ -2,9 +2,11 @@
 //! One test binary, one module per resource; each test reads like its scenario.
 
 mod access_token;
+mod admin_scopes;
 mod bad_input;
 mod clients;
 mod contacts;
+mod contract;
 mod data_sources;
 mod examples;
 mod faults;
@@ -14,6 +16,7 @@ mod grants;
 mod harness;
 mod identity;
 mod interrupts;
+mod key_writes;
 mod reconcile;
 mod scale;
 mod scope;

@@ -66,10 +66,9 @@ fn a_missing_admin_scope_is_named_for_the_operation() {
     fails_with(
         &apply(&w),
         &[
-            "HTTP 403",
-            "needs the admin scope idporten:scopes.write",
-            "idporten:dcr.write",
-            "granted only: idporten:scopes.read idporten:dcr.read",
+            "POST /scopes needs the admin scope idporten:scopes.write",
+            "The provider's scopes (idporten:dcr.read idporten:scopes.read) do not include idporten:scopes.write",
+            "An API provider needs idporten:scopes.write",
         ],
     );
 }
@@ -87,7 +86,10 @@ fn a_requested_scope_not_granted_to_the_admin_client_is_a_token_error() {
 
 #[test]
 fn another_organisations_object_and_a_supplier_without_the_scope() {
-    let sim = Sim::with(|c: SimConfig| c.org("991825827", Some("demo")).org("889640782", None));
+    let everything_but_supplier = ["scopes.read", "scopes.write", "dcr.read", "dcr.write", "dcr.modify"];
+    let sim = Sim::with(|c: SimConfig| {
+        c.org_granted("991825827", Some("demo"), &everything_but_supplier).org("889640782", None)
+    });
     let theirs = sim.out_of_band(
         "991825827",
         "POST",
@@ -117,7 +119,14 @@ fn another_organisations_object_and_a_supplier_without_the_scope() {
         "1.15",
         "resource \"maskinporten_client\" \"c\" {\n  client_name = \"c\"\n  description = \"d\"\n  scopes = [\"demo:x\"]\n  client_orgno = \"889640782\"\n}\n",
     );
-    fails_with(&apply(&w), &["HTTP 403", "idporten:dcr.supplier", "servicedesk@digdir.no"]);
+    fails_with(
+        &apply(&w),
+        &[
+            "POST /clients needs the admin scope idporten:dcr.supplier",
+            "Digdir has not granted it",
+            "servicedesk@digdir.no",
+        ],
+    );
 }
 
 #[test]

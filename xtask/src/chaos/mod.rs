@@ -1,9 +1,10 @@
 //! `cargo xtask chaos`: the resilience run of design.md §7 (issue 8).
 //!
-//! For each fault profile, a fresh simulator (two organisations, as in the README walkthrough)
-//! and a fresh working directory; then rounds of: apply the complete example, apply a change to
-//! it, plan, destroy — each terraform command repeated while it fails, as a user would. After
-//! every command it compares the simulator's store with the state file:
+//! For each fault profile, a fresh simulator (two organisations, each granted its side's usual
+//! admin scopes, as in the README walkthrough) and a working directory per half of
+//! examples/complete/; then rounds of: apply both halves, apply a change to both, plan, destroy
+//! — each terraform command repeated while it fails, as a user would. After every command it
+//! compares the simulator's store with both state files ([`audit`]):
 //!
 //! * orphan: an object active in the simulator that is neither in state nor named by a failed
 //!   create (which lists the candidates to import);
@@ -14,16 +15,19 @@
 //!
 //! Totals per profile are printed and written as JSON; the exit code is 1 when any is non-zero.
 
+mod audit;
+
 use crate::common::{Out, SimProc, Tf, build, flag, root, scratch, terraform, terraform_version};
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+use audit::{audit, mismatches};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 const PROVIDER_ORG: &str = "991825827";
 const CONSUMER_ORG: &str = "889640782";
 /// How often one terraform command is repeated while it fails under faults.
 const ATTEMPTS: usize = 8;
-/// Every command's debug log, beside the work directory (`TF_LOG_PATH`); see [`run_counted`].
+/// Every command's debug log, in its half's work directory (`TF_LOG_PATH`); see [`run_counted`].
 const COMMAND_LOG: &str = "command.log";
 
 /// The fault profiles: name and the simulator's fault settings (`PUT /__sim/faults`).
@@ -143,9 +147,10 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The complete example as round `r` configures it: `changed` alters descriptions and a lifetime.
-fn example(r: u64, changed: bool) -> Result<String> {
-    let text = std::fs::read_to_string(root().join("examples/complete/main.tf"))?;
+/// One half of the complete example as round `r` configures it: `changed` alters descriptions
+/// and a lifetime.
+fn example(half: &str, r: u64, changed: bool) -> Result<String> {
+    let text = std::fs::read_to_string(root().join(format!("examples/complete/{half}/main.tf")))?;
     let v = if changed { format!(" (round {r}, changed)") } else { String::new() };
     let age = if changed { "at_max_age                = 600" } else { "at_max_age                = 300" };
     let out = text
@@ -153,7 +158,7 @@ fn example(r: u64, changed: bool) -> Result<String> {
         .replace("\"Reads orders from the demo API\"", &format!("\"Reads orders from the demo API{v}\""))
         .replace("at_max_age                = 300", age);
     if out == text && changed {
-        bail!("examples/complete/main.tf changed shape; update xtask chaos");
+        bail!("examples/complete/{half}/main.tf changed shape; update xtask chaos");
     }
     Ok(out)
 }
@@ -167,22 +172,24 @@ fn profile(
     seed: u64,
 ) -> Result<Tally> {
     let dir = scratch(&format!("chaos-{name}"))?;
-    let sim =
-        SimProc::start(bin, &dir.join("sim"), &["--org", &format!("{PROVIDER_ORG}:demo"), "--org", CONSUMER_ORG])?;
+    let (provider_org, consumer_org) =
+        (format!("{PROVIDER_ORG}:demo@scopes.read,scopes.write"), format!("{CONSUMER_ORG}@dcr.read,dcr.write"));
+    let sim = SimProc::start(bin, &dir.join("sim"), &["--org", &provider_org, "--org", &consumer_org])?;
+    // Every command logs at debug level to one file per half; a failed command's log is kept
+    // (see `run_counted`).
+    let logging = |mut env: Vec<(String, String)>, half: &str| {
+        env.push(("TF_LOG".into(), "debug".into()));
+        env.push(("TF_LOG_PATH".into(), dir.join(half).join(COMMAND_LOG).display().to_string()));
+        env
+    };
     let mut env = sim.env_for(PROVIDER_ORG)?;
-    for (k, v) in sim.env_for(CONSUMER_ORG)? {
-        if let Some(n) = k.strip_prefix("MASKINPORTEN_")
-            && ["CLIENT_ID", "PRIVATE_KEY_PEM", "CERTIFICATE_CHAIN_PEM"].contains(&n)
-        {
-            env.push((format!("TF_VAR_consumer_{}", n.to_ascii_lowercase()), v));
-        }
-    }
     env.push(("TF_VAR_consumer_orgno".into(), CONSUMER_ORG.into()));
+    let provider = Tf::new(&dir.join("api-provider"), terraform, bin, logging(env, "api-provider"))?;
+    let mut env = sim.env_for(CONSUMER_ORG)?;
+    env.push(("TF_VAR_scope".into(), "demo:orders.read".into()));
     env.push(("TF_VAR_client_public_key_pem".into(), std::fs::read_to_string(sim.dir.join("example-client.pub.pem"))?));
-    // Every command logs at debug level to one file; a failed command's log is kept (see `repeat`).
-    env.push(("TF_LOG".into(), "debug".into()));
-    env.push(("TF_LOG_PATH".into(), dir.join(COMMAND_LOG).display().to_string()));
-    let tf = Tf::new(&dir.join("work"), terraform, bin, env)?;
+    let consumer = Tf::new(&dir.join("api-consumer"), terraform, bin, logging(env, "api-consumer"))?;
+    let both = [&provider, &consumer];
     let mut f = faults.clone();
     f["seed"] = json!(seed);
     sim.put("/__sim/faults", &f)?;
@@ -192,22 +199,30 @@ fn profile(
         t.rounds += 1;
         let mut listed = BTreeSet::new();
         let mut ok = true;
-        for (step, cfg) in
-            [("create", Some(example(r, false)?)), ("change", Some(example(r, true)?)), ("destroy", None)]
-        {
-            let args: &[&str] = match cfg {
-                Some(c) => {
-                    tf.write(&c)?;
+        for step in ["create", "change", "destroy"] {
+            // The provider's half first on the way up (the grant comes before the client that
+            // uses it), the consumer's first on the way down.
+            let order = if step == "destroy" { [&consumer, &provider] } else { [&provider, &consumer] };
+            for tf in order {
+                let half = if std::ptr::eq(tf, &provider) { "api-provider" } else { "api-consumer" };
+                let args: &[&str] = if step == "destroy" {
+                    &["destroy", "-auto-approve", "-input=false"]
+                } else {
+                    tf.write(&example(half, r, step == "change")?)?;
                     &["apply", "-auto-approve", "-input=false"]
+                };
+                ok &= repeat(tf, &both, &sim, args, &mut t, &mut listed, &format!("round {r} {step} {half}"))?;
+                if !ok {
+                    break;
                 }
-                None => &["destroy", "-auto-approve", "-input=false"],
-            };
-            ok &= repeat(&tf, &sim, args, &mut t, &mut listed, &format!("round {r} {step}"))?;
+            }
             if ok && step != "destroy" {
-                t.mismatches += mismatches(&tf, &sim, &mut t.notes, &format!("round {r} {step}"))?;
+                t.mismatches += mismatches(&both, &sim, &mut t.notes, &format!("round {r} {step}"))?;
             }
             if ok && step == "change" {
-                ok &= converged(&tf, &mut t, &format!("round {r}"))?;
+                for tf in both {
+                    ok &= converged(tf, &mut t, &format!("round {r}"))?;
+                }
             }
             if !ok {
                 break;
@@ -215,7 +230,7 @@ fn profile(
         }
         if !ok {
             t.non_converged += 1;
-            cleanup(&tf, &sim, &f)?;
+            cleanup(&both, &sim, &f)?;
         }
         // Candidates a failed create listed for import are the user's to resolve; resolve them
         // here (deactivate) so the next round starts clean.
@@ -241,10 +256,11 @@ fn injected(sim: &SimProc) -> Result<u64> {
     Ok(f["injected"].as_u64().unwrap_or(0) + f["injected_by_kind"]["stale_read"].as_u64().unwrap_or(0))
 }
 
-/// Run a terraform command until it succeeds (at most [`ATTEMPTS`] times), checking for orphans
-/// and duplicates after every attempt.
+/// Run a terraform command in one half until it succeeds (at most [`ATTEMPTS`] times), checking
+/// both halves for orphans and duplicates after every attempt.
 fn repeat(
     tf: &Tf,
+    both: &[&Tf],
     sim: &SimProc,
     args: &[&str],
     t: &mut Tally,
@@ -274,7 +290,7 @@ fn repeat(
                 }
             }
         }
-        let (orphans, dups) = audit(tf, sim, listed)?;
+        let (orphans, dups) = audit(both, sim, listed)?;
         for o in &orphans {
             t.notes.push(format!("{what}: orphan {o}"));
         }
@@ -295,7 +311,7 @@ fn repeat(
 /// failed and its debug log is kept; the second value says where (`None`: it did not fail).
 fn run_counted(tf: &Tf, args: &[&str], ok: &[i32], t: &mut Tally, what: &str) -> Result<(Out, Option<String>)> {
     t.commands += 1;
-    let log = tf.dir.with_file_name(COMMAND_LOG);
+    let log = tf.dir.join(COMMAND_LOG);
     let _ = std::fs::remove_file(&log);
     let out = tf.run(args)?;
     if ok.contains(&out.code) {
@@ -335,141 +351,13 @@ fn converged(tf: &Tf, t: &mut Tally, what: &str) -> Result<bool> {
     Ok(false)
 }
 
-/// What the state file holds, by kind: scope names, grants, client ids, keys.
-fn state_objects(tf: &Tf) -> Result<BTreeMap<&'static str, Vec<Value>>> {
-    let mut m: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
-    let Ok(text) = std::fs::read_to_string(tf.dir.join("terraform.tfstate")) else { return Ok(m) };
-    let state: Value = serde_json::from_str(&text).context("terraform.tfstate")?;
-    for r in state["resources"].as_array().into_iter().flatten().filter(|r| r["mode"] == "managed") {
-        let kind = match r["type"].as_str().unwrap_or("") {
-            "maskinporten_scope" => "scope",
-            "maskinporten_scope_access" => "grant",
-            "maskinporten_client" => "client",
-            "maskinporten_client_key" => "key",
-            _ => continue,
-        };
-        for i in r["instances"].as_array().into_iter().flatten() {
-            m.entry(kind).or_default().push(i["attributes"].clone());
-        }
-    }
-    Ok(m)
-}
-
-/// Orphans (active in the simulator, not in state, not listed) and duplicates.
-fn audit(tf: &Tf, sim: &SimProc, listed: &BTreeSet<String>) -> Result<(Vec<String>, Vec<String>)> {
-    let st = state_objects(tf)?;
-    let s = sim.get("/__sim/state")?;
-    let field = |kind: &str, f: &str| -> BTreeSet<String> {
-        st.get(kind).into_iter().flatten().filter_map(|a| a[f].as_str().map(String::from)).collect()
-    };
-    let (scopes, clients) = (field("scope", "name"), field("client", "client_id"));
-    let grants: BTreeSet<String> = st
-        .get("grant")
-        .into_iter()
-        .flatten()
-        .map(|a| format!("{},{}", a["scope"].as_str().unwrap_or(""), a["consumer_orgno"].as_str().unwrap_or("")))
-        .collect();
-    let keys: BTreeSet<String> = st
-        .get("key")
-        .into_iter()
-        .flatten()
-        .map(|a| format!("{},{}", a["client_id"].as_str().unwrap_or(""), a["kid"].as_str().unwrap_or("")))
-        .collect();
-    let active =
-        |kind: &str| s[kind].as_array().cloned().unwrap_or_default().into_iter().filter(|x| x["active"] == true);
-    let (mut orphans, mut dups) = (vec![], vec![]);
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for x in active("scopes") {
-        let name = x["name"].as_str().unwrap_or("").to_string();
-        if !scopes.contains(&name) && !listed.contains(&name) {
-            orphans.push(format!("scope {name}"));
-        }
-        *seen.entry(format!("scope {name}")).or_default() += 1;
-    }
-    for x in active("accesses") {
-        let id = format!("{},{}", x["scope"].as_str().unwrap_or(""), x["consumer_orgno"].as_str().unwrap_or(""));
-        if !grants.contains(&id) {
-            orphans.push(format!("grant {id}"));
-        }
-        *seen.entry(format!("grant {id}")).or_default() += 1;
-    }
-    let mut active_clients = BTreeSet::new();
-    for x in active("clients") {
-        let id = x["client_id"].as_str().unwrap_or("").to_string();
-        if !clients.contains(&id) && !listed.contains(&id) {
-            orphans.push(format!("client {id} ({})", x["client_name"]));
-        }
-        if !listed.contains(&id) {
-            *seen.entry(format!("client named {}", x["client_name"])).or_default() += 1;
-        }
-        active_clients.insert(id);
-    }
-    for (client, list) in s["keys"].as_object().into_iter().flatten() {
-        if !active_clients.contains(client) || listed.contains(client) {
-            continue;
-        }
-        for k in list.as_array().into_iter().flatten() {
-            let id = format!("{client},{}", k["kid"].as_str().unwrap_or(""));
-            if !keys.contains(&id) {
-                orphans.push(format!("key {id}"));
-            }
-            *seen.entry(format!("key {id}")).or_default() += 1;
-        }
-    }
-    dups.extend(seen.into_iter().filter(|(_, n)| *n > 1).map(|(k, n)| format!("{k} ×{n}")));
-    Ok((orphans, dups))
-}
-
-/// After a successful apply the state must say what the simulator holds.
-fn mismatches(tf: &Tf, sim: &SimProc, notes: &mut Vec<String>, what: &str) -> Result<u64> {
-    let st = state_objects(tf)?;
-    let s = sim.get("/__sim/state")?;
-    let mut n = 0;
-    let find = |kind: &str, key: &str, v: &Value| -> Option<Value> {
-        s[kind].as_array()?.iter().find(|x| x[key] == *v && x["active"] == true).cloned()
-    };
-    for a in st.get("scope").into_iter().flatten() {
-        match find("scopes", "name", &a["name"]) {
-            Some(x) if x["description"] == a["description"] && x["at_max_age"] == a["at_max_age"] => {}
-            other => {
-                n += 1;
-                notes.push(format!(
-                    "{what}: scope {} state {} vs simulator {:?}",
-                    a["name"],
-                    a["description"],
-                    other.map(|x| x["description"].clone())
-                ));
-            }
-        }
-    }
-    for a in st.get("client").into_iter().flatten() {
-        match find("clients", "client_id", &a["client_id"]) {
-            Some(x) if x["description"] == a["description"] => {}
-            other => {
-                n += 1;
-                notes.push(format!(
-                    "{what}: client {} state {} vs simulator {:?}",
-                    a["client_id"],
-                    a["description"],
-                    other.map(|x| x["description"].clone())
-                ));
-            }
-        }
-    }
-    for a in st.get("key").into_iter().flatten() {
-        let on_client = s["keys"][a["client_id"].as_str().unwrap_or("")].as_array().cloned().unwrap_or_default();
-        if !on_client.iter().any(|k| k["kid"] == a["kid"]) {
-            n += 1;
-            notes.push(format!("{what}: key {} in state, not on client {}", a["kid"], a["client_id"]));
-        }
-    }
-    Ok(n)
-}
-
-/// Faults off, destroy whatever is left, faults back on: the next round starts clean.
-fn cleanup(tf: &Tf, sim: &SimProc, faults: &Value) -> Result<()> {
+/// Faults off, destroy whatever is left (the consumer's half first), faults back on: the next
+/// round starts clean.
+fn cleanup(both: &[&Tf; 2], sim: &SimProc, faults: &Value) -> Result<()> {
     sim.put("/__sim/faults", &json!({}))?;
-    let _ = tf.run(&["destroy", "-auto-approve", "-input=false"])?;
+    for tf in both.iter().rev() {
+        let _ = tf.run(&["destroy", "-auto-approve", "-input=false"])?;
+    }
     sim.put("/__sim/faults", faults)?;
     Ok(())
 }
