@@ -15,7 +15,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 log "terraform"
 terraform=$(bash "$repo/scripts/install-terraform.sh" 1.15)
-"$terraform" version | head -1 >&2
+env -u TF_CLI_CONFIG_FILE "$terraform" version | head -1 >&2
 
 log "building the provider and the simulator"
 cargo build --quiet --bins --manifest-path "$repo/Cargo.toml" --workspace

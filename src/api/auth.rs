@@ -235,6 +235,11 @@ impl TokenSource {
                         method: String::new(),
                         path: String::new(),
                         needed: group.iter().map(|s| s.to_string()).collect(),
+                        refused: group
+                            .iter()
+                            .filter(|s| st.knowledge.refused().contains(**s))
+                            .map(|s| s.to_string())
+                            .collect(),
                         configured: st.knowledge.configured().map(|c| c.iter().cloned().collect()),
                         probed,
                     });

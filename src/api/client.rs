@@ -307,9 +307,16 @@ impl ApiClient {
         } else {
             match self.inner.tokens.token_for(&self.inner.http, &self.inner.cfg, req.need, self.optional).await {
                 Ok(t) => Some(t.access_token),
-                Err(ApiError::ScopeNotGranted { needed, configured, probed, .. }) => {
+                Err(ApiError::ScopeNotGranted { needed, refused, configured, probed, .. }) => {
                     let (method, path) = (method.clone(), req.path.clone());
-                    return Attempt::Fail(ApiError::ScopeNotGranted { method, path, needed, configured, probed });
+                    return Attempt::Fail(ApiError::ScopeNotGranted {
+                        method,
+                        path,
+                        needed,
+                        refused,
+                        configured,
+                        probed,
+                    });
                 }
                 // Maskinporten busy or unreachable: as safe to repeat as any read.
                 Err(e @ (ApiError::Transport { tls_refused: false, .. } | ApiError::Timeout { .. })) => {

@@ -82,11 +82,18 @@ pub enum ApiError {
     },
     #[error("{method} {path} timed out")]
     Timeout { method: String, path: String },
-    /// The operation needs an admin scope this process cannot use: refused by Maskinporten,
-    /// missing from the configured `scopes`, or (for a plan-time check, `probed` false) not
-    /// asked for after an earlier refusal. Nothing was sent to Digdir's API.
+    /// The operation needs an admin scope this process cannot use: refused by Maskinporten
+    /// (`refused`), missing from the configured `scopes`, or (for a plan-time check, `probed`
+    /// false) not asked for after an earlier refusal. Nothing was sent to Digdir's API.
     #[error("{method} {path} needs the admin scope {}", needed.join(" or "))]
-    ScopeNotGranted { method: String, path: String, needed: Vec<String>, configured: Option<Vec<String>>, probed: bool },
+    ScopeNotGranted {
+        method: String,
+        path: String,
+        needed: Vec<String>,
+        refused: Vec<String>,
+        configured: Option<Vec<String>>,
+        probed: bool,
+    },
     #[error("cancelled: Terraform asked the provider to stop")]
     Cancelled,
     #[error("configuration: {0}")]

@@ -31,10 +31,12 @@ const WHO_NEEDS_WHAT: &str = "An API provider needs idporten:scopes.write for sc
 /// Why an operation could not get the admin scope it needs.
 fn scope_not_granted(
     needed: &[String],
+    refused: &[String],
     configured: &Option<Vec<String>>,
     probed: bool,
     client: Option<&ApiClient>,
 ) -> String {
+    let untried: Vec<&str> = needed.iter().filter(|n| !refused.contains(n)).map(String::as_str).collect();
     let needed = needed.join(" or ");
     let client_id = client.map(|c| c.config().client_id.clone()).unwrap_or_default();
     match (configured, probed) {
@@ -45,9 +47,13 @@ fn scope_not_granted(
         (None, true) => format!(
             "Maskinporten refused a token with {needed} (MP-200 invalid_scope): Digdir has not granted it to the administration client {client_id}. Ask servicedesk@digdir.no to grant it to that client, in this environment. {WHO_NEEDS_WHAT}"
         ),
-        (None, false) => format!(
-            "{needed} was not requested: Maskinporten already refused another admin scope in this run, and a plan-time check does not ask again. Digdir has probably not granted it to the administration client {client_id}; ask servicedesk@digdir.no if this check should run. {WHO_NEEDS_WHAT}"
-        ),
+        (None, false) => {
+            let refused = if refused.is_empty() { "another admin scope".to_string() } else { refused.join(" and ") };
+            format!(
+                "Maskinporten refused {refused} in this run (MP-200 invalid_scope), and a plan-time check does not ask for {} after a refusal. Digdir has probably not granted it to the administration client {client_id}; ask servicedesk@digdir.no if this check should run. {WHO_NEEDS_WHAT}",
+                untried.join(" or ")
+            )
+        }
     }
 }
 
@@ -71,8 +77,8 @@ fn paired(api: &str, issuer: &str) -> bool {
 
 /// The explanation of an API error, or `None` when the error speaks for itself.
 pub fn api(err: &ApiError, client: Option<&ApiClient>, supplier_request: bool) -> Option<String> {
-    if let ApiError::ScopeNotGranted { needed, configured, probed, .. } = err {
-        return Some(scope_not_granted(needed, configured, *probed, client));
+    if let ApiError::ScopeNotGranted { needed, refused, configured, probed, .. } = err {
+        return Some(scope_not_granted(needed, refused, configured, *probed, client));
     }
     if let ApiError::Transport { tls_refused: true, .. } = err {
         return Some("The server's TLS certificate was not accepted, so nothing was sent. Digdir's certificates chain to public roots; an untrusted one means something else answers: a TLS-inspecting proxy, or a test server. Name its CA in ca_bundle_file (MASKINPORTEN_CA_BUNDLE_FILE) if you trust it.".to_string());

@@ -243,10 +243,15 @@ impl Resource for ScopeResource {
         let client = self.shared.client(diags)?;
         let name = planned.opt_str("name")?;
         let planned = planned.clone();
+        let sent = planned.clone();
         let updated = client.merge_update_scope(&name, move |s| *s = to_api(&planned, std::mem::take(s))).await;
         self.shared.scopes_changed();
         match updated {
-            Ok(s) => Some(state_of(s)),
+            Ok(s) => {
+                let state = state_of(s);
+                rules::check_cleared(&sent, &state, diags);
+                Some(state)
+            }
             Err(e) => {
                 self.shared.push_api(diags, &e, &format!("update scope {name}"), None);
                 None

@@ -117,6 +117,24 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
+/// Optional attributes removed from configuration are cleared by leaving them out of the PUT,
+/// which replaces the scope (docs/development/digdir-api.md, "Scopes"; inferred from Digdir's
+/// docs and its production clients, never sent as null or ""). Should Digdir keep a value
+/// anyway, say so rather than let the next plan find drift no apply can repair.
+pub fn check_cleared(planned: &Value, answer: &Value, diags: &mut Diagnostics) {
+    for attr in ["long_description", "delegation_source", "enforced_aud_for_access_token"] {
+        if planned.attr(attr).is_null()
+            && let Some(kept) = answer.opt_str(attr)
+        {
+            diags.attr_error(
+                AttrPath::attr(attr),
+                format!("Digdir kept {attr}"),
+                format!("{attr} was removed from the configuration and left out of the update, which clears it at Digdir as far as is known, but Digdir still has {kept:?}. Clear it in Samarbeidsportalen, or set it again; and please report this (docs/guides/digdir-compatibility.md)."),
+            );
+        }
+    }
+}
+
 fn import_hint(name: &str) -> String {
     format!(
         "To manage it with Terraform, import it:\n\n  import {{\n    to = maskinporten_scope.<name>\n    id = \"{name}\"\n  }}\n\nor run: terraform import maskinporten_scope.<name> {name}"

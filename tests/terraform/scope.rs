@@ -144,3 +144,48 @@ fn bad_input_is_refused_by_validate_with_the_attribute() {
     assert!(r.stderr.contains("on main.tf line"), "points at the line: {}", r.stderr);
     assert!(sim.requests().is_empty(), "validate makes no API call");
 }
+
+/// Optional attributes removed from configuration are cleared at Digdir: left out of the PUT
+/// (which replaces the scope), never sent as null or "" (docs/development/digdir-api.md,
+/// "Scopes").
+#[test]
+fn optional_attributes_removed_from_configuration_are_cleared() {
+    let sim = Sim::start();
+    let with = r#"resource "maskinporten_scope" "s" {
+  prefix                        = "demo"
+  subscope                      = "cleared"
+  description                   = "d"
+  long_description              = "More about it"
+  delegation_source             = "https://tt02.altinn.no/"
+  enforced_aud_for_access_token = "https://api.example.no"
+}
+"#;
+    let w = Workdir::new(&sim, "1.15", with);
+    w.apply();
+    let s = sim.scope("demo:cleared").expect("scope");
+    assert_eq!(s["long_description"], "More about it");
+    w.write(
+        &with
+            .lines()
+            .filter(|l| {
+                !l.contains("long_description") && !l.contains("delegation_source") && !l.contains("enforced_aud")
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    w.apply();
+    let s = sim.scope("demo:cleared").expect("scope");
+    for f in ["long_description", "delegation_source", "enforced_aud_for_access_token"] {
+        assert!(s.get(f).is_none_or(|v| v.is_null()), "{f} cleared at Digdir: {s}");
+    }
+    let put = sim
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r["method"] == "PUT" && r["path"] == "/api/v1/scopes")
+        .expect("a PUT");
+    for f in ["long_description", "delegation_source", "enforced_aud_for_access_token"] {
+        assert!(put["body"].get(f).is_none(), "{f} left out of the PUT, not null or empty: {}", put["body"]);
+    }
+    w.assert_converged();
+}
