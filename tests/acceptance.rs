@@ -5,14 +5,18 @@
 //! unset), over both halves of `examples/complete/`:
 //!
 //! 1. the API provider's half: apply, `plan` and `plan -refresh-only` empty by their exit codes,
-//!    the state imported into a fresh directory with `import` blocks and planned empty;
+//!    the state imported into a fresh directory with `import` blocks and planned empty; an
+//!    optional attribute (`long_description`) set and removed again, which must clear it;
 //! 2. the consumer's half: apply and converge; a second key added and removed again, one at a
 //!    time, the first key untouched;
-//! 3. destroy both, and sweep: everything this suite ever made (named `tfacc`) is deactivated,
-//!    also what an interrupted run left; the sweep fails the test when it cannot list.
+//! 3. destroy both, and read what Digdir then answers for the deactivated scope and client, and
+//!    for an empty grant list (facts the simulator can only assume);
+//! 4. sweep: everything this suite ever made (named `tfacc`) is deactivated, also what an
+//!    interrupted run left; the sweep fails the test when it cannot list.
 //!
 //! Digdir's answers are recorded: each half's provider log at TRACE (tokens, keys and assertions
-//! are never logged) and every API answer in it as a fixture, under `target/acceptance/<run>/`.
+//! are never logged), every API answer in it as a fixture, and the raw answers of step 3 in
+//! `facts.json`, under `target/acceptance/<run>/`.
 //! How to run it and what to send back: docs/development/acceptance.md.
 
 #[path = "terraform/contract.rs"]
@@ -24,7 +28,8 @@ mod harness;
 
 use harness::Workdir;
 use std::path::{Path, PathBuf};
-use terraform_provider_maskinporten::api::ApiClient;
+use terraform_provider_maskinporten::api::admin_scopes::Need;
+use terraform_provider_maskinporten::api::{ApiClient, Request};
 use terraform_provider_maskinporten::tfplugin::{Diagnostics, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -113,6 +118,14 @@ fn record(w: &Workdir, out: &Path, half: &str) {
     }
 }
 
+/// Digdir's raw answer to one read: status (200 for success) and body, for `facts.json`.
+async fn raw(api: &ApiClient, req: Request) -> serde_json::Value {
+    match api.execute::<serde_json::Value>(req).await {
+        Ok(body) => serde_json::json!({"status": 200, "body": body}),
+        Err(e) => serde_json::json!({"status": e.status(), "error": e.to_string()}),
+    }
+}
+
 fn main_tf(half: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/complete/{half}/main.tf")))
         .expect("example")
@@ -167,6 +180,17 @@ fn the_complete_example_against_digdir_test() {
     provider.env("TF_LOG_PROVIDER", "trace");
     provider.apply();
     provider.assert_converged();
+    // An optional attribute set, then removed: the PUT that leaves it out must clear it.
+    let tf = main_tf("api-provider");
+    let with_long = tf.replacen("  at_max_age                = 300\n", "  at_max_age                = 300\n  long_description          = \"Set by the acceptance suite\"\n", 1);
+    assert_ne!(with_long, tf, "examples/complete/api-provider/main.tf still has at_max_age = 300");
+    provider.write_raw(&with_long);
+    provider.apply();
+    provider.write_raw(&tf);
+    provider.apply();
+    provider.assert_converged();
+    let read = rt.block_on(provider_api.get_scope(&scope)).expect("read the scope").expect("the scope exists");
+    assert_eq!(read.long_description.filter(|d| !d.is_empty()), None, "leaving long_description out of the PUT cleared it");
     import_into_fresh_dir(
         provider_env,
         "api-provider",
@@ -204,8 +228,21 @@ fn the_complete_example_against_digdir_test() {
         "the first key is still registered"
     );
 
+    let client_id = consumer.state_values("maskinporten_client.orders")["client_id"].as_str().unwrap_or_default().to_string();
     consumer.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
     provider.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
+    let facts = rt.block_on(async {
+        serde_json::json!({
+            "deactivated scope, GET /scopes/scope": raw(&provider_api, Request::get("/scopes/scope", Need::SCOPES_READ).query("scope", scope.clone())).await,
+            "deactivated scope, GET /scopes?inactive=true": provider_api.get_scope(&scope).await.map(|s| serde_json::json!(s)).unwrap_or_default(),
+            "revoked grants, GET /scopes/access?inactive=true": raw(&provider_api, Request::get("/scopes/access", Need::SCOPES_READ).query("scope", scope.clone()).query("inactive", "true")).await,
+            "no active grants, GET /scopes/access": raw(&provider_api, Request::get("/scopes/access", Need::SCOPES_READ).query("scope", scope.clone())).await,
+            "deactivated client, GET /clients/{id}": raw(&consumer_api, Request::get(&format!("/clients/{client_id}"), Need::CLIENTS_READ)).await,
+            "no keys, GET /clients/{id}/jwks": raw(&consumer_api, Request::get(&format!("/clients/{client_id}/jwks"), Need::CLIENTS_READ)).await,
+        })
+    });
+    std::fs::write(out.join("facts.json"), serde_json::to_string_pretty(&facts).unwrap_or_default()).ok();
+    eprintln!("what Digdir answered after destroy: {facts:#}");
     record(&provider, &out, "api-provider");
     record(&consumer, &out, "api-consumer");
     let mut left = rt.block_on(sweep(&provider_api, true, false));
