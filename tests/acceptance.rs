@@ -182,7 +182,11 @@ fn the_complete_example_against_digdir_test() {
     provider.assert_converged();
     // An optional attribute set, then removed: the PUT that leaves it out must clear it.
     let tf = main_tf("api-provider");
-    let with_long = tf.replacen("  at_max_age                = 300\n", "  at_max_age                = 300\n  long_description          = \"Set by the acceptance suite\"\n", 1);
+    let with_long = tf.replacen(
+        "  at_max_age                = 300\n",
+        "  at_max_age                = 300\n  long_description          = \"Set by the acceptance suite\"\n",
+        1,
+    );
     assert_ne!(with_long, tf, "examples/complete/api-provider/main.tf still has at_max_age = 300");
     provider.write_raw(&with_long);
     provider.apply();
@@ -190,7 +194,11 @@ fn the_complete_example_against_digdir_test() {
     provider.apply();
     provider.assert_converged();
     let read = rt.block_on(provider_api.get_scope(&scope)).expect("read the scope").expect("the scope exists");
-    assert_eq!(read.long_description.filter(|d| !d.is_empty()), None, "leaving long_description out of the PUT cleared it");
+    assert_eq!(
+        read.long_description.filter(|d| !d.is_empty()),
+        None,
+        "leaving long_description out of the PUT cleared it"
+    );
     import_into_fresh_dir(
         provider_env,
         "api-provider",
@@ -228,7 +236,8 @@ fn the_complete_example_against_digdir_test() {
         "the first key is still registered"
     );
 
-    let client_id = consumer.state_values("maskinporten_client.orders")["client_id"].as_str().unwrap_or_default().to_string();
+    let client_id =
+        consumer.state_values("maskinporten_client.orders")["client_id"].as_str().unwrap_or_default().to_string();
     consumer.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
     provider.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
     let facts = rt.block_on(async {

@@ -37,7 +37,7 @@ pub fn schema() -> Schema {
             Attribute::optional_computed("kid", Type::String).force_new().describe("Key id (API field `kid`): letters, digits and `. _ -`. Kids are unique across all of Maskinporten, so the default is derived from the client id and the key's thumbprint. When you set it yourself, a new key needs a new kid. Changing it replaces the key."),
             Attribute::optional_computed("alg", Type::String).force_new().describe("Signing algorithm (API field `alg`): `RS256` (default) or `RS512`."),
             Attribute::computed("thumbprint", Type::String).describe("RFC 7638 SHA-256 thumbprint of the key: its identity. A different key plans a replacement."),
-            Attribute::computed("expires_at", Type::String).describe("When Maskinporten stops accepting the key (RFC 3339), at most one year after it was registered. The plan warns 30 days ahead."),
+            Attribute::optional_computed("expires_at", Type::String).force_new().describe("When Maskinporten stops accepting the key, as an RFC 3339 time such as `2027-03-01T00:00:00Z` (API field `exp`). Optional: set it to limit the key's life (teams rotate every 30 to 90 days); it must lie in the future and at most one year ahead. Unset, Digdir's default applies: one year after the key is registered. Changing it registers the key again with the new expiry (the key is replaced). The plan warns 30 days ahead."),
         ],
     )
 }
@@ -50,6 +50,31 @@ pub fn default_kid(client_id: &str, thumbprint: &str) -> String {
 pub fn expires_at(exp: Option<i64>) -> Option<String> {
     let exp = u64::try_from(exp?).ok()?;
     Some(humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(exp)).to_string())
+}
+
+/// An RFC 3339 time as epoch seconds (`exp`), for any offset and fraction a user may write.
+pub fn exp_of(rfc3339: &str) -> Option<i64> {
+    let at = humantime::parse_rfc3339_weak(rfc3339).ok().or_else(|| {
+        // humantime reads only `Z`: shift an explicit offset (`+01:00`) to UTC by hand.
+        let (head, sign, off) = rfc3339
+            .rfind(['+', '-'])
+            .filter(|i| *i > 10)
+            .map(|i| (&rfc3339[..i], &rfc3339[i..i + 1], &rfc3339[i + 1..]))?;
+        let (h, m) = off.split_once(':')?;
+        let shift = std::time::Duration::from_secs(h.parse::<u64>().ok()? * 3600 + m.parse::<u64>().ok()? * 60);
+        let local = humantime::parse_rfc3339_weak(head).ok()?;
+        if sign == "+" { local.checked_sub(shift) } else { local.checked_add(shift) }
+    })?;
+    i64::try_from(at.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs()).ok()
+}
+
+/// The expiry as state shows it: the text the configuration or the prior state used when it
+/// names the same instant (so a reformatted time is no change), else Digdir's.
+pub fn same_expiry(known: Option<String>, read: Option<String>) -> Option<String> {
+    match (&known, &read) {
+        (Some(k), Some(r)) if exp_of(k).is_some() && exp_of(k) == exp_of(r) => known,
+        _ => read,
+    }
 }
 
 pub fn state(client_id: &str, k: &Jwk) -> Value {
@@ -80,6 +105,15 @@ fn validate_config(config: &Value, diags: &mut Diagnostics) {
             AttrPath::attr("alg"),
             "Invalid alg",
             format!("Maskinporten accepts RS256 or RS512; got {a:?}."),
+        );
+    }
+    if let Tri::Known(t) = config.tri_str("expires_at")
+        && exp_of(t).is_none()
+    {
+        diags.attr_error(
+            AttrPath::attr("expires_at"),
+            "Invalid expires_at",
+            format!("Expected an RFC 3339 time such as \"2027-03-01T00:00:00Z\"; got {t:?}."),
         );
     }
     if let Tri::Known(k) = config.tri_str("kid")
@@ -129,7 +163,9 @@ impl Resource for ClientKeyResource {
         match self.shared.jwks(client, &client_id).await {
             Ok(list) => {
                 let found = list.iter().find(|k| k.kid.as_deref() == Some(kid.as_str()))?;
-                let now = state(&client_id, found);
+                let mut now = state(&client_id, found);
+                let expiry = same_expiry(st.opt_str("expires_at"), now.opt_str("expires_at"));
+                now.set_attr("expires_at", expiry.map_or(Value::Null, Value::String));
                 // The kid now names a different key: ours is gone.
                 match st.opt_str("thumbprint") {
                     Some(t) if Some(&t) != now.opt_str("thumbprint").as_ref() => None,

@@ -41,7 +41,9 @@ pub async fn plan(shared: &Shared, ctx: &mut PlanCtx<'_>) {
                 // A different key is a different object: replace, with a new derived kid.
                 ctx.requires_replace.push(AttrPath::attr("thumbprint"));
                 ctx.set("thumbprint", Value::String(new.clone()));
-                ctx.set("expires_at", Value::unknown());
+                if ctx.config.attr("expires_at").is_null() {
+                    ctx.set("expires_at", Value::unknown());
+                }
                 let kid = client_id.as_deref().map_or_else(Value::unknown, |c| Value::String(default_kid(c, new)));
                 ctx.set("kid", kid.clone());
                 ctx.set("id", id_value(client_id.as_deref(), &kid));
@@ -50,6 +52,9 @@ pub async fn plan(shared: &Shared, ctx: &mut PlanCtx<'_>) {
             }
         }
         None => {
+            if let Tri::Known(t) = ctx.config.tri_str("expires_at") {
+                check_expiry_range(t, &mut ctx.diags);
+            }
             if ctx.config.attr("key").is_null() {
                 ctx.diags.push(Diagnostic::error("Missing key", "A new client key needs `key`: the public key PEM, certificate PEM or public JWK to register. (Only an imported key may leave it out.)").at(AttrPath::attr("key")));
                 return;
@@ -82,6 +87,33 @@ fn id_value(client_id: Option<&str>, kid: &Value) -> Value {
     }
 }
 
+/// Maskinporten keeps a key at most a year (docs/development/digdir-api.md, "Keys"): an expiry
+/// must lie ahead, and within a year of now (a minute's grace for the time the apply takes).
+fn check_expiry_range(expires_at: &str, diags: &mut Diagnostics) {
+    let (Some(exp), Ok(now)) =
+        (super::client_key::exp_of(expires_at), SystemTime::now().duration_since(SystemTime::UNIX_EPOCH))
+    else {
+        return;
+    };
+    let now = now.as_secs() as i64;
+    let problem = if exp <= now {
+        Some("lies in the past")
+    } else if exp > now + 365 * 24 * 3600 + 60 {
+        Some("is more than a year ahead, beyond what Maskinporten accepts for a key")
+    } else {
+        None
+    };
+    if let Some(p) = problem {
+        diags.push(
+            Diagnostic::error(
+                "Unusable expires_at",
+                format!("{expires_at} {p}. Choose a time within the next year, or leave expires_at out for Digdir's default of one year."),
+            )
+            .at(AttrPath::attr("expires_at")),
+        );
+    }
+}
+
 fn warn_expiry(expires_at: &str, diags: &mut Diagnostics) {
     let Ok(at) = humantime::parse_rfc3339_weak(expires_at) else { return };
     if at < SystemTime::now() + Duration::from_secs(30 * 24 * 3600) {
@@ -92,7 +124,7 @@ fn warn_expiry(expires_at: &str, diags: &mut Diagnostics) {
     }
 }
 
-fn to_jwk(kid: &str, alg: &str, k: &PublicKey) -> Jwk {
+fn to_jwk(kid: &str, alg: &str, k: &PublicKey, expires_at: Option<&str>) -> Jwk {
     Jwk {
         kty: "RSA".into(),
         kid: Some(kid.into()),
@@ -101,8 +133,18 @@ fn to_jwk(kid: &str, alg: &str, k: &PublicKey) -> Jwk {
         n: Some(k.n_b64()),
         e: Some(k.e_b64()),
         x5c: k.x5c.clone().map(|c| vec![c]),
+        exp: expires_at.and_then(super::client_key::exp_of),
         ..Default::default()
     }
+}
+
+/// The state of a key just written: Digdir's, with the expiry written as the plan wrote it when
+/// it is the same instant.
+fn written(client_id: &str, stored: &Jwk, planned: &Value) -> Value {
+    let mut st = state(client_id, stored);
+    let expiry = super::client_key::same_expiry(planned.opt_str("expires_at"), st.opt_str("expires_at"));
+    st.set_attr("expires_at", expiry.map_or(Value::Null, Value::String));
+    st
 }
 
 fn kids(list: &[Jwk]) -> Vec<String> {
@@ -146,7 +188,7 @@ pub async fn add(
     };
     if let Some(existing) = current.iter().find(|k| k.kid.as_deref() == Some(kid.as_str())) {
         if existing.n.as_deref() == Some(key.n_b64().as_str()) {
-            return Some(state(&client_id, existing));
+            return Some(written(&client_id, existing, planned));
         }
         diags.attr_error(
             AttrPath::attr("kid"),
@@ -162,7 +204,7 @@ pub async fn add(
         );
         return None;
     }
-    let jwk = to_jwk(&kid, &alg, key);
+    let jwk = to_jwk(&kid, &alg, key, planned.opt_str("expires_at").as_deref());
     let mut next = current.clone();
     next.push(jwk.clone());
     if shared.per_key_ops() {
@@ -172,10 +214,12 @@ pub async fn add(
                 let mut after = current.clone();
                 after.push(stored.clone());
                 shared.keys_written(&client_id, after);
-                return Some(state(&client_id, &stored));
+                return Some(written(&client_id, &stored, planned));
             }
             Err(e) if per_key_missing(&e) => shared.per_key_unavailable(&e),
-            Err(e) => return adopt_after_lost_write(shared, api, &client_id, &kid, key, e, &what, diags).await,
+            Err(e) => {
+                return adopt_after_lost_write(shared, api, (&client_id, &kid, planned), key, e, &what, diags).await;
+            }
         }
     }
     // The answer to the POST is the set as Digdir stored it (with `exp`); a GET right after it
@@ -183,7 +227,7 @@ pub async fn add(
     let after = match api.replace_jwks(&client_id, &next).await {
         Ok(a) if !a.is_empty() => a,
         Ok(_) => next.clone(),
-        Err(e) => return adopt_after_lost_write(shared, api, &client_id, &kid, key, e, &what, diags).await,
+        Err(e) => return adopt_after_lost_write(shared, api, (&client_id, &kid, planned), key, e, &what, diags).await,
     };
     shared.keys_written(&client_id, after.clone());
     let missing: Vec<String> = kids(&next).into_iter().filter(|k| !kids(&after).contains(k)).collect();
@@ -197,17 +241,15 @@ pub async fn add(
         );
     }
     let mine = after.iter().find(|k| k.kid.as_deref() == Some(kid.as_str()))?;
-    Some(state(&client_id, mine))
+    Some(written(&client_id, mine, planned))
 }
 
 /// A key write failed. When its answer was lost after the retries, the key may have been stored:
 /// adopt it only when Digdir shows it, so the state never claims a key that is not there.
-#[allow(clippy::too_many_arguments)]
 async fn adopt_after_lost_write(
     shared: &Shared,
     api: &ApiClient,
-    client_id: &str,
-    kid: &str,
+    (client_id, kid, planned): (&str, &str, &Value),
     key: &PublicKey,
     e: crate::api::ApiError,
     what: &str,
@@ -220,7 +262,7 @@ async fn adopt_after_lost_write(
         && found.n.as_deref() == Some(key.n_b64().as_str())
     {
         shared.keys_written(client_id, now.clone());
-        return Some(state(client_id, found));
+        return Some(written(client_id, found, planned));
     }
     shared.push_api(diags, &e, what, None);
     None

@@ -263,6 +263,7 @@ impl Provider for MaskinportenProvider {
             data::scope::ScopeData::new(s.clone()),
             Arc::new(data::scopes::ScopesData(s.clone())),
             Arc::new(data::client::ClientData(s.clone())),
+            Arc::new(data::client_keys::ClientKeysData(s.clone())),
             Arc::new(data::clients::ClientsData(s.clone())),
             Arc::new(data::prefixes::PrefixesData(s.clone())),
             Arc::new(data::delegation_sources::DelegationSourcesData(s.clone())),

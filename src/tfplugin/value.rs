@@ -180,6 +180,12 @@ impl Value {
             _ => None,
         }
     }
+    /// Set an attribute of an object (nothing happens to other values).
+    pub fn set_attr(&mut self, name: &str, v: Value) {
+        if let Value::Object(m) = self {
+            m.insert(name.to_string(), v);
+        }
+    }
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),

@@ -81,6 +81,78 @@ impl Complete {
     pub fn halves(&self) -> [&Workdir; 2] {
         [&self.provider, &self.consumer]
     }
+
+    /// Import what each half manages into a fresh directory with `import` blocks — by id, and on
+    /// Terraform ≥ 1.12 by identity — and prove the import reproduces the state: the plan
+    /// imports everything and changes nothing, and after applying it both plans are empty.
+    pub fn import_into_fresh_dirs(&self, sim: &Sim, minor: &str) {
+        let id = |w: &Workdir, addr: &str| w.state_values(addr)["id"].as_str().expect("id in state").to_string();
+        let (client_id, key_id) =
+            (id(&self.consumer, "maskinporten_client.orders"), id(&self.consumer, "maskinporten_client_key.orders"));
+        let by_identity = minor != "1.11";
+        let halves = [
+            (
+                "991825827",
+                &self.provider,
+                "api-provider",
+                vec![
+                    (
+                        "maskinporten_scope.orders_read",
+                        "demo:orders.read".to_string(),
+                        format!("name = \"demo:orders.read\""),
+                    ),
+                    (
+                        "maskinporten_scope_access.consumer",
+                        "demo:orders.read,889640782".to_string(),
+                        "scope = \"demo:orders.read\"\n    consumer_orgno = \"889640782\"".to_string(),
+                    ),
+                ],
+            ),
+            (
+                "889640782",
+                &self.consumer,
+                "api-consumer",
+                vec![
+                    ("maskinporten_client.orders", client_id.clone(), format!("client_id = \"{client_id}\"")),
+                    ("maskinporten_client_key.orders", key_id.clone(), {
+                        let (c, k) = key_id.split_once(',').expect("<client_id>,<kid>");
+                        format!("client_id = \"{c}\"\n    kid = \"{k}\"")
+                    }),
+                ],
+            ),
+        ];
+        for (orgno, half, dir, imports) in halves {
+            let mut fresh = Workdir::for_org(sim, orgno, minor, "");
+            let blocks: String = imports
+                .iter()
+                .enumerate()
+                .map(|(i, (to, id, identity))| {
+                    if by_identity && i % 2 == 1 {
+                        format!("import {{\n  to = {to}\n  identity = {{\n    {identity}\n  }}\n}}\n")
+                    } else {
+                        format!("import {{\n  to = {to}\n  id = \"{id}\"\n}}\n")
+                    }
+                })
+                .collect();
+            let main = std::fs::read_to_string(half.dir.path().join("main.tf")).expect("main.tf");
+            fresh.write_raw(&format!("{main}\n{blocks}"));
+            for (k, v) in half.test_env() {
+                fresh.env(&k, &v);
+            }
+            let plan = fresh.ok(&["plan", "-no-color", "-input=false"]);
+            let want = format!("Plan: {} to import, 0 to add, 0 to change, 0 to destroy.", imports.len());
+            assert!(plan.stdout.contains(&want), "{dir} on {minor}: {}", plan.stdout);
+            fresh.apply();
+            fresh.assert_converged();
+            for (to, _, _) in &imports {
+                assert_eq!(
+                    half.state_values(to),
+                    fresh.state_values(to),
+                    "{dir} on {minor}: import of {to} reproduces the state"
+                );
+            }
+        }
+    }
 }
 
 pub fn complete_example(sim: &Sim, minor: &str) -> Complete {
@@ -118,6 +190,46 @@ fn complete_example_spans_two_organisations() {
     }
     assert_eq!(sim.forbidden_answers(), Vec::<serde_json::Value>::new(), "no 403");
     ex.destroy();
+}
+
+/// The complete example on every supported Terraform minor: both halves applied, both plans
+/// empty by their exit codes (what a drift-detection job checks), imported into fresh
+/// directories, and destroyed.
+fn complete_example_on(minor: &str) {
+    let sim = two_orgs();
+    let ex = complete_example(&sim, minor);
+    ex.apply();
+    ex.assert_converged();
+    ex.import_into_fresh_dirs(&sim, minor);
+    ex.destroy();
+    let state = sim.state();
+    let active = |kind: &str| state[kind].as_array().into_iter().flatten().filter(|x| x["active"] == true).count();
+    assert_eq!((active("scopes"), active("accesses"), active("clients")), (0, 0, 0), "destroyed on {minor}");
+}
+
+#[test]
+fn complete_example_on_terraform_1_11() {
+    complete_example_on("1.11");
+}
+
+#[test]
+fn complete_example_on_terraform_1_12() {
+    complete_example_on("1.12");
+}
+
+#[test]
+fn complete_example_on_terraform_1_13() {
+    complete_example_on("1.13");
+}
+
+#[test]
+fn complete_example_on_terraform_1_14() {
+    complete_example_on("1.14");
+}
+
+#[test]
+fn complete_example_on_terraform_1_15() {
+    complete_example_on("1.15");
 }
 
 /// Secrets audit of the README walkthrough at TF_LOG=TRACE: no private key, access token or

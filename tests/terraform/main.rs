@@ -16,6 +16,7 @@ mod grants;
 mod harness;
 mod identity;
 mod interrupts;
+mod key_life;
 mod key_writes;
 mod reconcile;
 mod scale;

@@ -74,6 +74,20 @@ fn lifecycle(minor: &str) {
     assert_eq!(sim.scope("demo:orders.write").unwrap()["active"], false);
     let drift = w.run(&["plan", "-refresh-only", "-detailed-exitcode", "-no-color", "-input=false"]);
     assert_eq!(drift.code, 2, "refresh-only shows the drift:\n{}", drift.text());
+    let plan = w.plan_json(&["-refresh-only"]);
+    let drifted: Vec<(String, serde_json::Value, serde_json::Value)> = plan["resource_drift"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["address"].as_str().unwrap_or("").to_string(),
+                d["change"]["before"]["active"].clone(),
+                d["change"]["after"]["active"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(drifted, [(ADDR.to_string(), json!(true), json!(false))], "exactly the deactivation drifted");
     assert_eq!(Workdir::planned_actions(&w.plan_json(&[]), ADDR), ["update"]);
     w.apply();
     assert_eq!(sim.scope("demo:orders.write").unwrap()["active"], true);
@@ -96,13 +110,28 @@ fn lifecycle(minor: &str) {
 }
 
 #[test]
-fn scope_lifecycle_terraform_1_15() {
-    lifecycle("1.15");
+fn scope_lifecycle_terraform_1_11() {
+    lifecycle("1.11");
 }
 
 #[test]
-fn scope_lifecycle_terraform_1_11() {
-    lifecycle("1.11");
+fn scope_lifecycle_terraform_1_12() {
+    lifecycle("1.12");
+}
+
+#[test]
+fn scope_lifecycle_terraform_1_13() {
+    lifecycle("1.13");
+}
+
+#[test]
+fn scope_lifecycle_terraform_1_14() {
+    lifecycle("1.14");
+}
+
+#[test]
+fn scope_lifecycle_terraform_1_15() {
+    lifecycle("1.15");
 }
 
 #[test]

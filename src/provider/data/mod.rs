@@ -2,6 +2,7 @@
 //! here only, never in resources, because their format varies and would make plans unstable.
 
 pub mod client;
+pub mod client_keys;
 pub mod clients;
 pub mod delegation_sources;
 pub mod organization;
