@@ -63,7 +63,7 @@ clean_env=(PATH="$PATH" HOME="$HOME")
 for v in CARGO_HOME RUSTUP_HOME RUSTUP_TOOLCHAIN CARGO_TARGET_DIR CC CXX TMPDIR; do
   [[ -n "${!v:-}" ]] && clean_env+=("$v=${!v}")
 done
-env -i "${clean_env[@]}" cargo build --quiet --locked --manifest-path "$repo/Cargo.toml" \
+env -i "${clean_env[@]}" cargo build --quiet --locked --manifest-path "$repo/Cargo.toml" --workspace \
   --bin "$name" --bin maskinporten-sim --profile "$profile"
 dir=$([[ "$profile" == dev ]] && echo debug || echo "$profile")
 target=$(env -i "${clean_env[@]}" cargo metadata --format-version 1 --no-deps --manifest-path "$repo/Cargo.toml" |

@@ -408,3 +408,23 @@ fn complete_example_at_trace_leaks_no_secret() {
     }
     assert!(hits.is_empty(), "secrets leaked: {hits:?}");
 }
+
+/// The simulator as users get it: examples/testing's `terraform test` files run against it, as
+/// docs/guides/testing-with-the-simulator.md has a pipeline do, with no Digdir credentials.
+#[test]
+fn the_testing_example_passes_terraform_test_against_the_simulator() {
+    let sim = Sim::start();
+    let w = Workdir::new(&sim, "1.15", "");
+    let src = examples_dir().join("testing");
+    w.write_raw(&std::fs::read_to_string(src.join("main.tf")).unwrap());
+    std::fs::create_dir(w.dir.path().join("tests")).unwrap();
+    for f in std::fs::read_dir(src.join("tests")).unwrap().flatten() {
+        std::fs::copy(f.path(), w.dir.path().join("tests").join(f.file_name())).unwrap();
+    }
+    let run = w.ok(&["test", "-no-color"]);
+    assert!(run.stdout.contains("Success! 3 passed, 0 failed."), "{}", run.stdout);
+    let state = sim.state();
+    assert_eq!(state["accesses"].as_array().map(Vec::len), Some(2), "the runs granted two consumers");
+    let active = state["scopes"].as_array().unwrap().iter().filter(|s| s["active"] == true).count();
+    assert_eq!(active, 0, "terraform test destroyed what it made");
+}
