@@ -66,7 +66,11 @@ fn signed_release_installs_from_a_filesystem_mirror() {
     let os_arch = zip_name.trim_start_matches(&format!("{base}_")).trim_end_matches(".zip").to_string();
     assert_eq!(
         listed,
-        [format!("{base}_{os_arch}.zip"), format!("maskinporten-sim_{version}_{os_arch}.zip"), format!("{base}_manifest.json")],
+        [
+            format!("{base}_{os_arch}.zip"),
+            format!("maskinporten-sim_{version}_{os_arch}.zip"),
+            format!("{base}_manifest.json")
+        ],
         "exactly the artefacts just built"
     );
     // Signing is its own step, and wants a full fingerprint.
@@ -91,7 +95,11 @@ fn signed_release_installs_from_a_filesystem_mirror() {
     // The simulator's zip holds a binary that runs.
     let unpacked = tmp.path().join("sim");
     std::fs::create_dir(&unpacked).unwrap();
-    run(Command::new("unzip").arg("-q").arg(dist.join(format!("maskinporten-sim_{version}_{os_arch}.zip"))).arg("-d").arg(&unpacked));
+    run(Command::new("unzip")
+        .arg("-q")
+        .arg(dist.join(format!("maskinporten-sim_{version}_{os_arch}.zip")))
+        .arg("-d")
+        .arg(&unpacked));
     let help = Command::new(unpacked.join("maskinporten-sim")).arg("--help").output().unwrap();
     assert!(String::from_utf8_lossy(&help.stderr).contains("--org ORGNO"), "the simulator runs");
     let manifest: serde_json::Value =

@@ -28,11 +28,13 @@ pub const ADMIN_SCOPES: &[&str] = &[
     "idporten:dcr.supplier",
 ];
 
-/// The organisation and admin scopes behind a valid token.
+/// The organisation and admin scopes behind a valid token, and the audience it was restricted
+/// to (`None`: Digdir's API).
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub org: String,
     pub scopes: Vec<String>,
+    pub resource: Option<String>,
 }
 
 impl Caller {
@@ -72,7 +74,7 @@ pub fn authenticate(s: &Store, headers: &HeaderMap) -> Result<Caller, Response> 
     if grant.expires < std::time::Instant::now() {
         return Err(errors::api(401, "Access token expired"));
     }
-    Ok(Caller { org: grant.orgno, scopes: grant.scopes })
+    Ok(Caller { org: grant.orgno, scopes: grant.scopes, resource: grant.resource })
 }
 
 /// Authenticate a call of one of Digdir's operations and require one of the scopes its
@@ -83,13 +85,27 @@ pub fn require(s: &Store, headers: &HeaderMap, operation: &str) -> Result<Caller
         return Err(errors::api(500, &format!("simulator: no admin scopes recorded for {operation}")));
     };
     let names: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    require_any(s, headers, &names)
+    let caller = with_scope(authenticate(s, headers)?, &names)?;
+    // A token restricted to another audience (the merchant-data server's) is not for Digdir.
+    if caller.resource.is_some() {
+        return Err(errors::api(401, "The access token's audience is not this API"));
+    }
+    Ok(caller)
 }
 
-/// Authenticate and require one of `scopes`, for the merchant-data contract (which is ours,
-/// docs/merchant-data-api.md, and so not in Digdir's table).
-pub fn require_any(s: &Store, headers: &HeaderMap, scopes: &[&str]) -> Result<Caller, Response> {
+/// Authenticate a call of the merchant-data contract (ours, docs/merchant-data-api.md, and so
+/// not in Digdir's table): one of `scopes`, in a token restricted to this server's audience —
+/// the admin token for Digdir's API is refused, so it never needs to leave Digdir.
+pub fn require_merchant(s: &Store, headers: &HeaderMap, scopes: &[&str]) -> Result<Caller, Response> {
     let caller = authenticate(s, headers)?;
+    let audience = format!("{}/api/v1", s.base);
+    if caller.resource.as_deref() != Some(audience.as_str()) {
+        return Err(errors::api(401, &format!("A token for this server must be requested with resource={audience}")));
+    }
+    with_scope(caller, scopes)
+}
+
+fn with_scope(caller: Caller, scopes: &[&str]) -> Result<Caller, Response> {
     if scopes.iter().any(|n| caller.has(n)) {
         Ok(caller)
     } else {

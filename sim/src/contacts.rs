@@ -2,7 +2,7 @@
 //! such endpoint, maskinporten-api.md §5). Contacts attach to a client or to the API-provider
 //! side (a prefix) of the caller's organisation; DELETE deactivates.
 
-use crate::auth::require_any as require;
+use crate::auth::require_merchant as require;
 use crate::errors::{self, Answer, now_rfc3339};
 use crate::store::Store;
 use axum::Json;

@@ -252,6 +252,13 @@ impl Simulator {
         self.store.mint_token(orgno)
     }
 
+    /// A token of an organisation for the merchant-data contract this simulator serves: every
+    /// admin scope, restricted to the audience `<url>/api/v1` as that contract requires.
+    pub fn mint_merchant_token(&self, orgno: &str) -> String {
+        let scopes = auth::ADMIN_SCOPES.iter().map(|s| s.to_string()).collect();
+        self.store.issue_token(orgno, scopes, Some(format!("{}/api/v1", self.base)))
+    }
+
     /// Register, out of band, a client of `orgno` as Digdir holds one registered before 2025:
     /// lifetimes read back as 0, and one key `(n, e)` (base64url) without `use` and `alg`.
     /// Returns its client_id; the key's kid is `legacy-` and the id's first 8 characters.

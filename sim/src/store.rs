@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 pub struct Grant {
     pub orgno: String,
     pub scopes: Vec<String>,
+    /// The audience a token was restricted to (the grant's `resource`); `None` for Digdir's API.
+    pub resource: Option<String>,
     pub expires: Instant,
 }
 
@@ -114,10 +116,13 @@ impl Store {
 
     /// Access tokens are JWT-shaped like Maskinporten's (header.claims.signature, `iss` = the
     /// issuer); the simulator looks them up whole, so the signature part is random.
-    pub fn issue_token(&self, orgno: &str, scopes: Vec<String>) -> String {
+    pub fn issue_token(&self, orgno: &str, scopes: Vec<String>, resource: Option<String>) -> String {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let claims = json!({"iss": format!("{}/", self.base), "consumer": {"ID": format!("0192:{orgno}")}, "scope": scopes.join(" "), "jti": uuid::Uuid::new_v4().to_string()});
+        let mut claims = json!({"iss": format!("{}/", self.base), "consumer": {"ID": format!("0192:{orgno}")}, "scope": scopes.join(" "), "jti": uuid::Uuid::new_v4().to_string()});
+        if let Some(r) = &resource {
+            claims["aud"] = json!(r);
+        }
         let token = format!(
             "{}.{}.{}",
             b64.encode(br#"{"typ":"at+jwt","alg":"RS256"}"#),
@@ -125,13 +130,13 @@ impl Store {
             uuid::Uuid::new_v4().simple()
         );
         let expires = Instant::now() + Duration::from_secs(self.token_lifetime);
-        self.lock().tokens.insert(token.clone(), Grant { orgno: orgno.into(), scopes, expires });
+        self.lock().tokens.insert(token.clone(), Grant { orgno: orgno.into(), scopes, resource, expires });
         token
     }
 
     /// An admin token with every admin scope, as Samarbeidsportalen acts for a logged-in user.
     pub fn mint_token(&self, orgno: &str) -> String {
-        self.issue_token(orgno, crate::auth::ADMIN_SCOPES.iter().map(|s| s.to_string()).collect())
+        self.issue_token(orgno, crate::auth::ADMIN_SCOPES.iter().map(|s| s.to_string()).collect(), None)
     }
 
     pub fn requests(&self) -> Value {

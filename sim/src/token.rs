@@ -36,9 +36,9 @@ fn now() -> i64 {
 
 pub async fn token(State(s): State<Arc<Store>>, Form(form): Form<HashMap<String, String>>) -> Response {
     let resp = match verify(&s, &form) {
-        Ok((orgno, scopes)) => {
+        Ok((orgno, scopes, resource)) => {
             let scope = scopes.join(" ");
-            let access_token = s.issue_token(&orgno, scopes);
+            let access_token = s.issue_token(&orgno, scopes, resource);
             Json(json!({"access_token": access_token, "token_type": "Bearer", "expires_in": s.token_lifetime, "scope": scope})).into_response()
         }
         Err(r) => r,
@@ -51,13 +51,15 @@ pub async fn token(State(s): State<Arc<Store>>, Form(form): Form<HashMap<String,
         .and_then(|c| serde_json::from_slice::<Value>(&c).ok())
         .unwrap_or(Value::Null);
     let outcome = resp.extensions().get::<OAuthError>().map_or_else(|| "issued".to_string(), |e| e.0.clone());
-    s.lock().token_log.push(json!({"client_id": claims["iss"], "scope": claims["scope"], "outcome": outcome}));
+    s.lock().token_log.push(
+        json!({"client_id": claims["iss"], "scope": claims["scope"], "resource": claims["resource"], "outcome": outcome}),
+    );
     resp
 }
 
-fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<String>), Response> {
+fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<String>, Option<String>), Response> {
     if let Some(r) = crate::client_grant::try_verify(s, form) {
-        return r;
+        return r.map(|(o, sc)| (o, sc, None));
     }
     if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
         return Err(oauth("unsupported_grant_type", "grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer"));
@@ -147,5 +149,6 @@ fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<Stri
     if requested.is_empty() || requested.iter().any(|r| !client.admin_scopes.contains(r)) {
         return Err(oauth("invalid_scope", "MP-200 Token request contains invalid scopes for client"));
     }
-    Ok((client.orgno.clone(), requested))
+    let resource = claims.get("resource").and_then(Value::as_str).map(String::from);
+    Ok((client.orgno.clone(), requested, resource))
 }

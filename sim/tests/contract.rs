@@ -321,3 +321,28 @@ async fn keys_one_at_a_time_and_answers_cut_midway() {
     let old = T { sim: Simulator::start(cfg).await.unwrap(), _dir: dir, http: reqwest::Client::new() };
     assert_eq!(call(&old, "991825827", M::PUT, "/api/v1/clients/x/jwks/a", Some(key("a"))).await.0, 404);
 }
+
+/// The merchant-data contract takes only tokens restricted to its own audience, and Digdir's API
+/// refuses those: the admin token never needs to leave Digdir.
+#[tokio::test]
+async fn merchant_data_and_digdir_take_only_their_own_tokens() {
+    let t = start().await;
+    let get = |path: &str, token: String| {
+        let (http, url) = (t.http.clone(), format!("{}{path}", t.sim.url()));
+        async move { http.get(url).bearer_auth(token).send().await.unwrap().status().as_u16() }
+    };
+    let admin = t.sim.mint_token("991825827");
+    let merchant = t.sim.mint_merchant_token("991825827");
+    assert_eq!(get("/api/v1/contacts?prefix=demo", admin.clone()).await, 401, "the admin token is refused");
+    assert_eq!(get("/api/v1/contacts?prefix=demo", merchant.clone()).await, 200);
+    assert_eq!(get("/api/v1/scopes?inactive=true", merchant).await, 401, "a merchant-data token is not for Digdir");
+    assert_eq!(get("/api/v1/scopes?inactive=true", admin).await, 404, "(no scopes: Digdir's \"does not have any\")");
+    let resource = format!("{}/api/v1", t.sim.url());
+    let (status, body) = grant(&t, &assertion(&t, "991825827", |c, _| c["resource"] = json!(resource.clone()))).await;
+    assert_eq!(status, 200, "{body}");
+    let claims = body["access_token"].as_str().unwrap().split('.').nth(1).unwrap().to_string();
+    use base64::Engine;
+    let claims: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+    assert_eq!(claims["aud"], json!(resource), "the token names its audience");
+}

@@ -52,14 +52,24 @@ pub struct GrantClaims {
     /// Only in grants on behalf of another organisation (delegation, §3.3); never for admin use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_org: Option<String>,
+    /// An audience-restricted token (RFC 8707 resource indicator, which Maskinporten supports):
+    /// only for the merchant-data server, so the admin token for Digdir's API never goes there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// Well below Maskinporten's 120 s maximum, leaving room for clock skew.
 const GRANT_LIFETIME: u64 = 100;
 
-/// Sign the admin client's grant assertion for `scopes` (space-separated).
-pub fn sign_assertion(cfg: &ApiConfig, scopes: &str, now: SystemTime) -> Result<Secret, ApiError> {
-    sign_grant(&cfg.issuer, &cfg.client_id, scopes, &cfg.signing, None, now)
+/// Sign the admin client's grant assertion for `scopes` (space-separated), for Digdir's API or,
+/// with `resource`, for that server alone.
+pub fn sign_assertion(
+    cfg: &ApiConfig,
+    scopes: &str,
+    resource: Option<&str>,
+    now: SystemTime,
+) -> Result<Secret, ApiError> {
+    sign_grant_with(&cfg.issuer, &cfg.client_id, scopes, &cfg.signing, None, resource, now)
 }
 
 /// Sign a JWT-bearer grant for any client: `aud` = issuer, a fresh `jti`, at most 120 s.
@@ -71,6 +81,18 @@ pub fn sign_grant(
     consumer_org: Option<&str>,
     now: SystemTime,
 ) -> Result<Secret, ApiError> {
+    sign_grant_with(issuer, client_id, scope, signing, consumer_org, None, now)
+}
+
+fn sign_grant_with(
+    issuer: &str,
+    client_id: &str,
+    scope: &str,
+    signing: &Signing,
+    consumer_org: Option<&str>,
+    resource: Option<&str>,
+    now: SystemTime,
+) -> Result<Secret, ApiError> {
     let iat = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let claims = GrantClaims {
         aud: issuer.to_string(),
@@ -80,6 +102,7 @@ pub fn sign_grant(
         exp: iat + GRANT_LIFETIME,
         jti: uuid::Uuid::new_v4().to_string(),
         consumer_org: consumer_org.map(str::to_string),
+        resource: resource.map(str::to_string),
     };
     let mut header = Header::new(Algorithm::RS256);
     let key_pem = match signing {
@@ -128,6 +151,8 @@ pub(crate) struct TokenError {
 
 #[derive(Deserialize)]
 struct WellKnown {
+    #[serde(default)]
+    issuer: Option<String>,
     token_endpoint: String,
 }
 
@@ -140,9 +165,10 @@ pub struct Token {
     pub scopes: BTreeSet<String>,
 }
 
-/// The cached token and what this process learnt about the admin scopes.
+/// The cached tokens — the one for Digdir's API (`None`) and one per other audience — and what
+/// this process learnt about the admin scopes.
 struct State {
-    token: Option<Token>,
+    tokens: std::collections::HashMap<Option<String>, Token>,
     knowledge: Knowledge,
     /// A refusal that another request cannot cure (bad key, unknown client, wrong audience):
     /// every later call gets the same answer instead of asking Maskinporten again.
@@ -171,13 +197,18 @@ impl TokenSource {
         if let Some(e) = known_endpoint {
             let _ = endpoint.set(e);
         }
-        let state = State { token: None, knowledge: Knowledge::new(configured), fatal: None };
+        let state = State { tokens: Default::default(), knowledge: Knowledge::new(configured), fatal: None };
         TokenSource { endpoint, state: Mutex::new(state), requests: Default::default() }
     }
 
     pub(crate) async fn endpoint(&self, http: &reqwest::Client, cfg: &ApiConfig) -> Result<url::Url, ApiError> {
         self.endpoint
             .get_or_try_init(|| async {
+                // The signed grant goes where the issuer's metadata says: never over plain http
+                // to another machine.
+                let issuer = url::Url::parse(&cfg.issuer)
+                    .map_err(|e| ApiError::Config(format!("issuer {:?}: {e}", cfg.issuer)))?;
+                check_scheme(&issuer)?;
                 let base = cfg.issuer.trim_end_matches('/');
                 let url = format!("{base}/.well-known/oauth-authorization-server");
                 let transport = |e: reqwest::Error| ApiError::transport("GET", &url, e, false);
@@ -194,15 +225,13 @@ impl TokenSource {
                         raw: None,
                     });
                 }
-                let wk: WellKnown = resp.json().await.map_err(|e| ApiError::Decode {
+                let body = super::client::body_capped(resp).await.map_err(|e| e.into_api("GET", &url, false))?;
+                let wk: WellKnown = serde_json::from_slice(&body).map_err(|e| ApiError::Decode {
                     method: "GET".into(),
                     path: url.clone(),
                     message: e.to_string(),
                 })?;
-                let ep = url::Url::parse(&wk.token_endpoint)
-                    .map_err(|e| ApiError::Config(format!("token_endpoint {:?}: {e}", wk.token_endpoint)))?;
-                check_scheme(&ep)?;
-                Ok(ep)
+                metadata_token_endpoint(&cfg.issuer, wk)
             })
             .await
             .cloned()
@@ -212,19 +241,21 @@ impl TokenSource {
     /// [`super::admin_scopes`]). `optional`: the call only adds information to a plan, so no
     /// scope is probed for it after a refusal. Single-flight: concurrent callers wait for one
     /// another and then find the token the first one obtained.
+    /// `resource`: the audience of a token for another server than Digdir's API.
     pub async fn token_for(
         &self,
         http: &reqwest::Client,
         cfg: &ApiConfig,
-        need: Need,
-        optional: bool,
+        (need, optional): (Need, bool),
+        resource: Option<&str>,
     ) -> Result<Token, ApiError> {
+        let key = resource.map(str::to_string);
         let mut st = self.state.lock().await;
         loop {
             if let Some(e) = &st.fatal {
                 return Err(e.clone());
             }
-            let valid = st.token.as_ref().filter(|t| t.expires_at > Instant::now());
+            let valid = st.tokens.get(&key).filter(|t| t.expires_at > Instant::now());
             let held = valid.map(|t| t.scopes.clone()).unwrap_or_default();
             match st.knowledge.plan(need, &held, optional) {
                 Step::Ready => {
@@ -244,10 +275,10 @@ impl TokenSource {
                         probed,
                     });
                 }
-                Step::Ask { scopes, probing } => match self.fetch(http, cfg, &scopes).await {
+                Step::Ask { scopes, probing } => match self.fetch(http, cfg, &scopes, resource).await {
                     Ok(t) => {
                         st.knowledge.issued(&scopes);
-                        st.token = Some(t);
+                        st.tokens.insert(key.clone(), t);
                     }
                     Err(ApiError::Token { ref error, .. }) if error == "invalid_scope" && probing.is_some() => {
                         st.knowledge.refused_probe(probing.as_deref().unwrap_or_default());
@@ -262,17 +293,17 @@ impl TokenSource {
         }
     }
 
-    /// The admin scopes of the token held now (to explain a 403).
+    /// The admin scopes of the token for Digdir's API held now (to explain a 403).
     pub fn granted_scope(&self) -> Option<String> {
         let st = self.state.try_lock().ok()?;
-        Some(st.token.as_ref()?.scopes.iter().cloned().collect::<Vec<_>>().join(" "))
+        Some(st.tokens.get(&None)?.scopes.iter().cloned().collect::<Vec<_>>().join(" "))
     }
 
     /// The `iss` claim of the current token when it is a JWT (Maskinporten's are), decoded
     /// without verification: only to explain a 401.
     pub fn token_issuer(&self) -> Option<String> {
         let st = self.state.try_lock().ok()?;
-        let payload = st.token.as_ref()?.access_token.expose().split('.').nth(1)?.to_string();
+        let payload = st.tokens.get(&None)?.access_token.expose().split('.').nth(1)?.to_string();
         let claims: serde_json::Value =
             serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
         claims["iss"].as_str().map(String::from)
@@ -281,9 +312,7 @@ impl TokenSource {
     /// Forget the cached token (after a 401).
     pub async fn invalidate(&self, rejected: &Secret) {
         let mut st = self.state.lock().await;
-        if st.token.as_ref().is_some_and(|t| t.access_token.expose() == rejected.expose()) {
-            st.token = None;
-        }
+        st.tokens.retain(|_, t| t.access_token.expose() != rejected.expose());
     }
 
     async fn fetch(
@@ -291,10 +320,11 @@ impl TokenSource {
         http: &reqwest::Client,
         cfg: &ApiConfig,
         scopes: &BTreeSet<String>,
+        resource: Option<&str>,
     ) -> Result<Token, ApiError> {
         let endpoint = self.endpoint(http, cfg).await?;
         let scope = scopes.iter().cloned().collect::<Vec<_>>().join(" ");
-        let assertion = sign_assertion(cfg, &scope, SystemTime::now())?;
+        let assertion = sign_assertion(cfg, &scope, resource, SystemTime::now())?;
         let nth = 1 + self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
         let resp = http
@@ -304,7 +334,7 @@ impl TokenSource {
             .await
             .map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
         let status = resp.status().as_u16();
-        let body = resp.bytes().await.map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
+        let body = super::client::body_capped(resp).await.map_err(|e| e.into_api("POST", endpoint.path(), false))?;
         let result = token_from_response(status, &body, endpoint.path(), scopes, Instant::now());
         // `nth` counts this process's token requests and `pid` names the process: a process
         // should see at most one refusal for a scope (admin_scopes), and the tests check it here.
@@ -328,6 +358,22 @@ impl TokenSource {
     }
 }
 
+/// The token endpoint of an issuer's metadata (RFC 8414): the metadata must name the configured
+/// issuer exactly (§3.3), or a redirected discovery could send the signed grant elsewhere, and
+/// the endpoint must be https (plain http only on this machine).
+fn metadata_token_endpoint(issuer: &str, wk: WellKnown) -> Result<url::Url, ApiError> {
+    if wk.issuer.as_deref() != Some(issuer) {
+        return Err(ApiError::Config(format!(
+            "the issuer's metadata names the issuer {:?}, not the configured {issuer:?} (RFC 8414 §3.3): check issuer",
+            wk.issuer.unwrap_or_default()
+        )));
+    }
+    let ep = url::Url::parse(&wk.token_endpoint)
+        .map_err(|e| ApiError::Config(format!("token_endpoint {:?}: {e}", wk.token_endpoint)))?;
+    check_scheme(&ep)?;
+    Ok(ep)
+}
+
 /// A token endpoint's answer as a [`Token`] or the error Maskinporten gave. Pure, so that it can
 /// be fuzzed: no answer, however malformed, may panic (a lifetime near `u64::MAX` once would
 /// have overflowed `Instant`).
@@ -343,8 +389,8 @@ pub fn token_from_response(
         return Err(ApiError::Token {
             status,
             mp_code: mp_code(&body.error_description),
-            error: body.error,
-            description: body.error_description,
+            error: super::redact::scrub(&body.error),
+            description: super::redact::scrub(&body.error_description),
         });
     }
     let body: TokenResponse = serde_json::from_slice(body).map_err(|e| ApiError::Decode {
@@ -411,7 +457,7 @@ mod tests {
     #[test]
     fn assertion_has_exactly_the_documented_claims() {
         let cfg = config();
-        let jwt = sign_assertion(&cfg, "idporten:scopes.read idporten:scopes.write", SystemTime::now()).unwrap();
+        let jwt = sign_assertion(&cfg, "idporten:scopes.read idporten:scopes.write", None, SystemTime::now()).unwrap();
         let parts: Vec<&str> = jwt.expose().split('.').collect();
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let header: serde_json::Value = serde_json::from_slice(&b64.decode(parts[0]).unwrap()).unwrap();
@@ -424,7 +470,8 @@ mod tests {
         assert_eq!(header["alg"], "RS256");
         let x5c = header["x5c"].as_array().expect("x5c is an array");
         assert!(base64::engine::general_purpose::STANDARD.decode(x5c[0].as_str().unwrap()).is_ok(), "standard base64");
-        let again = sign_assertion(&cfg, "idporten:scopes.read idporten:scopes.write", SystemTime::now()).unwrap();
+        let again =
+            sign_assertion(&cfg, "idporten:scopes.read idporten:scopes.write", None, SystemTime::now()).unwrap();
         assert_ne!(jwt.expose(), again.expose(), "fresh jti");
     }
 

@@ -63,7 +63,8 @@ impl Request {
         self.idempotent = true;
         self
     }
-    /// Send to another base URL (ending in `/api/v1`) with the same token.
+    /// Send to another base URL (ending in `/api/v1`), with a token whose audience is that
+    /// server (never the admin token for Digdir's API).
     pub fn at(mut self, base: url::Url) -> Self {
         self.base = Some(base);
         self
@@ -129,7 +130,7 @@ pub fn error_from_response(
     let parsed: Option<ApiErrorResponse> = serde_json::from_slice(body).ok();
     let correlation_id = parsed.as_ref().and_then(|b| b.correlation_id.clone());
     let raw = if parsed.is_none() && !body.is_empty() {
-        Some(String::from_utf8_lossy(body).chars().take(300).collect())
+        Some(super::redact::scrub(&String::from_utf8_lossy(body).chars().take(300).collect::<String>()))
     } else if (300..400).contains(&status) {
         headers.get("location").and_then(|l| l.to_str().ok()).map(|l| format!("redirect to {l} (not followed)"))
     } else {
@@ -159,31 +160,42 @@ fn httpdate(v: &str) -> Option<SystemTime> {
     })
 }
 
-/// A response body for trace logs with every secret-bearing member blanked.
-fn redacted(body: &[u8]) -> String {
-    fn walk(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                for (k, x) in m.iter_mut() {
-                    if ["client_secret", "access_token", "assertion", "d", "p", "q", "dp", "dq", "qi"]
-                        .contains(&k.as_str())
-                    {
-                        *x = serde_json::Value::String("<redacted>".into());
-                    } else {
-                        walk(x);
-                    }
-                }
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
-            _ => {}
-        }
+/// Answers larger than this are refused rather than read: Digdir's largest (an organisation's
+/// whole client list) are far smaller.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Read a response body, at most [`MAX_BODY`] bytes.
+pub(crate) async fn body_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(BodyError::TooLarge);
     }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut v) => {
-            walk(&mut v);
-            v.to_string()
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(BodyError::TooLarge);
         }
-        Err(_) => format!("<{} bytes, not JSON>", body.len()),
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+pub(crate) enum BodyError {
+    /// The connection failed while the body was read.
+    Transport(reqwest::Error),
+    TooLarge,
+}
+
+impl BodyError {
+    /// As an [`ApiError`] for a call: a body lost after a 2xx may mean the write happened.
+    pub(crate) fn into_api(self, method: &str, path: &str, maybe_committed: bool) -> ApiError {
+        match self {
+            BodyError::Transport(e) => ApiError::transport(method, path, e, maybe_committed),
+            BodyError::TooLarge => ApiError::Decode {
+                method: method.into(),
+                path: path.into(),
+                message: format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+            },
+        }
     }
 }
 
@@ -210,7 +222,7 @@ impl ApiClient {
             .build()
             .map_err(|e| ApiError::Config(format!("HTTP client: {e}")))?;
         let tokens = TokenSource::new(cfg.token_endpoint.clone(), cfg.scopes.clone());
-        let limit = Semaphore::new(cfg.max_concurrent_requests.max(1));
+        let limit = Semaphore::new(cfg.max_concurrent_requests.clamp(1, Semaphore::MAX_PERMITS));
         Ok(ApiClient { inner: Arc::new(Inner { cfg, http, tokens, limit, cancel }), optional: false })
     }
 
@@ -305,7 +317,14 @@ impl ApiClient {
         let token = if req.need.is_none() {
             None
         } else {
-            match self.inner.tokens.token_for(&self.inner.http, &self.inner.cfg, req.need, self.optional).await {
+            // A request to another server (merchant data) gets a token for that server alone.
+            let resource = req.base.as_ref().map(url::Url::as_str);
+            match self
+                .inner
+                .tokens
+                .token_for(&self.inner.http, &self.inner.cfg, (req.need, self.optional), resource)
+                .await
+            {
                 Ok(t) => Some(t.access_token),
                 Err(ApiError::ScopeNotGranted { needed, refused, configured, probed, .. }) => {
                     let (method, path) = (method.clone(), req.path.clone());
@@ -371,12 +390,13 @@ impl ApiClient {
         };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = match resp.bytes().await {
-            Ok(b) => b.to_vec(),
+        let body = match body_capped(resp).await {
+            Ok(b) => b,
             // The answer started but its body was lost. After a 2xx the request *was* handled:
             // a write is then one that may have committed, and is reconciled like any lost
-            // answer rather than taken for "nothing happened" (design.md §7).
-            Err(e) if (200..300).contains(&status) => {
+            // answer rather than taken for "nothing happened" (docs/development/digdir-api.md,
+            // "Quirks").
+            Err(BodyError::Transport(e)) if (200..300).contains(&status) => {
                 let err = ApiError::transport(&method, &req.path, e, req.is_write());
                 tracing::debug!(method = %method, path = %req.path, status, error = %err, "answer body lost");
                 return if req.idempotent {
@@ -385,13 +405,14 @@ impl ApiClient {
                     Attempt::Fail(err)
                 };
             }
-            Err(_) => Vec::new(),
+            Err(e @ BodyError::TooLarge) => return Attempt::Fail(e.into_api(&method, &req.path, false)),
+            Err(BodyError::Transport(_)) => Vec::new(),
         };
         let duration_ms = started.elapsed().as_millis() as u64;
         if (200..300).contains(&status) {
             tracing::debug!(method = %method, path = %req.path, status, duration_ms, correlation_id = "", "API call");
             if tracing::enabled!(tracing::Level::TRACE) {
-                tracing::trace!(method = %method, path = %req.path, body = %redacted(&body), "API response");
+                tracing::trace!(method = %method, path = %req.path, body = %super::redact::for_log(&body), "API response");
             }
             return Attempt::Done(if body.is_empty() { None } else { Some(bytes_body::Body(body)) });
         }

@@ -37,7 +37,8 @@ fn propagating(e: &ApiError) -> bool {
 impl ApiClient {
     /// Obtain a client's token, waiting out Maskinporten's propagation delay for at most `wait`.
     pub async fn client_token(&self, grant: &ClientGrant, wait: Duration) -> Result<ClientToken, ApiError> {
-        let deadline = Instant::now() + wait;
+        // A wait beyond what the clock can add is as good as a day (validation bounds it anyway).
+        let deadline = Instant::now().checked_add(wait).unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400));
         let mut pause = Duration::from_millis(500);
         loop {
             match self.client_token_once(grant).await {
@@ -74,16 +75,18 @@ impl ApiClient {
             .map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
         let status = resp.status().as_u16();
         tracing::debug!(method = "POST", path = endpoint.path(), status, "client token request");
-        if !resp.status().is_success() {
-            let body: TokenError = resp.json().await.unwrap_or_default();
+        let ok = resp.status().is_success();
+        let bytes = super::client::body_capped(resp).await.map_err(|e| e.into_api("POST", endpoint.path(), false))?;
+        if !ok {
+            let body: TokenError = serde_json::from_slice(&bytes).unwrap_or_default();
             return Err(ApiError::Token {
                 status,
                 mp_code: mp_code(&body.error_description),
-                error: body.error,
-                description: body.error_description,
+                error: super::redact::scrub(&body.error),
+                description: super::redact::scrub(&body.error_description),
             });
         }
-        let body: TokenResponse = resp.json().await.map_err(|e| ApiError::Decode {
+        let body: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode {
             method: "POST".into(),
             path: endpoint.path().into(),
             message: e.to_string(),

@@ -44,6 +44,14 @@ pub struct ApiConfig {
     pub retry_deadline: Duration,
 }
 
+/// A URL as diagnostics may show it: without a user name or password.
+pub fn shown(u: &url::Url) -> String {
+    let mut u = u.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
 /// Plain http only to this machine; anything else must be TLS.
 pub fn check_scheme(u: &url::Url) -> Result<(), ApiError> {
     match u.scheme() {
@@ -58,17 +66,25 @@ pub fn check_scheme(u: &url::Url) -> Result<(), ApiError> {
             if loopback {
                 Ok(())
             } else {
-                Err(ApiError::Config(format!("{u} must use https (plain http is allowed only for loopback addresses)")))
+                Err(ApiError::Config(format!(
+                    "{} must use https (plain http is allowed only for loopback addresses)",
+                    shown(u)
+                )))
             }
         }
-        s => Err(ApiError::Config(format!("{u}: unsupported scheme {s:?}"))),
+        s => Err(ApiError::Config(format!("{}: unsupported scheme {s:?}", shown(u)))),
     }
 }
 
 impl ApiConfig {
     /// Accept `https://api.samarbeid.digdir.no` or `…/api/v1` (digdirator's rule, §1.1).
     pub fn normalise_api_url(s: &str) -> Result<url::Url, ApiError> {
-        let mut u = url::Url::parse(s.trim()).map_err(|e| ApiError::Config(format!("invalid URL {s:?}: {e}")))?;
+        let mut u = url::Url::parse(s.trim()).map_err(|_| ApiError::Config("not a valid URL".into()))?;
+        // A user name or password in the URL would travel in every diagnostic that names it.
+        if !u.username().is_empty() || u.password().is_some() {
+            return Err(ApiError::Config("the URL must not contain a user name or password".into()));
+        }
+        u.set_fragment(None);
         check_scheme(&u)?;
         let path = u.path().trim_end_matches('/').to_string();
         let path = if path.ends_with("/api/v1") { path } else { format!("{path}/api/v1") };
@@ -99,5 +115,13 @@ mod tests {
         assert!(ApiConfig::normalise_api_url("http://localhost:1").is_ok());
         assert!(ApiConfig::normalise_api_url("http://[::1]:1").is_ok());
         assert!(ApiConfig::normalise_api_url("http://api.samarbeid.digdir.no").is_err());
+    }
+
+    #[test]
+    fn credentials_in_a_url_are_refused_and_never_echoed() {
+        let e = ApiConfig::normalise_api_url("https://user:s3cret@api.samarbeid.digdir.no").unwrap_err();
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        let u = ApiConfig::normalise_api_url("https://api.samarbeid.digdir.no/#frag").unwrap();
+        assert_eq!(u.as_str(), "https://api.samarbeid.digdir.no/api/v1");
     }
 }

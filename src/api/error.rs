@@ -34,8 +34,13 @@ pub struct ApiErrorResponse {
 }
 
 impl ApiErrorResponse {
-    /// The human explanation: field errors when present, else the description.
+    /// The human explanation: field errors when present, else the description; anything shaped
+    /// like a token or a key blanked (super::redact::scrub).
     pub fn explanation(&self) -> String {
+        super::redact::scrub(&self.raw_explanation())
+    }
+
+    fn raw_explanation(&self) -> String {
         let fields: Vec<String> = self
             .errors
             .iter()

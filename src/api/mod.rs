@@ -12,6 +12,7 @@ pub mod clients;
 pub mod config;
 pub mod contacts;
 pub mod error;
+pub mod redact;
 pub mod scopes;
 pub mod types;
 

@@ -26,7 +26,7 @@ fn schema() -> Schema {
             Attribute::required("private_key_pem", Type::String).sensitive().describe("The client's private key (PEM). Pass it from an ephemeral source, such as an ephemeral variable or a secret manager's ephemeral resource, so it never lands in a plan or state."),
             Attribute::required("scopes", Type::set(Type::String)).describe("Scopes to request; each must be registered on the client."),
             Attribute::optional("consumer_org", Type::String).describe("Organisation number to act for, when the consumer delegated access to you in Altinn (the `consumer_org` claim)."),
-            Attribute::optional("propagation_timeout", Type::String).describe("How long to wait for Maskinporten to pick up a new client or key (it takes 0–2 minutes), as a duration. Default `2m`."),
+            Attribute::optional("propagation_timeout", Type::String).describe("How long to wait for Maskinporten to pick up a new client or key (it takes 0–2 minutes), as a duration of at most `30m`. Default `2m`."),
             Attribute::computed("access_token", Type::String).sensitive().describe("The access token."),
             Attribute::computed("expires_in", Type::Number).describe("Lifetime of the token in seconds."),
             Attribute::computed("scope", Type::String).describe("The scopes granted, space separated."),
@@ -48,14 +48,8 @@ impl EphemeralResource for AccessToken {
         if let Tri::Known(o) = config.tri_str("consumer_org") {
             orgno::check(o, AttrPath::attr("consumer_org"), self.0.is_test_env(), diags);
         }
-        if let Tri::Known(t) = config.tri_str("propagation_timeout")
-            && humantime::parse_duration(t).is_err()
-        {
-            diags.attr_error(
-                AttrPath::attr("propagation_timeout"),
-                "Invalid duration",
-                "Write a duration such as \"2m\" or \"90s\".",
-            );
+        if let Tri::Known(t) = config.tri_str("propagation_timeout") {
+            super::limits::duration("propagation_timeout", t, super::limits::MAX_PROPAGATION_TIMEOUT, diags);
         }
         if let Tri::Known(k) = config.tri_str("private_key_pem")
             && !k.contains("PRIVATE KEY-----")
@@ -82,7 +76,8 @@ impl EphemeralResource for AccessToken {
         let wait = config
             .opt_str("propagation_timeout")
             .and_then(|t| humantime::parse_duration(&t).ok())
-            .unwrap_or(Duration::from_secs(120));
+            .unwrap_or(Duration::from_secs(120))
+            .min(super::limits::MAX_PROPAGATION_TIMEOUT);
         match api.client_token(&grant, wait).await {
             Ok(t) => Some(
                 ObjectBuilder::new(&schema())

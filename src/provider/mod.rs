@@ -19,6 +19,7 @@ pub mod errors;
 mod explain;
 pub mod functions;
 pub mod keys;
+mod limits;
 pub mod orgno;
 mod reads;
 pub mod scope;

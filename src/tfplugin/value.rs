@@ -61,13 +61,15 @@ pub enum CodecError {
     Invalid { path: String, message: String },
 }
 
+/// A value of the wrong type, named by its kind only ("String", "Bool", "Map"): the value itself
+/// may be a secret (a sensitive attribute), so it is never echoed into a diagnostic.
 fn mismatch(path: &str, expected: impl Into<String>, found: impl std::fmt::Debug) -> CodecError {
-    let mut f = format!("{found:?}");
-    f.truncate(60);
+    let debug = format!("{found:?}");
+    let kind = debug.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().filter(|k| !k.is_empty());
     CodecError::Mismatch {
         path: if path.is_empty() { ".".into() } else { path.into() },
         expected: expected.into(),
-        found: f,
+        found: format!("a {} value", kind.unwrap_or("different")),
     }
 }
 

@@ -138,3 +138,57 @@ fn contact_input_is_validated() {
         assert!(r.stderr.contains(m), "{m}: {}", r.stderr);
     }
 }
+
+/// The admin token for Digdir's API never reaches the merchant-data server: a server of its own
+/// (another address than Digdir's) records every Authorization header it gets, and each is a
+/// token Maskinporten restricted to that server's audience.
+#[test]
+fn the_admin_token_never_reaches_the_merchant_data_server() {
+    use std::sync::{Arc, Mutex};
+    let sim = Sim::start();
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let record = seen.clone();
+    // Enough of the contract to be recognised: a bare list is refused with 400.
+    let app = axum::Router::new().fallback(move |h: axum::http::HeaderMap| {
+        let record = record.clone();
+        async move {
+            let auth = h.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+            record.lock().unwrap().push(auth);
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                axum::Json(serde_json::json!({"status": 400, "error": "give client_id or prefix"})),
+            )
+        }
+    });
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let mut w = Workdir::new(&sim, "1.15", &config("ops@example.no"));
+    w.env("MASKINPORTEN_MERCHANT_DATA_URL", &url);
+    w.ok(&["plan", "-no-color", "-input=false"]);
+    let seen = seen.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "the merchant-data server was asked");
+    let tokens = sim.sim.token_requests();
+    assert!(
+        tokens.iter().any(|t| t["resource"].is_null() && t["outcome"] == "issued"),
+        "an admin token for Digdir's API was issued in the same run"
+    );
+    let audience = format!("{url}/api/v1");
+    assert!(tokens.iter().any(|t| t["resource"] == audience.as_str() && t["outcome"] == "issued"), "{tokens:?}");
+    for header in &seen {
+        let token = header.strip_prefix("Bearer ").expect("a bearer token");
+        // Admin tokens name no audience; this one must name the merchant-data server.
+        assert_eq!(audience_of(token), audience, "restricted to the merchant-data server");
+    }
+}
+
+/// The `aud` of one of the simulator's JWT-shaped tokens.
+fn audience_of(token: &str) -> String {
+    use base64::Engine;
+    let claims = token.split('.').nth(1).unwrap_or("");
+    let claims: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims).unwrap_or_default())
+            .unwrap_or(Value::Null);
+    claims["aud"].as_str().unwrap_or("").to_string()
+}

@@ -76,9 +76,27 @@ impl Sim {
         self.requests().into_iter().filter(|r| r["status"] == 403).collect()
     }
 
-    /// Call the simulated API as the organisation would outside Terraform (Samarbeidsportalen).
+    /// Call the simulated API as the organisation would outside Terraform (Samarbeidsportalen);
+    /// the call must succeed. Its answer's body.
     pub fn out_of_band(&self, orgno: &str, method: &str, path_and_query: &str, body: Option<Json>) -> Json {
-        let token = self.sim.mint_token(orgno);
+        let (status, answer) = self.out_of_band_status(orgno, method, path_and_query, body);
+        assert!((200..300).contains(&status), "{method} {path_and_query} out of band: {status} {answer}");
+        answer
+    }
+
+    /// As [`Sim::out_of_band`], for a call that may fail: the status and the body.
+    pub fn out_of_band_status(
+        &self,
+        orgno: &str,
+        method: &str,
+        path_and_query: &str,
+        body: Option<Json>,
+    ) -> (u16, Json) {
+        let token = if path_and_query.starts_with("/api/v1/contacts") {
+            self.sim.mint_merchant_token(orgno)
+        } else {
+            self.sim.mint_token(orgno)
+        };
         let url = format!("{}{}", self.sim.url(), path_and_query);
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         self._rt.block_on(async {
@@ -87,7 +105,8 @@ impl Sim {
                 req = req.json(&b);
             }
             let resp = req.send().await.expect("simulator reachable");
-            resp.json::<Json>().await.unwrap_or(Json::Null)
+            let status = resp.status().as_u16();
+            (status, resp.json::<Json>().await.unwrap_or(Json::Null))
         })
     }
 }

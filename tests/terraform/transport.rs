@@ -109,3 +109,26 @@ fn plain_http_is_refused_beyond_loopback() {
     assert!(run.text().contains("must use https"), "{}", run.text());
     assert!(sim.requests().iter().all(|r| !r["path"].as_str().unwrap_or("").starts_with("/api/")), "no API call");
 }
+
+/// The issuer is where the signed grant goes: plain http to another machine is refused before
+/// anything is sent, and metadata that names another issuer is refused (RFC 8414 §3.3).
+#[test]
+fn an_http_issuer_elsewhere_and_a_foreign_metadata_issuer_are_refused() {
+    let sim = Sim::start();
+    let mut w = Workdir::new(&sim, "1.15", "data \"maskinporten_prefixes\" \"p\" {}\n");
+    w.env("MASKINPORTEN_ISSUER", "http://maskinporten.example.no/");
+    let run = w.run(&["plan", "-no-color", "-input=false"]);
+    assert_ne!(run.code, 0);
+    assert!(run.flat_text().contains("http://maskinporten.example.no/ must use https"), "{}", run.text());
+    assert!(sim.sim.token_requests().is_empty(), "no grant was sent anywhere");
+
+    // Metadata naming another issuer than the configured one: the simulator's, reached under
+    // another spelling of the same address.
+    let mut w = Workdir::new(&sim, "1.15", "data \"maskinporten_prefixes\" \"p\" {}\n");
+    let other = sim.sim.issuer().replace("127.0.0.1", "localhost");
+    w.env("MASKINPORTEN_ISSUER", &other);
+    let run = w.run(&["plan", "-no-color", "-input=false"]);
+    assert_ne!(run.code, 0);
+    assert!(run.flat_text().contains("the issuer's metadata names the issuer"), "{}", run.text());
+    assert!(sim.sim.token_requests().is_empty(), "no grant was sent");
+}

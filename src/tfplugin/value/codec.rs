@@ -52,7 +52,7 @@ fn parse_decimal(s: &str, path: &str) -> Result<Number, CodecError> {
         && s.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c))
         && s.chars().any(|c| c.is_ascii_digit());
     if !valid {
-        return Err(invalid(path, format!("not a decimal number: {s:?}")));
+        return Err(invalid(path, "not a decimal number"));
     }
     match s.parse::<f64>() {
         Ok(f) if f.is_finite() && format_float(f) == s => Ok(Number::Float(f)),

@@ -169,3 +169,20 @@ proptest! {
         let _ = decode_json(&bytes, &ty);
     }
 }
+
+/// A value of the wrong type is named by its kind, never echoed (it may be a secret), and a long
+/// multi-byte value cannot split a character (once a panic at byte 60).
+#[test]
+fn mismatches_name_the_kind_not_the_value() {
+    let secret = "ø".repeat(50);
+    let bytes = encode_msgpack(&Value::String(secret.clone()), &Type::String).unwrap();
+    let err = decode_msgpack(&bytes, &Type::Bool).unwrap_err().to_string();
+    assert!(!err.contains('ø') && err.contains("String"), "{err}");
+    let err = decode_json(
+        format!("{{\"a\": \"{secret}\"}}").as_bytes(),
+        &Type::Object([("a".to_string(), Type::Number)].into()),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(!err.contains('ø'), "{err}");
+}
