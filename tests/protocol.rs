@@ -7,7 +7,7 @@ mod plugin;
 
 use pb::provider_client::ProviderClient;
 use plugin::{BIN, COOKIE, channel, client_identity, spawn};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use terraform_provider_maskinporten::proto::plugin::{Empty, grpc_controller_client::GrpcControllerClient};
 use terraform_provider_maskinporten::proto::tfplugin6 as pb;
@@ -39,6 +39,11 @@ async fn serves_pinned_mtls_ignores_sigint_upgrades_state_and_shuts_down() {
     let (pem, der, key) = client_identity();
     let mut p = spawn(&pem);
 
+    // Strangers on the machine that connect and say nothing do not keep Terraform out (each
+    // handshake is bounded in time, and runs off the accept loop).
+    let silent: Vec<std::net::TcpStream> =
+        (0..4).map(|_| std::net::TcpStream::connect(&p.addr).expect("connect")).collect();
+
     // A client presenting any other certificate is refused.
     let (_, other_der, other_key) = client_identity();
     let refused = match channel(&p, other_der, other_key).await {
@@ -52,6 +57,7 @@ async fn serves_pinned_mtls_ignores_sigint_upgrades_state_and_shuts_down() {
     let schema = client.get_provider_schema(pb::get_provider_schema::Request {}).await.expect("schema").into_inner();
     assert!(schema.server_capabilities.expect("caps").get_provider_schema_optional);
     assert!(schema.resource_schemas.contains_key("maskinporten_scope"));
+    drop(silent);
 
     // Ctrl-C in a terminal reaches the provider too; it must keep serving.
     // SAFETY: kill with a valid pid and signal number.
@@ -85,4 +91,32 @@ async fn serves_pinned_mtls_ignores_sigint_upgrades_state_and_shuts_down() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(p.child.wait().unwrap().code(), Some(0));
+}
+
+/// Without Terraform's client certificate (TF_DISABLE_PLUGIN_TLS), the plugin refuses to serve
+/// plaintext — it holds credentials — unless PLUGIN_ALLOW_PLAINTEXT=1 says so while debugging.
+#[test]
+fn refuses_plaintext_unless_allowed_for_debugging() {
+    let run = |allow: bool| {
+        let mut cmd = Command::new(plugin::BIN);
+        cmd.env_clear()
+            .env("TF_PLUGIN_MAGIC_COOKIE", plugin::COOKIE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if allow {
+            cmd.env("PLUGIN_ALLOW_PLAINTEXT", "1");
+        }
+        cmd.spawn().expect("spawn")
+    };
+    let refused = run(false).wait_with_output().expect("exit");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(refused.stdout.is_empty(), "no handshake line");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("refusing to serve over plaintext"));
+    let mut allowed = run(true);
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(allowed.stdout.take().unwrap()), &mut line).unwrap();
+    assert!(line.starts_with("1|6|tcp|127.0.0.1:") && line.trim_end().ends_with("|grpc|"), "{line:?}");
+    let _ = allowed.kill();
+    let _ = allowed.wait();
 }

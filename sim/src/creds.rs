@@ -108,8 +108,23 @@ pub fn env_pairs(base: &str, o: &OrgCreds, ca_pem: &str, ca_bundle: Option<&Path
     pairs
 }
 
+/// Write a file readable by the owner alone, as a new file: an existing one (or a symlink an
+/// attacker placed there) is removed first, never followed, and the mode is set at creation, so
+/// no other user can read it in between.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+        _ => {}
+    }
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
 /// Write `DIR/<orgno>.env` for each organisation and `DIR/provider.env` for the first, plus the
-/// key and chain as PEM files (the key readable by the owner only).
+/// key and chain as PEM files; everything holding a private key is the owner's alone.
 pub fn write_env_files(
     dir: &Path,
     base: &str,
@@ -117,29 +132,38 @@ pub fn write_env_files(
     ca: &Ca,
     ca_bundle: Option<&Path>,
 ) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     for (i, o) in orgs.iter().enumerate() {
         let text: String = env_pairs(base, o, &ca.pem(), ca_bundle).iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-        std::fs::write(dir.join(format!("{}.env", o.orgno)), &text)?;
+        write_private(&dir.join(format!("{}.env", o.orgno)), &text)?;
         if i == 0 {
-            std::fs::write(dir.join("provider.env"), &text)?;
+            write_private(&dir.join("provider.env"), &text)?;
         }
-        let key = dir.join(format!("{}.key.pem", o.orgno));
-        std::fs::write(&key, &o.key_pem)?;
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))?;
+        write_private(&dir.join(format!("{}.key.pem", o.orgno)), &o.key_pem)?;
         std::fs::write(dir.join(format!("{}.chain.pem", o.orgno)), format!("{}{}", o.leaf_pem, ca.pem()))?;
     }
     // A key pair for an example integration (a client of the consumer), so the quickstart can
     // register a public key; the private half is what the integration would sign grants with.
     let client_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)?;
     std::fs::write(dir.join("example-client.pub.pem"), client_key.public_key_pem())?;
-    let private = dir.join("example-client.key.pem");
-    std::fs::write(&private, client_key.serialize_pem())?;
-    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600))?;
-    for p in
-        ["provider.env"].iter().map(|f| dir.join(f)).chain(orgs.iter().map(|o| dir.join(format!("{}.env", o.orgno))))
-    {
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
-    }
+    write_private(&dir.join("example-client.key.pem"), &client_key.serialize_pem())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn private_files_are_new_owner_only_and_never_follow_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, "untouched").unwrap();
+        let path = dir.path().join("key.pem");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        write_private(&path, "secret").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched", "the symlink was not followed");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "secret");
+        assert_eq!(std::fs::symlink_metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
 }

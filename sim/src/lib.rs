@@ -100,6 +100,10 @@ pub struct SimConfig {
     /// Serve HTTPS on `https://localhost:PORT` with a certificate from a test CA written to
     /// `<dir>/sim-ca.pem` (the env files then name it in `MASKINPORTEN_CA_BUNDLE_FILE`).
     pub tls: bool,
+    /// With `tls`: the host name the simulator calls itself (in its URLs and certificate) instead
+    /// of `localhost` — say one that only a test's proxy resolves, to prove every call goes
+    /// through the proxy.
+    pub tls_host: Option<String>,
     default_orgs: bool,
 }
 
@@ -120,6 +124,7 @@ impl SimConfig {
             per_key_ops: true,
             faults: Faults::default(),
             tls: false,
+            tls_host: None,
             default_orgs: true,
         }
     }
@@ -159,8 +164,9 @@ impl Simulator {
         std::fs::create_dir_all(&cfg.dir)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", cfg.port)).await?;
         let addr = listener.local_addr()?;
+        let host = cfg.tls_host.clone().unwrap_or_else(|| "localhost".into());
         let (tls, ca_pem_path) = if cfg.tls {
-            let (acceptor, ca_pem) = serve::tls_acceptor()?;
+            let (acceptor, ca_pem) = serve::tls_acceptor(&host)?;
             let path = std::path::absolute(cfg.dir.join("sim-ca.pem"))?;
             std::fs::write(&path, ca_pem)?;
             (Some(Arc::new(acceptor)), Some(path))
@@ -168,7 +174,7 @@ impl Simulator {
             (None, None)
         };
         let base = match tls {
-            Some(_) => format!("https://localhost:{}", addr.port()),
+            Some(_) => format!("https://{host}:{}", addr.port()),
             None => format!("http://{addr}"),
         };
         let ca = creds::Ca::new()?;

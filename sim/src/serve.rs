@@ -101,9 +101,9 @@ pub async fn run(
     }
 }
 
-/// A test CA and a server certificate for `localhost` and 127.0.0.1 signed by it: the acceptor,
+/// A test CA and a server certificate for `host`, `localhost` and 127.0.0.1 signed by it: the acceptor,
 /// and the CA certificate as PEM (for the client's extra trust roots).
-pub fn tls_acceptor() -> anyhow::Result<(tokio_rustls::TlsAcceptor, String)> {
+pub fn tls_acceptor(host: &str) -> anyhow::Result<(tokio_rustls::TlsAcceptor, String)> {
     let ca_key = rcgen::KeyPair::generate()?;
     let mut ca = rcgen::CertificateParams::new(Vec::<String>::new())?;
     ca.distinguished_name.push(rcgen::DnType::CommonName, "maskinporten-sim TLS test CA");
@@ -112,7 +112,8 @@ pub fn tls_acceptor() -> anyhow::Result<(tokio_rustls::TlsAcceptor, String)> {
     let ca_cert = ca.self_signed(&ca_key)?;
     let issuer = rcgen::Issuer::new(ca, ca_key);
     let key = rcgen::KeyPair::generate()?;
-    let mut leaf = rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
+    let mut leaf =
+        rcgen::CertificateParams::new(vec![host.to_string(), "localhost".to_string(), "127.0.0.1".to_string()])?;
     leaf.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
     leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
     let cert = leaf.signed_by(&key, &issuer)?;

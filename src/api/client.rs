@@ -160,6 +160,29 @@ fn httpdate(v: &str) -> Option<SystemTime> {
     })
 }
 
+/// HTTPS_PROXY, HTTP_PROXY and ALL_PROXY (or their lower-case forms) from the environment, with
+/// NO_PROXY honoured and loopback addresses always reached directly: a proxy has no business
+/// seeing traffic to this machine (the simulator, a local tunnel).
+fn with_env_proxies(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    let var =
+        |k: &str| std::env::var(k).or_else(|_| std::env::var(k.to_ascii_lowercase())).ok().filter(|v| !v.is_empty());
+    let no_proxy = format!("{},localhost,127.0.0.1,::1", var("NO_PROXY").unwrap_or_default());
+    let mut builder = builder.no_proxy();
+    for (name, kind) in [("HTTPS_PROXY", "https"), ("HTTP_PROXY", "http"), ("ALL_PROXY", "all")] {
+        let made = var(name).map(|url| match kind {
+            "https" => reqwest::Proxy::https(url.as_str()),
+            "http" => reqwest::Proxy::http(url.as_str()),
+            _ => reqwest::Proxy::all(url.as_str()),
+        });
+        match made {
+            Some(Ok(p)) => builder = builder.proxy(p.no_proxy(reqwest::NoProxy::from_string(&no_proxy))),
+            Some(Err(e)) => tracing::warn!(error = %e, "a proxy variable holds no usable URL; ignored"),
+            None => {}
+        }
+    }
+    builder
+}
+
 /// Answers larger than this are refused rather than read: Digdir's largest (an organisation's
 /// whole client list) are far smaller.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -211,8 +234,7 @@ impl ApiClient {
             }
             builder = builder.tls_certs_merge(certs);
         }
-        // HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured: reqwest reads them by default.
-        let http = builder
+        let http = with_env_proxies(builder)
             .user_agent(cfg.user_agent.clone())
             .timeout(cfg.request_timeout)
             .connect_timeout(Duration::from_secs(10))

@@ -36,11 +36,20 @@ pub enum ServeError {
     Env(&'static str, String),
     #[error("TLS setup failed: {0}")]
     Tls(String),
+    #[error(
+        "Terraform started this plugin without a client certificate (PLUGIN_CLIENT_CERT), as it does with TF_DISABLE_PLUGIN_TLS set: refusing to serve over plaintext, since the plugin holds credentials. Unset TF_DISABLE_PLUGIN_TLS, or set {ALLOW_PLAINTEXT}=1 to allow plaintext on this machine while debugging."
+    )]
+    NoClientCert,
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("gRPC server failed: {0}")]
     Grpc(#[from] tonic::transport::Error),
 }
+
+/// Lets the plugin serve plaintext when Terraform gives no client certificate
+/// (`TF_DISABLE_PLUGIN_TLS`), for debugging only: otherwise it refuses, because a provider holds
+/// credentials and anyone on the machine could call it.
+pub const ALLOW_PLAINTEXT: &str = "PLUGIN_ALLOW_PLAINTEXT";
 
 /// Check the environment Terraform provides before doing anything else.
 pub fn check_environment() -> Result<(), ServeError> {
@@ -94,7 +103,11 @@ where
             let (acceptor, server_der) = tls::acceptor(&pem).map_err(ServeError::Tls)?;
             (Some(acceptor), tls::handshake_cert(&server_der))
         }
-        None => (None, String::new()),
+        None if std::env::var(ALLOW_PLAINTEXT).as_deref() == Ok("1") => {
+            tracing::warn!("serving over plaintext without a client certificate ({ALLOW_PLAINTEXT}=1)");
+            (None, String::new())
+        }
+        None => return Err(ServeError::NoClientCert),
     };
 
     let shutdown = CancellationToken::new();

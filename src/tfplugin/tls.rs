@@ -144,34 +144,62 @@ impl AsyncWrite for PluginStream {
     }
 }
 
+/// How long a client may take to complete the TLS handshake: Terraform's takes milliseconds.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Handshakes in progress at once: Terraform opens one connection; more only from a stranger.
+const MAX_HANDSHAKES: usize = 64;
+
 /// Accept connections until `shutdown`, completing TLS handshakes off the accept loop; a client
 /// with any other certificate is dropped (and logged) without ever reaching the gRPC service.
+/// Handshakes are bounded in time and number, so a stranger on the machine who connects and says
+/// nothing cannot tie the plugin up, and a failing `accept` (out of file descriptors) backs off
+/// instead of spinning.
 pub fn incoming(
     listener: TcpListener,
     acceptor: Option<TlsAcceptor>,
     shutdown: CancellationToken,
 ) -> ReceiverStream<std::io::Result<PluginStream>> {
     let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_HANDSHAKES));
     tokio::spawn(async move {
+        let mut backoff = std::time::Duration::from_millis(10);
         loop {
             let conn = tokio::select! {
                 _ = shutdown.cancelled() => break,
                 c = listener.accept() => c,
             };
-            let Ok((tcp, peer)) = conn else { continue };
+            let (tcp, peer) = match conn {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accepting a plugin connection failed; waiting before the next");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(std::time::Duration::from_secs(1));
+                    continue;
+                }
+            };
+            backoff = std::time::Duration::from_millis(10);
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                tracing::warn!(%peer, "refused a plugin connection (too many handshakes in progress)");
+                continue;
+            };
             let _ = tcp.set_nodelay(true);
             let (tx, acceptor) = (tx.clone(), acceptor.clone());
             tokio::spawn(async move {
                 let stream = match acceptor {
                     None => PluginStream::Plain(tcp),
-                    Some(a) => match a.accept(tcp).await {
-                        Ok(s) => PluginStream::Tls(Box::new(s)),
-                        Err(e) => {
+                    Some(a) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, a.accept(tcp)).await {
+                        Ok(Ok(s)) => PluginStream::Tls(Box::new(s)),
+                        Ok(Err(e)) => {
                             tracing::warn!(%peer, error = %e, "refused a plugin connection (TLS handshake failed)");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::warn!(%peer, "refused a plugin connection (no TLS handshake within 10 s)");
                             return;
                         }
                     },
                 };
+                drop(slot);
                 let _ = tx.send(Ok(stream)).await;
             });
         }

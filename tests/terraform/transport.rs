@@ -82,21 +82,39 @@ fn tunnel(client: TcpStream, log: &Mutex<Vec<String>>) {
     let _ = up.join();
 }
 
+/// The simulator under a name no resolver knows (`.test` is reserved): only the proxy maps it to
+/// the simulator, so an apply that works went through the proxy for every call.
 #[test]
 fn https_proxy_carries_every_call() {
-    let sim = tls_sim();
+    let sim = Sim::with(|mut c: SimConfig| {
+        c.tls = true;
+        c.tls_host = Some("maskinporten-sim.test".into());
+        c
+    });
     let (proxy, seen) = connect_proxy();
     let mut w = Workdir::new(&sim, "1.15", SCOPE);
     w.env("HTTPS_PROXY", &format!("http://{proxy}"));
-    w.env("NO_PROXY", "");
-    w.env("no_proxy", "");
     w.apply();
     w.assert_converged();
     let port = sim.sim.addr().port();
     let tunnels = seen.lock().expect("log").clone();
     assert!(!tunnels.is_empty(), "the provider went through the proxy");
-    assert!(tunnels.iter().all(|t| t == &format!("CONNECT localhost:{port}")), "{tunnels:?}");
+    assert!(tunnels.iter().all(|t| t == &format!("CONNECT maskinporten-sim.test:{port}")), "{tunnels:?}");
     assert!(sim.scope("demo:tls.checked").is_some());
+}
+
+/// A proxy from the environment is not used for loopback addresses: the simulator (or a local
+/// tunnel) is reached directly, even with a proxy that answers nothing.
+#[test]
+fn a_proxy_from_the_environment_is_bypassed_for_loopback() {
+    let sim = Sim::start();
+    let dead = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let mut w = Workdir::new(&sim, "1.15", SCOPE);
+    for k in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"] {
+        w.env(k, &format!("http://{}", dead.local_addr().unwrap()));
+    }
+    w.apply();
+    assert!(sim.scope("demo:tls.checked").is_some(), "reached directly");
 }
 
 #[test]
