@@ -71,6 +71,17 @@ impl Shared {
         self.grants.get(scope, || client.list_accesses(scope, false)).await
     }
 
+    /// Start fetching the grants of `scope` in the background, so the grant reads of a refresh
+    /// find the list ready — or in flight beside the other scopes' — instead of each list
+    /// waiting for a wave of Terraform's reads. Costs at most one list per scope, shared with
+    /// every grant read of it (and none when a list is cached already).
+    pub fn prefetch_grants(self: &Arc<Self>, client: &ApiClient, scope: &str) {
+        let (shared, client, scope) = (self.clone(), client.clone(), scope.to_string());
+        tokio::spawn(async move {
+            let _ = shared.grants(&client, &scope).await;
+        });
+    }
+
     /// Forget cached grants of `scope` after we changed them.
     pub fn grants_changed(&self, scope: &str) {
         self.grants.invalidate(scope);

@@ -227,7 +227,14 @@ impl Resource for ScopeResource {
         let client = self.shared.client(diags)?;
         let name = state.opt_str("name")?;
         match self.shared.scope(client, &name).await {
-            Ok(s) => s.map(state_of),
+            Ok(s) => {
+                // Grants refresh after their scope: start this scope's grant list now, beside
+                // the other scopes', rather than one list per wave of Terraform's reads.
+                if s.as_ref().is_some_and(|s| s.active != Some(false)) {
+                    self.shared.prefetch_grants(client, &name);
+                }
+                s.map(state_of)
+            }
             Err(e) => {
                 self.shared.push_api(diags, &e, &format!("read scope {name}"), None);
                 None
