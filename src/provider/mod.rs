@@ -20,6 +20,7 @@ mod explain;
 pub mod functions;
 pub mod keys;
 pub mod orgno;
+pub mod pkcs12;
 mod reads;
 pub mod scope;
 pub mod scope_access;
