@@ -242,3 +242,63 @@ fn secrets_stay_out_of_debug_output() {
     let dbg = format!("{id:?}");
     assert!(!dbg.contains("PRIVATE KEY") && dbg.contains("<redacted>"), "{dbg}");
 }
+
+mod provider_config {
+    use super::*;
+    use crate::tfplugin::{Diagnostics, Value};
+
+    fn config(attrs: &[(&str, &str)]) -> Value {
+        let mut m: std::collections::BTreeMap<String, Value> = [("environment", "test"), ("client_id", "admin")]
+            .iter()
+            .chain(attrs)
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect();
+        m.entry("api_url".into()).or_insert(Value::String("http://127.0.0.1:1".into()));
+        Value::Object(m)
+    }
+
+    #[test]
+    fn pkcs12_file_signs_with_x5c_or_with_kid() {
+        let path = fixture_path("chain.p12").display().to_string();
+        let mut diags = Diagnostics::default();
+        let cfg = config(&[("pkcs12_file", &path), ("pkcs12_password", PASSWORD)]);
+        let s = crate::provider::config::resolve(&cfg, "1.15.0", &mut diags).expect("resolves");
+        assert!(matches!(&s.api.signing, Signing::X5c { chain_der, .. } if chain_der.len() == 2), "{diags:?}");
+        let cfg = config(&[("pkcs12_file", &path), ("pkcs12_password", PASSWORD), ("key_id", "k1")]);
+        let s = crate::provider::config::resolve(&cfg, "1.15.0", &mut diags).expect("resolves");
+        assert!(matches!(&s.api.signing, Signing::Kid { kid, .. } if kid == "k1"));
+    }
+
+    #[test]
+    fn pkcs12_and_pem_together_point_at_pkcs12_file() {
+        let path = fixture_path("legacy.p12").display().to_string();
+        let cfg = config(&[("pkcs12_file", &path), ("pkcs12_password", PASSWORD), ("private_key_pem", "x")]);
+        let mut diags = Diagnostics::default();
+        crate::provider::config::validate(&cfg, &mut diags);
+        assert!(crate::provider::config::resolve(&cfg, "1.15.0", &mut diags).is_none());
+        let d: Vec<_> = diags.iter().collect();
+        assert_eq!(d.len(), 2, "{d:?}");
+        for d in d {
+            assert_eq!(d.summary, "Conflicting signing material");
+            assert_eq!(d.path, Some(crate::tfplugin::AttrPath::attr("pkcs12_file")));
+        }
+    }
+
+    #[test]
+    fn a_wrong_password_points_at_pkcs12_password_and_is_not_repeated() {
+        let path = fixture_path("aes.p12").display().to_string();
+        let secret = "not-the-password-123";
+        let mut diags = Diagnostics::default();
+        assert!(
+            crate::provider::config::resolve(
+                &config(&[("pkcs12_file", &path), ("pkcs12_password", secret)]),
+                "1",
+                &mut diags
+            )
+            .is_none()
+        );
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.path, Some(crate::tfplugin::AttrPath::attr("pkcs12_password")));
+        assert!(!format!("{diags:?}").contains(secret));
+    }
+}
