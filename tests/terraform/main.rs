@@ -17,6 +17,7 @@ mod harness;
 mod identity;
 mod interrupts;
 mod key_writes;
+mod p12;
 mod reconcile;
 mod scale;
 mod scope;
