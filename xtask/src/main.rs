@@ -20,7 +20,7 @@ mod fuzz;
 const USAGE: &str =
     "usage: cargo xtask bench [--n 100,500,2000] [--latency-ms 25] [--parallelism 10] [--keep] [--out FILE]
        cargo xtask chaos [--rounds 200] [--profiles a,b,...] [--seed N] [--jobs 3] [--release] [--verbose] [--out FILE]
-       cargo xtask fuzz [--secs 60] [--targets dynamic_value,api_response,key_material]";
+       cargo xtask fuzz [--secs 60] [--targets dynamic_value,api_response,key_material,pkcs12]";
 
 /// Per command: the flags that take a value, and the switches. Anything else (`--help` too) prints
 /// the usage instead of starting a run that takes minutes.
