@@ -279,3 +279,24 @@ fn key_material_users_write_is_a_seed() {
         s.write(name, text.as_bytes());
     }
 }
+
+#[test]
+fn pkcs12_fixtures_are_seeds() {
+    use terraform_provider_maskinporten::provider::pkcs12::{Password, load};
+    let mut s = Seeds::new("pkcs12");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pkcs12");
+    let password = Password::new("test-password-1".to_string());
+    for (name, accepted) in [
+        ("legacy.p12", true),
+        ("aes.p12", true),
+        ("chain.p12", true),
+        ("plain-nomac.p12", true),
+        ("certs-only.p12", false),
+        ("ec.p12", false),
+    ] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        assert_eq!(load(&bytes, Some(&password), true).is_ok(), accepted, "{name}");
+        // Throwaway test keys, committed as fixtures already.
+        s.write(name, &bytes);
+    }
+}

@@ -57,7 +57,9 @@ pub fn schema() -> Schema {
             s("client_id", "Client id of the organisation's administration client, issued by Digdir (servicedesk@digdir.no)."),
             s("certificate_chain_pem", "PEM certificate chain of the enterprise certificate (virksomhetssertifikat), leaf first. Sent as `x5c` in the signed grant. Use together with `private_key_pem`; leave unset to sign with `key_id` instead.").sensitive(),
             s("private_key_pem", "PEM private key (PKCS#8 or PKCS#1 RSA) that signs the JWT grant. Never stored in state or logged. Newlines may be written as `\\n`.").sensitive(),
-            s("key_id", "Key id (`kid`) of a key registered on the administration client, used instead of a certificate chain. Default: unset (the certificate chain is sent as `x5c`)."),
+            s("key_id", "Key id (`kid`) of a key registered on the administration client, used instead of a certificate chain. The key that signs comes from `private_key_pem` or `pkcs12_file`. Default: unset (the certificate chain is sent as `x5c`)."),
+            s("pkcs12_file", "Path of the enterprise certificate (virksomhetssertifikat) as the PKCS#12 file (`.p12`/`.pfx`) Buypass or Commfides delivered: private key, certificate and CA chain in one password-protected file. Its key signs the grant and its certificate, followed by the intermediate CA certificates, is sent as `x5c`. Both the legacy protection (3DES/RC2) and AES are read. Use instead of `certificate_chain_pem` and `private_key_pem`; with `key_id` set, only the key is taken from the file. A relative path is read from the directory Terraform runs in."),
+            s("pkcs12_password", "Password of `pkcs12_file`. Give it as `MASKINPORTEN_PKCS12_PASSWORD` from a secret store or a masked CI variable rather than in configuration. Never stored in state, logged or repeated in a message.").sensitive(),
             Attribute::optional("scopes", Type::set(Type::String)).describe("The admin scopes Digdir granted the administration client, to request exactly these. Usually left unset: the provider then asks Maskinporten, per operation, only for what that operation needs, and learns what was granted as it goes (at most one refused token request per provider process, for a plan-time check). An API provider needs `idporten:scopes.write` to manage scopes and grants (`idporten:scopes.read` is enough for the data sources); a consumer needs `idporten:dcr.read` and `idporten:dcr.write` for clients and keys (`idporten:dcr.modify` also writes keys), plus `idporten:dcr.supplier` to register clients for customers. Set it to skip the learning: one token per provider process with exactly these scopes; an operation they do not cover fails at once and names the scope. With `MASKINPORTEN_SCOPES`, separate scopes by spaces. Digdir grants admin scopes on request to servicedesk@digdir.no. Default: unset (per operation, what it needs)."),
             s("request_timeout", "Timeout of one HTTP request, as a duration such as `30s` or `1m`. Default `30s`."),
             Attribute::optional("max_retries", Type::Number).describe("How often a failed request that is safe to repeat (429, 5xx, network errors) is retried. Default 5."),
@@ -123,6 +125,18 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             "Invalid environment",
             format!("Expected \"test\" or \"prod\", got {e:?}."),
         );
+    }
+    if let Tri::Known(_) = config.tri_str("pkcs12_file") {
+        for pem in ["certificate_chain_pem", "private_key_pem"] {
+            if let Tri::Known(_) = config.tri_str(pem) {
+                diags.attr_error(
+                    AttrPath::attr("pkcs12_file"),
+                    "Conflicting signing material",
+                    format!("pkcs12_file and {pem} are both set. Give the enterprise certificate either as the PKCS#12 file or as PEM, not both."),
+                );
+                break;
+            }
+        }
     }
     if let Tri::Known(t) = config.tri_str("request_timeout")
         && humantime::parse_duration(t).is_err()
@@ -265,9 +279,30 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
     })
 }
 
+/// Where a setting came from, for messages: the attribute, or its environment variable.
+fn origin(config: &Value, name: &str) -> String {
+    match config.tri_str(name) {
+        Tri::Null => format!("MASKINPORTEN_{}", name.to_ascii_uppercase()),
+        _ => name.to_string(),
+    }
+}
+
+/// The signing material: `pkcs12_file` (+ `pkcs12_password`), or `private_key_pem` with
+/// `certificate_chain_pem`; `key_id` signs with `kid` instead of `x5c`, with either key source.
 fn signing(config: &Value, diags: &mut Diagnostics) -> Option<Signing> {
+    if let Some(path) = setting(config, "pkcs12_file").known() {
+        return pkcs12_signing(config, &path, diags);
+    }
+    if let Tri::Known(_) = config.tri_str("pkcs12_password") {
+        diags.attr_error(
+            AttrPath::attr("pkcs12_password"),
+            "pkcs12_password without pkcs12_file",
+            "pkcs12_password opens the file named by pkcs12_file, which is not set. Set pkcs12_file (or MASKINPORTEN_PKCS12_FILE) too, or remove pkcs12_password.",
+        );
+        return None;
+    }
     let Some(key_pem) = setting(config, "private_key_pem").known().map(|k| unescape_pem(&k)) else {
-        diags.attr_error(AttrPath::attr("private_key_pem"), "Missing private_key_pem", "Set private_key_pem (or MASKINPORTEN_PRIVATE_KEY_PEM) to the PEM private key of the administration client's enterprise certificate.");
+        diags.attr_error(AttrPath::attr("private_key_pem"), "Missing private_key_pem", "Set private_key_pem (or MASKINPORTEN_PRIVATE_KEY_PEM) to the PEM private key of the administration client's enterprise certificate, or pkcs12_file (or MASKINPORTEN_PKCS12_FILE) to the certificate's .p12 file.");
         return None;
     };
     if let Some(kid) = setting(config, "key_id").known() {
@@ -288,4 +323,43 @@ fn signing(config: &Value, diags: &mut Diagnostics) -> Option<Signing> {
         return None;
     }
     Some(Signing::X5c { chain_der, key_pem })
+}
+
+fn pkcs12_signing(config: &Value, path: &str, diags: &mut Diagnostics) -> Option<Signing> {
+    let pem_attrs: Vec<&str> = ["certificate_chain_pem", "private_key_pem"]
+        .into_iter()
+        .filter(|a| setting(config, a).known().is_some())
+        .collect();
+    if !pem_attrs.is_empty() {
+        // Point at whichever of them is written in the configuration.
+        let at = std::iter::once("pkcs12_file")
+            .chain(pem_attrs.iter().copied())
+            .find(|a| matches!(config.tri_str(a), Tri::Known(_)))
+            .unwrap_or("pkcs12_file");
+        let others: Vec<String> = pem_attrs.iter().map(|a| origin(config, a)).collect();
+        diags.attr_error(
+            AttrPath::attr(at),
+            "Conflicting signing material",
+            format!(
+                "{} and {} are both set. Give the enterprise certificate either as the PKCS#12 file or as PEM, not both: remove one from the provider block, or unset its environment variable.",
+                origin(config, "pkcs12_file"),
+                others.join(" and ")
+            ),
+        );
+        return None;
+    }
+    let password = setting(config, "pkcs12_password").known().map(super::pkcs12::Password::new);
+    let kid = setting(config, "key_id").known();
+    let identity =
+        super::pkcs12::read_file(path).and_then(|bytes| super::pkcs12::load(&bytes, password.as_ref(), kid.is_none()));
+    match identity {
+        Ok(id) => Some(match kid {
+            Some(kid) => Signing::Kid { kid, key_pem: id.key_pem },
+            None => Signing::X5c { chain_der: id.chain_der, key_pem: id.key_pem },
+        }),
+        Err(e) => {
+            diags.attr_error(AttrPath::attr(e.attribute()), e.summary(), e.detail(path));
+            None
+        }
+    }
 }

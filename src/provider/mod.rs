@@ -21,6 +21,7 @@ pub mod functions;
 pub mod keys;
 mod limits;
 pub mod orgno;
+pub mod pkcs12;
 mod reads;
 pub mod scope;
 pub mod scope_access;

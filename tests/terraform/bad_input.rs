@@ -224,30 +224,86 @@ fn forty_and_more_bad_configurations_are_explained_at_their_attribute() {
     for (i, (cfg, summary, attr)) in cases.iter().enumerate() {
         w.write(cfg);
         let r = w.run(&["plan", "-json", "-input=false"]);
-        let diags = diagnostics(&r.stdout);
-        let hit =
-            diags.iter().find(|d| d["severity"] == "error" && d["summary"].as_str().unwrap_or("").contains(summary));
-        match hit {
-            None => failures.push(format!(
-                "case {i} ({summary}): exit {} diagnostics {:?}",
-                r.code,
-                diags.iter().map(|d| d["summary"].clone()).collect::<Vec<_>>()
-            )),
-            Some(d) => {
-                let code = d["snippet"]["code"].as_str().unwrap_or("");
-                if !code.contains(attr) {
-                    failures.push(format!("case {i} ({summary}): points at {code:?}, not {attr}"));
-                }
-                if d["detail"].as_str().unwrap_or("").len() < 20 {
-                    failures.push(format!("case {i} ({summary}): detail too thin: {}", d["detail"]));
-                }
-            }
-        }
-        if r.code == 0 {
-            failures.push(format!("case {i} ({summary}): plan succeeded"));
-        }
+        failures.extend(explained(i, &r, summary, attr));
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
     let writes: Vec<_> = sim.requests().into_iter().filter(|q| q["method"] != "GET" && q["path"] != "/token").collect();
     assert!(writes.is_empty(), "the simulator saw writes: {writes:?}");
+}
+
+/// What is wrong with case `i`'s run: it must fail with an error whose summary contains
+/// `summary`, whose snippet is the line of `attr`, and whose detail says something.
+fn explained(i: usize, r: &crate::harness::Run, summary: &str, attr: &str) -> Vec<String> {
+    let mut failures = vec![];
+    let diags = diagnostics(&r.stdout);
+    let hit = diags.iter().find(|d| d["severity"] == "error" && d["summary"].as_str().unwrap_or("").contains(summary));
+    match hit {
+        None => failures.push(format!(
+            "case {i} ({summary}): exit {} diagnostics {:?}",
+            r.code,
+            diags.iter().map(|d| d["summary"].clone()).collect::<Vec<_>>()
+        )),
+        Some(d) => {
+            let code = d["snippet"]["code"].as_str().unwrap_or("");
+            if !code.contains(attr) {
+                failures.push(format!("case {i} ({summary}): points at {code:?}, not {attr}"));
+            }
+            if d["detail"].as_str().unwrap_or("").len() < 20 {
+                failures.push(format!("case {i} ({summary}): detail too thin: {}", d["detail"]));
+            }
+        }
+    }
+    if r.code == 0 {
+        failures.push(format!("case {i} ({summary}): plan succeeded"));
+    }
+    failures
+}
+
+/// The PKCS#12 settings of the provider block: a missing file, a wrong password, a file that
+/// is not PKCS#12, both the file and PEM, and a password without a file. The password is never
+/// repeated in a diagnostic.
+#[test]
+fn bad_pkcs12_settings_are_explained_at_their_attribute() {
+    let sim = Sim::start();
+    let mut w = Workdir::new(&sim, "1.15", "");
+    w.env_remove("MASKINPORTEN_PRIVATE_KEY_PEM");
+    w.env_remove("MASKINPORTEN_CERTIFICATE_CHAIN_PEM");
+    let dir = w.dir.path().display().to_string();
+    let p12 = format!("{dir}/virksomhetssertifikat.p12");
+    crate::p12::write_org_p12(&sim, "991825827", std::path::Path::new(&p12));
+    let cases = [
+        (
+            format!("pkcs12_file = \"{dir}/missing.p12\"\n  pkcs12_password = \"Hemmelig-991\""),
+            "Unreadable PKCS#12 file",
+            "pkcs12_file",
+        ),
+        (
+            format!("pkcs12_file = \"{p12}\"\n  pkcs12_password = \"Hemmelig-991\""),
+            "Wrong PKCS#12 password",
+            "pkcs12_password",
+        ),
+        (
+            format!("pkcs12_file = \"{dir}/main.tf\"\n  pkcs12_password = \"Hemmelig-991\""),
+            "Invalid PKCS#12 file",
+            "pkcs12_file",
+        ),
+        (format!("pkcs12_file = \"{p12}\"\n  private_key_pem = \"x\""), "Conflicting signing material", "pkcs12_file"),
+        ("pkcs12_password = \"Hemmelig-991\"".to_string(), "pkcs12_password without pkcs12_file", "pkcs12_password"),
+    ];
+    let mut failures = vec![];
+    for (i, (body, summary, attr)) in cases.iter().enumerate() {
+        w.write_raw(&format!(
+            "terraform {{\n  required_providers {{\n    maskinporten = {{ source = \"digdir/maskinporten\" }}\n  }}\n}}\n\nprovider \"maskinporten\" {{\n  {body}\n}}\n\n{SCOPE}"
+        ));
+        let r = w.run(&["plan", "-json", "-input=false"]);
+        failures.extend(explained(i, &r, summary, attr));
+        // Terraform's snippet quotes the configuration line; the provider's words must not.
+        let words: Vec<String> =
+            diagnostics(&r.stdout).iter().map(|d| format!("{} {}", d["summary"], d["detail"])).collect();
+        if words.iter().any(|t| t.contains("Hemmelig-991")) {
+            failures.push(format!("case {i} ({summary}): a diagnostic repeats the password"));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(sim.requests().is_empty(), "nothing reached the simulator: {:?}", sim.requests());
 }

@@ -208,6 +208,12 @@ impl Workdir {
         self.env.push((k.to_string(), v.to_string()));
     }
 
+    /// Drop an environment variable for every later run (e.g. the organisation's PEM
+    /// variables, when a test signs with something else).
+    pub fn env_remove(&mut self, k: &str) {
+        self.env.retain(|(name, _)| name != k);
+    }
+
     /// Write main.tf exactly as given (for configurations with their own provider blocks).
     pub fn write_raw(&self, main_tf: &str) {
         std::fs::write(self.dir.path().join("main.tf"), main_tf).expect("write main.tf");

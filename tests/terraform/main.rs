@@ -18,6 +18,7 @@ mod identity;
 mod interrupts;
 mod key_life;
 mod key_writes;
+mod p12;
 mod reconcile;
 mod scale;
 mod scope;

@@ -1,5 +1,6 @@
 //! `cargo xtask fuzz`: a short coverage-guided run of every cargo-fuzz target in `fuzz/`
-//! (issue 8): the DynamicValue codec, parsing of Digdir's answers, and client key material.
+//! (issue 8): the DynamicValue codec, parsing of Digdir's answers, client key material, and the
+//! enterprise certificate's PKCS#12 file.
 //!
 //! Seeds come from the test suite (`tests/fuzz_seeds.rs` writes them to `fuzz/seeds/` when
 //! `FUZZ_SEEDS_DIR` is set); the growing corpus stays in `fuzz/corpus/` between runs; crashes go
@@ -12,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use std::process::Command;
 
-const TARGETS: &[&str] = &["dynamic_value", "api_response", "key_material"];
+const TARGETS: &[&str] = &["dynamic_value", "api_response", "key_material", "pkcs12"];
 
 fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))

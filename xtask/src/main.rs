@@ -24,7 +24,7 @@ mod fuzz;
 const USAGE: &str =
     "usage: cargo xtask bench [--n 100,500,2000] [--latency-ms 25] [--parallelism 10] [--keep] [--out FILE]
        cargo xtask chaos [--rounds 200] [--profiles a,b,...] [--seed N] [--jobs 3] [--release] [--verbose] [--out FILE]
-       cargo xtask fuzz [--secs 60] [--targets dynamic_value,api_response,key_material]
+       cargo xtask fuzz [--secs 60] [--targets dynamic_value,api_response,key_material,pkcs12]
        cargo xtask docs [--check]   write docs/ from the schema and docs/templates/ (--check: exit 1 when a page differs)";
 
 /// Per command: the flags that take a value, and the switches. Anything else (`--help` too) prints
