@@ -73,7 +73,7 @@ fn client_with(base: &str, max_retries: u32, cancel: CancellationToken) -> ApiCl
             issuer: format!("{base}/"),
             token_endpoint: None,
             client_id: "admin".into(),
-            signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem() },
+            signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem().into() },
             scopes: None,
             request_timeout: Duration::from_secs(5),
             max_retries,

@@ -15,13 +15,14 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex;
 
-/// A secret string (access token, signed assertion) that never prints itself.
+/// A secret string (access token, signed assertion) that never prints itself and is wiped from
+/// memory when dropped.
 #[derive(Clone)]
-pub struct Secret(String);
+pub struct Secret(zeroize::Zeroizing<String>);
 
 impl Secret {
     pub fn new(s: String) -> Self {
-        Secret(s)
+        Secret(s.into())
     }
     pub fn expose(&self) -> &str {
         &self.0
@@ -119,7 +120,7 @@ fn sign_grant_with(
     let key = EncodingKey::from_rsa_pem(key_pem.as_bytes())
         .map_err(|_| ApiError::Config("the private key is not an RSA private key in PEM form".into()))?;
     jsonwebtoken::encode(&header, &claims, &key)
-        .map(Secret)
+        .map(Secret::new)
         .map_err(|e| ApiError::Config(format!("could not sign the grant: {}", e.kind_name())))
 }
 
@@ -403,7 +404,7 @@ pub fn token_from_response(
     let life = body.expires_in.unwrap_or(120).min(86_400);
     let margin = (life / 10).clamp(1, 30);
     Ok(Token {
-        access_token: Secret(body.access_token),
+        access_token: Secret::new(body.access_token),
         expires_at: now + Duration::from_secs(life.saturating_sub(margin)),
         scopes: scopes.clone(),
     })
@@ -443,7 +444,7 @@ mod tests {
             issuer: "https://test.maskinporten.no/".into(),
             token_endpoint: None,
             client_id: "admin-client".into(),
-            signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem() },
+            signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem().into() },
             scopes: None,
             request_timeout: Duration::from_secs(5),
             max_retries: 0,
@@ -477,7 +478,7 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print() {
-        let s = Secret("eyJ.secret".into());
+        let s = Secret::new("eyJ.secret".into());
         assert_eq!(format!("{s} {s:?}"), "<redacted> <redacted>");
         assert_eq!(mp_code("MP-122 Certificate orgno mismatch (trace_id: x)").as_deref(), Some("MP-122"));
     }

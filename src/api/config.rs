@@ -3,12 +3,16 @@
 use super::error::ApiError;
 use std::time::Duration;
 
-/// The signing material of the administration client (maskinporten-api.md §2.2).
+/// A private key in PEM form, wiped from memory when dropped.
+pub type KeyPem = zeroize::Zeroizing<String>;
+
+/// The signing material of the administration client (docs/development/digdir-api.md, "Token
+/// endpoint and the admin grant"). The key is wiped from memory when the configuration goes.
 pub enum Signing {
     /// The enterprise certificate chain, leaf first, sent as `x5c`.
-    X5c { chain_der: Vec<Vec<u8>>, key_pem: String },
+    X5c { chain_der: Vec<Vec<u8>>, key_pem: KeyPem },
     /// A key registered on the administration client, named by `kid`.
-    Kid { kid: String, key_pem: String },
+    Kid { kid: String, key_pem: KeyPem },
 }
 
 impl std::fmt::Debug for Signing {

@@ -68,7 +68,7 @@ impl EphemeralResource for AccessToken {
             client_id: config.opt_str("client_id")?,
             signing: Signing::Kid {
                 kid: config.opt_str("kid")?,
-                key_pem: config.opt_str("private_key_pem")?.replace("\\n", "\n"),
+                key_pem: config.opt_str("private_key_pem")?.replace("\\n", "\n").into(),
             },
             scopes: config.opt_strs("scopes").unwrap_or_default(),
             consumer_org: config.opt_str("consumer_org"),

@@ -61,9 +61,9 @@ pub fn schema() -> Schema {
             s("pkcs12_file", "Path of the enterprise certificate (virksomhetssertifikat) as the PKCS#12 file (`.p12`/`.pfx`) Buypass or Commfides delivered: private key, certificate and CA chain in one password-protected file. Its key signs the grant and its certificate, followed by the intermediate CA certificates, is sent as `x5c`. Both the legacy protection (3DES/RC2) and AES are read. Use instead of `certificate_chain_pem` and `private_key_pem`; with `key_id` set, only the key is taken from the file. A relative path is read from the directory Terraform runs in."),
             s("pkcs12_password", "Password of `pkcs12_file`. Give it as `MASKINPORTEN_PKCS12_PASSWORD` from a secret store or a masked CI variable rather than in configuration. Never stored in state, logged or repeated in a message.").sensitive(),
             Attribute::optional("scopes", Type::set(Type::String)).describe("The admin scopes Digdir granted the administration client, to request exactly these. Usually left unset: the provider then asks Maskinporten, per operation, only for what that operation needs, and learns what was granted as it goes (at most one refused token request per provider process, for a plan-time check). An API provider needs `idporten:scopes.write` to manage scopes and grants (`idporten:scopes.read` is enough for the data sources); a consumer needs `idporten:dcr.read` and `idporten:dcr.write` for clients and keys (`idporten:dcr.modify` also writes keys), plus `idporten:dcr.supplier` to register clients for customers. Set it to skip the learning: one token per provider process with exactly these scopes; an operation they do not cover fails at once and names the scope. With `MASKINPORTEN_SCOPES`, separate scopes by spaces. Digdir grants admin scopes on request to servicedesk@digdir.no. Default: unset (per operation, what it needs)."),
-            s("request_timeout", "Timeout of one HTTP request, as a duration such as `30s` or `1m`. Default `30s`."),
-            Attribute::optional("max_retries", Type::Number).describe("How often a failed request that is safe to repeat (429, 5xx, network errors) is retried. Default 5."),
-            Attribute::optional("max_concurrent_requests", Type::Number).describe("Upper bound on API requests in flight from one provider instance; Digdir documents no rate limit, so this keeps large plans polite. Default 8."),
+            s("request_timeout", "Timeout of one HTTP request, as a duration such as `30s` or `1m`, at most `10m`. Default `30s`."),
+            Attribute::optional("max_retries", Type::Number).describe("How often a failed request that is safe to repeat (429, 5xx, network errors) is retried, from 0 to 20. Default 5."),
+            Attribute::optional("max_concurrent_requests", Type::Number).describe("Upper bound on API requests in flight from one provider process, from 1 to 64; Digdir documents no rate limit, so this keeps large plans polite. Default 8."),
             s("ca_bundle_file", "Path of a PEM file with extra CA certificates to trust for Digdir's API and token endpoint, in addition to the system's (for a TLS-inspecting proxy, or a test server). `HTTPS_PROXY` and `NO_PROXY` are honoured from the environment. Default: unset (the system's trusted roots only)."),
             s("merchant_data_url", "**Experimental.** Base URL of a server implementing the merchant-data contract in this provider's `docs/merchant-data-api.md`. Digdir's public API has no such endpoint. Default: unset."),
         ],
@@ -94,19 +94,13 @@ fn unescape_pem(s: &str) -> String {
     s.replace("\\n", "\n")
 }
 
-fn number(config: &Value, name: &str, default: i64, diags: &mut Diagnostics) -> i64 {
+/// A count from configuration or its variable, within `range` (see `limits`).
+fn number(config: &Value, name: &str, default: i64, range: (i64, i64), diags: &mut Diagnostics) -> i64 {
     let v = match config.tri_i64(name) {
         Tri::Known(v) => Some(v),
-        _ => setting(config, name).known().map(|s| s.trim().parse().unwrap_or(-1)),
+        _ => setting(config, name).known().map(|s| s.trim().parse().unwrap_or(i64::MIN)),
     };
-    match v {
-        None => default,
-        Some(v) if v >= 0 => v,
-        Some(_) => {
-            diags.attr_error(AttrPath::attr(name), format!("Invalid {name}"), "Must be a whole number of 0 or more.");
-            default
-        }
-    }
+    v.map_or(Some(default), |v| super::limits::count(name, v, range, diags)).unwrap_or(default)
 }
 
 /// The environment named in config or MASKINPORTEN_ENVIRONMENT, when known.
@@ -138,14 +132,14 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             }
         }
     }
-    if let Tri::Known(t) = config.tri_str("request_timeout")
-        && humantime::parse_duration(t).is_err()
-    {
-        diags.attr_error(
-            AttrPath::attr("request_timeout"),
-            "Invalid duration",
-            "Write a duration such as \"30s\" or \"2m\".",
-        );
+    if let Tri::Known(t) = config.tri_str("request_timeout") {
+        super::limits::duration("request_timeout", t, super::limits::MAX_REQUEST_TIMEOUT, diags);
+    }
+    if let Tri::Known(n) = config.tri_i64("max_retries") {
+        super::limits::count("max_retries", n, (0, super::limits::MAX_RETRIES), diags);
+    }
+    if let Tri::Known(n) = config.tri_i64("max_concurrent_requests") {
+        super::limits::count("max_concurrent_requests", n, (1, super::limits::MAX_CONCURRENT_REQUESTS), diags);
     }
 }
 
@@ -212,17 +206,7 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
     }
     let timeout = match setting(config, "request_timeout").known() {
         None => Duration::from_secs(30),
-        Some(t) => match humantime::parse_duration(&t) {
-            Ok(d) => d,
-            Err(_) => {
-                diags.attr_error(
-                    AttrPath::attr("request_timeout"),
-                    "Invalid duration",
-                    "Write a duration such as \"30s\" or \"2m\".",
-                );
-                return None;
-            }
-        },
+        Some(t) => super::limits::duration("request_timeout", &t, super::limits::MAX_REQUEST_TIMEOUT, diags)?,
     };
     let merchant_data_url = match setting(config, "merchant_data_url").known() {
         None => None,
@@ -252,8 +236,9 @@ pub fn resolve(config: &Value, terraform_version: &str, diags: &mut Diagnostics)
             }
         },
     };
-    let max_retries = number(config, "max_retries", 5, diags) as u32;
-    let max_concurrent = number(config, "max_concurrent_requests", 8, diags).max(1) as usize;
+    let max_retries = number(config, "max_retries", 5, (0, super::limits::MAX_RETRIES), diags) as u32;
+    let max_concurrent =
+        number(config, "max_concurrent_requests", 8, (1, super::limits::MAX_CONCURRENT_REQUESTS), diags) as usize;
     if diags.has_errors() {
         return None;
     }
@@ -306,7 +291,7 @@ fn signing(config: &Value, diags: &mut Diagnostics) -> Option<Signing> {
         return None;
     };
     if let Some(kid) = setting(config, "key_id").known() {
-        return Some(Signing::Kid { kid, key_pem });
+        return Some(Signing::Kid { kid, key_pem: key_pem.into() });
     }
     let Some(chain) = setting(config, "certificate_chain_pem").known().map(|c| unescape_pem(&c)) else {
         diags.attr_error(AttrPath::attr("certificate_chain_pem"), "Missing signing certificate", "Set certificate_chain_pem (the enterprise certificate chain, sent as x5c) or key_id (a key registered on the administration client).");
@@ -322,7 +307,7 @@ fn signing(config: &Value, diags: &mut Diagnostics) -> Option<Signing> {
         );
         return None;
     }
-    Some(Signing::X5c { chain_der, key_pem })
+    Some(Signing::X5c { chain_der, key_pem: key_pem.into() })
 }
 
 fn pkcs12_signing(config: &Value, path: &str, diags: &mut Diagnostics) -> Option<Signing> {

@@ -21,7 +21,11 @@ pub fn duration(attr: &str, text: &str, max: Duration, diags: &mut Diagnostics) 
         Ok(d) if d <= max => Some(d),
         Ok(_) => {
             let max = humantime::format_duration(max);
-            diags.attr_error(AttrPath::attr(attr), format!("{attr} too long"), format!("At most {max}."));
+            diags.attr_error(
+                AttrPath::attr(attr),
+                format!("{attr} too long"),
+                format!("Write a duration of at most {max}; longer waits are never what Maskinporten or Digdir needs."),
+            );
             None
         }
         Err(_) => {

@@ -38,7 +38,7 @@ impl std::fmt::Debug for Password {
 /// What the provider signs with, taken from the file.
 pub struct Identity {
     /// The private key as PKCS#8 PEM (what `jsonwebtoken::EncodingKey::from_rsa_pem` reads).
-    pub key_pem: String,
+    pub key_pem: crate::api::config::KeyPem,
     /// DER certificates for `x5c`: the certificate of the key first, then the intermediates
     /// that issued it, in order. The self-signed root is left out: a verifier holds it already,
     /// and Maskinporten accepts the leaf alone as well as a fuller chain. Empty when no
@@ -191,7 +191,7 @@ pub fn load(bytes: &[u8], password: Option<&Password>, with_certificate: bool) -
                 continue;
             }
         };
-        let key_pem = pkcs8_pem(pkcs8);
+        let key_pem: crate::api::config::KeyPem = pkcs8_pem(pkcs8).into();
         if !with_certificate {
             return Ok(Identity { key_pem, chain_der: vec![] });
         }

@@ -244,9 +244,17 @@ fn explained(i: usize, r: &crate::harness::Run, summary: &str, attr: &str) -> Ve
             diags.iter().map(|d| d["summary"].clone()).collect::<Vec<_>>()
         )),
         Some(d) => {
-            let code = d["snippet"]["code"].as_str().unwrap_or("");
-            if !code.contains(attr) {
-                failures.push(format!("case {i} ({summary}): points at {code:?}, not {attr}"));
+            // The line Terraform points at must be the attribute's own assignment, not merely a
+            // line that mentions its name (a resource type may contain it).
+            // (A case naming a resource type expects the block itself: the attribute is absent.)
+            let code = d["snippet"]["code"].as_str().unwrap_or("").trim_start();
+            let at_attr = if attr.starts_with("maskinporten_") {
+                code.starts_with(&format!("resource \"{attr}\"")) || code.starts_with(&format!("data \"{attr}\""))
+            } else {
+                code.strip_prefix(attr).is_some_and(|rest| rest.trim_start().starts_with('='))
+            };
+            if !at_attr {
+                failures.push(format!("case {i} ({summary}): points at {code:?}, not {attr} = …"));
             }
             if d["detail"].as_str().unwrap_or("").len() < 20 {
                 failures.push(format!("case {i} ({summary}): detail too thin: {}", d["detail"]));
@@ -306,4 +314,42 @@ fn bad_pkcs12_settings_are_explained_at_their_attribute() {
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
     assert!(sim.requests().is_empty(), "nothing reached the simulator: {:?}", sim.requests());
+}
+
+/// Durations and counts that would once have panicked inside an RPC (an `Instant` overflow, a
+/// semaphore with more permits than it can hold) are diagnostics at their attribute.
+#[test]
+fn huge_durations_and_counts_are_explained_at_their_attribute() {
+    let sim = Sim::start();
+    let w = Workdir::new(&sim, "1.15", "");
+    let provider = |body: &str| {
+        format!(
+            "terraform {{\n  required_providers {{\n    maskinporten = {{ source = \"digdir/maskinporten\" }}\n  }}\n}}\n\nprovider \"maskinporten\" {{\n  {body}\n}}\n\n{SCOPE}"
+        )
+    };
+    let token = "ephemeral \"maskinporten_access_token\" \"t\" {\n  client_id = \"x\"\n  kid = \"k\"\n  private_key_pem = \"-----BEGIN PRIVATE KEY-----\"\n  scopes = [\"demo:x\"]\n  propagation_timeout = \"99999999999y\"\n}\n";
+    let cases = [
+        (provider("request_timeout = \"99999999999y\""), "request_timeout too long", "request_timeout"),
+        (
+            provider("max_concurrent_requests = 9223372036854775807"),
+            "Invalid max_concurrent_requests",
+            "max_concurrent_requests",
+        ),
+        (provider("max_retries = -1"), "Invalid max_retries", "max_retries"),
+        (
+            provider(&format!("}}\n\n{token}\nlocals {{\n  x = 1")),
+            "propagation_timeout too long",
+            "propagation_timeout",
+        ),
+    ];
+    let mut failures = vec![];
+    for (i, (cfg, summary, attr)) in cases.iter().enumerate() {
+        w.write_raw(cfg);
+        let r = w.run(&["plan", "-json", "-input=false"]);
+        failures.extend(explained(i, &r, summary, attr));
+        if r.stderr.contains("panicked") || r.stdout.contains("internal error") {
+            failures.push(format!("case {i}: a panic"));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }

@@ -22,5 +22,6 @@ mod p12;
 mod reconcile;
 mod scale;
 mod scope;
+mod secrets;
 mod transport;
 mod troubleshooting;
