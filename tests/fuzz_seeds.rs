@@ -142,10 +142,11 @@ struct Api {
 impl Api {
     /// One call as `org`; the status and the raw body.
     async fn call(&self, org: &str, method: &str, path: &str, body: Option<Json>) -> (u16, Vec<u8>) {
-        let mut rb = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base))
-            .bearer_auth(self.sim.mint_token(org));
+        // The merchant-data contract takes only tokens for its own audience.
+        let token =
+            if path.starts_with("/contacts") { self.sim.mint_merchant_token(org) } else { self.sim.mint_token(org) };
+        let mut rb =
+            self.http.request(method.parse().unwrap(), format!("{}{path}", self.base)).bearer_auth(token);
         if let Some(b) = body {
             rb = rb.json(&b);
         }
