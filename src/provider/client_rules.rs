@@ -108,8 +108,8 @@ enum Outcome {
 /// again (design.md §7: reconciled, never blind). Every attempt is compared with the same
 /// snapshot, so a first attempt that shows up late beside a second one is reported, not kept.
 pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &mut Diagnostics) -> Option<Client> {
-    let before: BTreeSet<String> = match client.list_clients(false).await {
-        Ok(list) => list.into_iter().filter(|c| same_request(c, body)).filter_map(|c| c.client_id).collect(),
+    let before: BTreeSet<String> = match shared.clients_before_create(client).await {
+        Ok(ids) => ids,
         Err(e) => {
             shared.push_api(diags, &e, "list clients before creating one", None);
             return None;
@@ -121,7 +121,12 @@ pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &
         let created = client.create_client(body).await;
         shared.clients_changed();
         let err = match created {
-            Ok(c) => return Some(c),
+            Ok(c) => {
+                if let Some(id) = &c.client_id {
+                    shared.client_created(id).await;
+                }
+                return Some(c);
+            }
             Err(e) => e,
         };
         if !err.may_have_committed() {
@@ -132,7 +137,12 @@ pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &
             return None;
         }
         match reconcile(client, body, &before).await {
-            Ok(Outcome::Created(c)) => return Some(*c),
+            Ok(Outcome::Created(c)) => {
+                if let Some(id) = &c.client_id {
+                    shared.client_created(id).await;
+                }
+                return Some(*c);
+            }
             Ok(Outcome::Nothing) if attempt < super::CREATE_ATTEMPTS && !client.is_stopped() => {
                 tracing::warn!(client_name = %name, attempt, error = %err, "the create made no client; sending it again");
                 attempt += 1;

@@ -65,6 +65,10 @@ pub struct Shared {
     /// Set once Digdir answered a per-key operation 404/405: this process then writes whole key
     /// sets (see `client_key_rules`).
     whole_key_sets: std::sync::atomic::AtomicBool,
+    /// Clients this process created (no keys but ours; existing for later creates' snapshots).
+    created_clients: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// The client ids that existed before this process's creates (see `reads`).
+    create_snapshot: tokio::sync::Mutex<Option<(std::time::Instant, std::collections::BTreeSet<String>)>>,
     /// One key write at a time per client within this process.
     key_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Whether the merchant-data server answers the contract (asked once per process).
@@ -93,6 +97,8 @@ impl Shared {
             org_names: Coalesced::new(Duration::from_secs(600)),
             usable_scopes: Coalesced::new(Duration::from_secs(20)),
             whole_key_sets: Default::default(),
+            created_clients: Default::default(),
+            create_snapshot: Default::default(),
             key_locks: Default::default(),
             contacts_probe: OnceCell::new(),
         }

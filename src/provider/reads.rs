@@ -113,7 +113,13 @@ impl Shared {
     /// set ourselves — then ours, because a lagging read side would hand back a set without the
     /// key we just added, and re-posting that would remove it (POST replaces the set, §4.2).
     pub async fn key_base(&self, client: &ApiClient, client_id: &str) -> Result<Vec<Jwk>, ApiError> {
-        let read = client.get_jwks(client_id).await?;
+        let created_here = self.created_clients.lock().unwrap_or_else(|p| p.into_inner()).contains(client_id);
+        let read = if created_here {
+            // A client this process created has no keys but those it wrote itself: no read.
+            vec![]
+        } else {
+            client.get_jwks(client_id).await?
+        };
         let ours = self
             .written_keys
             .lock()
@@ -126,6 +132,39 @@ impl Shared {
             Some(ours) if kids(&ours) != kids(&read) => ours,
             _ => read,
         })
+    }
+
+    /// The ids of every client that existed before this process's first create (ours created
+    /// since included): what a create whose answer was lost compares the list with. One list
+    /// per process (renewed after a while), not one per create.
+    pub async fn clients_before_create(&self, client: &ApiClient) -> Result<BTreeSet<String>, ApiError> {
+        let mut snap = self.create_snapshot.lock().await;
+        match snap.as_ref() {
+            Some((at, ids)) if at.elapsed() < std::time::Duration::from_secs(300) => Ok(ids.clone()),
+            _ => {
+                let mut ids: BTreeSet<String> =
+                    client.list_clients(true).await?.into_iter().filter_map(|c| c.client_id).collect();
+                ids.extend(self.created_clients.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned());
+                *snap = Some((std::time::Instant::now(), ids.clone()));
+                Ok(ids)
+            }
+        }
+    }
+
+    /// This process created `client_id`: it counts as existing for later creates' snapshots,
+    /// and it has no keys but those we add.
+    pub async fn client_created(&self, client_id: &str) {
+        self.created_clients.lock().unwrap_or_else(|p| p.into_inner()).insert(client_id.to_string());
+        if let Some((_, ids)) = self.create_snapshot.lock().await.as_mut() {
+            ids.insert(client_id.to_string());
+        }
+    }
+
+    /// One scope of ours from the process's shared list alone: for plan-time checks, which may
+    /// read a list a few seconds old (apply gives Digdir's answer).
+    pub async fn listed_scope(&self, client: &ApiClient, name: &str) -> Result<Option<Scope>, ApiError> {
+        let list = self.scope_list.get(ALL, || client.list_scopes(true)).await?;
+        Ok(list.iter().find(|s| s.name.as_deref() == Some(name)).cloned())
     }
 
     /// Remember the key set we just wrote (and drop cached reads of it).

@@ -165,7 +165,13 @@ pub async fn plan_checks(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<
     }
     let Some(name) = name else { return };
     let active = |s: &Option<Scope>| s.as_ref().is_some_and(|s| s.active != Some(false));
-    match settle(|| client.get_scope(name), active).await {
+    // The process's shared list first (no read per planned scope); an active scope found there
+    // is asked again, freshly, for a while: it may have been deactivated a moment ago.
+    let found = match shared.listed_scope(client, name).await {
+        Ok(s) if active(&s) => settle(|| client.get_scope(name), active).await,
+        r => r,
+    };
+    match found {
         Ok(None) => {}
         Ok(Some(s)) if s.active != Some(false) => ctx.diags.attr_error(
             AttrPath::attr("subscope"),
