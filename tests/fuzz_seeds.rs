@@ -112,7 +112,8 @@ fn dynamic_values_of_every_schema_are_seeds_and_encode_stably() {
         seeds.write(&format!("{name}-unknown"), &typed(&ty, &[0xd4, 0x00, 0x00]));
     }
     // What Terraform 1.11 sent: a refined unknown (ext 12: not null, string prefix), a number as a
-    // decimal string, and a `dynamic` value as [type JSON, value] (plugin-protocol.md §5.3).
+    // decimal string, and a `dynamic` value as [type JSON, value]
+    // (docs/development/plugin-protocol.md, "Values on the wire").
     let prefix = b"unknown until apply: ";
     let mut refined = vec![0xc7, (prefix.len() + 5) as u8, 0x0c, 0x82, 0x01, 0xc3, 0x02, 0xa0 | prefix.len() as u8];
     refined.extend_from_slice(prefix);
@@ -145,8 +146,7 @@ impl Api {
         // The merchant-data contract takes only tokens for its own audience.
         let token =
             if path.starts_with("/contacts") { self.sim.mint_merchant_token(org) } else { self.sim.mint_token(org) };
-        let mut rb =
-            self.http.request(method.parse().unwrap(), format!("{}{path}", self.base)).bearer_auth(token);
+        let mut rb = self.http.request(method.parse().unwrap(), format!("{}{path}", self.base)).bearer_auth(token);
         if let Some(b) = body {
             rb = rb.json(&b);
         }
@@ -227,7 +227,8 @@ async fn answers_of_every_endpoint_we_read_are_seeds_and_parse() {
     let foreign = json!({"prefix": "other", "subscope": "x", "description": "x"});
     error(&mut s, &api, PROVIDER_ORG, 403, ("POST", "/scopes", Some(foreign))).await;
     error(&mut s, &api, CONSUMER_ORG, 404, ("GET", "/clients/no-such-client", None)).await;
-    // Digdir's stored live answer (maskinporten-api.md §7), and shapes from §2.2 and §6.1.
+    // Digdir's stored live answer (docs/development/digdir-api.md, "Sources and confidence"), and
+    // shapes from the same page's "Token endpoint and the admin grant" and "Quirks".
     let live =
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/digdir/scopes-all-prod-excerpt.json"))
             .unwrap();

@@ -1,6 +1,7 @@
 //! Parsing of whatever Digdir's API and Maskinporten's token endpoint might answer
-//! (maskinporten-api.md §3, §6.2): every response type the provider reads, error bodies through
-//! the one conversion to a diagnostic, token answers, and `Retry-After` values.
+//! (docs/development/digdir-api.md, "Errors" to "Keys", and "Quirks"): every response type the
+//! provider reads, error bodies through the one conversion to a diagnostic, token answers, and
+//! `Retry-After` values.
 //!
 //! Input: what the body claims to be (a word, then a newline), then the body. Nothing may panic; whatever parses
 //! into a type we send back (scopes, clients, keys, contacts) must survive a serialise → parse

@@ -1,6 +1,6 @@
-//! The DynamicValue codec (plugin-protocol.md §5.3) on arbitrary bytes, decoded against the types
-//! Terraform really sends us: every resource, data source, ephemeral resource and provider
-//! schema, or any cty type the input names.
+//! The DynamicValue codec (docs/development/plugin-protocol.md, "Values on the wire") on arbitrary
+//! bytes, decoded against the types Terraform really sends us: every resource, data source,
+//! ephemeral resource and provider schema, or any cty type the input names.
 //!
 //! Input: a two-byte length and that many bytes of cty type JSON (or, when they are not a type,
 //! a pick among the schema types), then the payload, tried as msgpack and as JSON (raw state).

@@ -1,6 +1,7 @@
-//! Client key material as users write it (design.md §3, "Client keys"): PEM (SPKI, PKCS#1,
-//! certificate) or a JWK, parsed by our own DER reader. Arbitrary text must never panic; a key
-//! that parses has at least 2048 bits, and its thumbprint is the one its JWK form gives.
+//! Client key material as users write it (ARCHITECTURE.md, "Rules every resource follows": keys):
+//! PEM (SPKI, PKCS#1, certificate) or a JWK, parsed by our own DER reader. Arbitrary text must
+//! never panic; a key that parses has at least 2048 bits, and its thumbprint is the one its JWK
+//! form gives.
 
 #![no_main]
 

@@ -16,9 +16,9 @@ use std::sync::OnceLock;
 /// Digdir's per-operation admin scopes (see the module comment).
 const TABLE: &str = include_str!("../../tests/fixtures/digdir/digdir-admin-scopes.json");
 
-/// Every admin scope Digdir hands out for the self-service API, `idporten:dcr.supplier`
-/// included so that supplier mode can be exercised (maskinporten-api.md §2.3). An organisation
-/// started without a list of scopes gets all of them.
+/// Every admin scope Digdir hands out for the self-service API, `idporten:dcr.supplier` included so
+/// that supplier mode can be exercised (docs/development/digdir-api.md, "Admin scopes"). An
+/// organisation started without a list of scopes gets all of them.
 pub const ADMIN_SCOPES: &[&str] = &[
     "idporten:scopes.read",
     "idporten:scopes.write",

@@ -1,7 +1,8 @@
-//! Token grants of ordinary clients (not the admin clients): the JWT names the client in `iss`
-//! and its registered key in `kid` (a client with keys must use kid, §2.2). Maskinporten's
-//! runtime sees client and key changes only after the propagation delay (§6.1): until then the
-//! grant fails with MP-100 or an unknown kid, as in production.
+//! Token grants of ordinary clients (not the admin clients): the JWT names the client in `iss` and
+//! its registered key in `kid` (a client with keys must use kid: docs/development/digdir-api.md,
+//! "Token endpoint and the admin grant"). Maskinporten's runtime sees client and key changes only
+//! after the propagation delay (same page, "Quirks"): until then the grant fails with MP-100 or an
+//! unknown kid, as in production.
 
 use crate::errors::oauth;
 use crate::store::Store;

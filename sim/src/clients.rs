@@ -1,4 +1,5 @@
-//! Clients (integrations) (maskinporten-api.md §3.4, §4.1); their keys are in [`crate::keys`].
+//! Clients (integrations) (docs/development/digdir-api.md, "Clients"; every section cited in this
+//! file is a heading of that page); their keys are in [`crate::keys`].
 
 use crate::auth::require;
 use crate::errors::{self, Answer, now_rfc3339};
@@ -15,7 +16,7 @@ type Q = Query<HashMap<String, String>>;
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// May `org` put `scope` on a client: its own scope, an APPROVED grant, `accessible_for_all`, or
-/// (for suppliers) a delegation-source scope (§4.1, §6.3).
+/// (for suppliers) a delegation-source scope ("Clients").
 fn scope_usable(d: &crate::store::Data, org: &str, scope: &str, supplier: bool) -> bool {
     let Some(s) = d.scopes.get(scope).filter(|s| s["active"] == true) else { return false };
     s["owner_orgno"] == org
@@ -24,7 +25,7 @@ fn scope_usable(d: &crate::store::Data, org: &str, scope: &str, supplier: bool) 
         || d.accesses.iter().any(|a| a.scope == scope && a.consumer == org && a.active && a.state == "APPROVED")
 }
 
-/// Validate a client body (§4.1, §6.3) and fill Digdir's defaults.
+/// Validate a client body ("Clients") and fill Digdir's defaults.
 fn normalise(
     s: &Store,
     org: &str,
@@ -56,7 +57,7 @@ fn normalise(
             ));
         }
     }
-    // Since 2025-07 a lifetime of 0 is refused; omit it for the default (§6.3).
+    // Since 2025-07 a lifetime of 0 is refused; omit it for the default ("Clients").
     for f in ["access_token_lifetime", "authorization_lifetime", "refresh_token_lifetime"] {
         if b.get(f).is_some_and(|v| !v.is_null() && v.as_i64().is_none_or(|n| n <= 0)) {
             errs.push((
@@ -81,7 +82,7 @@ fn normalise(
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
         .unwrap_or_default();
-    // Registering a client without scopes was rejected (§6.3 [I]).
+    // Registering a client without scopes was rejected ("Clients" [I]).
     if scopes.is_empty() && it == "maskinporten" {
         errs.push(("scopes", "a Maskinporten client needs at least one scope".into()));
     }
@@ -137,8 +138,8 @@ fn served(c: &Map<String, Value>) -> Value {
     Value::Object(c)
 }
 
-/// §4.1: a client response carries `jwks`, the read-only view of its registered keys (absent
-/// when it has none).
+/// A client response carries `jwks`, the read-only view of its registered keys (absent when
+/// it has none; "Clients").
 fn with_jwks(mut c: Value, d: &crate::store::Data) -> Value {
     let keys = c["client_id"].as_str().and_then(|id| d.keys.get(id)).filter(|k| !k.is_empty()).cloned();
     if let (Some(keys), Some(m)) = (keys, c.as_object_mut()) {
@@ -164,7 +165,7 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
     let caller = require(&s, &h, "POST /api/v1/clients")?;
     let org = caller.org.clone();
     let Some(Json(Value::Object(b))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
-    // A supplier registers for another organisation with idporten:dcr.supplier (§2.3).
+    // A supplier registers for another organisation with idporten:dcr.supplier ("Admin scopes").
     if b.get("client_orgno").and_then(Value::as_str).is_some_and(|c| c != org) && !caller.has("idporten:dcr.supplier") {
         return Err(errors::forbidden());
     }
@@ -214,12 +215,12 @@ pub async fn update(
 
 pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>) -> Answer {
     let org = require(&s, &h, "DELETE /api/v1/clients/{id}")?.org;
-    // Never hard-deleted (§3.4); the answer is an empty 200.
+    // Never hard-deleted ("Clients"); the answer is an empty 200.
     owned(&mut s.lock(), &org, &id)?.insert("active".into(), json!(false));
     Ok(axum::http::StatusCode::OK.into_response())
 }
 
-/// A client as Digdir holds one registered before 2025 (§4.1, §6.2, §6.3): lifetimes it never
+/// A client as Digdir holds one registered before 2025 ("Clients", "Keys"): lifetimes it never
 /// set read back as `0` (which a PUT may no longer send), and one key registered before `use`
 /// became required, without `use` and `alg`. For tests of what the provider sends back.
 pub fn seed_legacy(s: &Store, orgno: &str, scopes: &[&str], key: (String, String)) -> String {

@@ -1,6 +1,6 @@
-//! The merchant-data contract of `docs/merchant-data-api.md` (not Digdir's API: Digdir has no
-//! such endpoint, maskinporten-api.md §5). Contacts attach to a client or to the API-provider
-//! side (a prefix) of the caller's organisation; DELETE deactivates.
+//! The merchant-data contract of `docs/merchant-data-api.md` (not Digdir's API: Digdir has no such
+//! endpoint: docs/development/digdir-api.md, "Merchant data"). Contacts attach to a client or to
+//! the API-provider side (a prefix) of the caller's organisation; DELETE deactivates.
 
 use crate::auth::require_merchant as require;
 use crate::errors::{self, Answer, now_rfc3339};

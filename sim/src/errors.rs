@@ -1,5 +1,6 @@
-//! Digdir's error bodies: `ApiErrorResponse` for the admin API (§3.1) and OAuth-style errors for
-//! the token endpoint (§2.2).
+//! Digdir's error bodies, as docs/development/digdir-api.md describes them (every section cited in
+//! this file is a heading of that page): `ApiErrorResponse` for the admin API ("Errors") and
+//! OAuth-style errors for the token endpoint ("Token endpoint and the admin grant").
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -20,13 +21,13 @@ pub fn api(status: u16, message: &str) -> Response {
 }
 
 /// Digdir's 403 for a missing admin scope or another organisation's object; its text does not
-/// say which (§3).
+/// say which ("Errors").
 pub fn forbidden() -> Response {
     api(403, "Autentisert bruker/system har ikke korrekte rettigheter")
 }
 
 /// An `ApiErrorResponse` with field errors; `error` and `error_description` are the
-/// concatenation `", msg1, msg2"` as Digdir sends them (§3.1).
+/// concatenation `", msg1, msg2"` as Digdir sends them ("Errors").
 pub fn fields(status: u16, object: &str, errs: &[(&str, String)]) -> Response {
     let list = errs
         .iter()
@@ -53,7 +54,8 @@ fn body(status: u16, errors: Vec<serde_json::Value>, text: String) -> Response {
 #[derive(Clone, Debug)]
 pub struct OAuthError(pub String);
 
-/// A token-endpoint error: HTTP 400 `{error, error_description}` with a trace id (§2.2).
+/// A token-endpoint error: HTTP 400 `{error, error_description}` with a trace id
+/// ("Token endpoint and the admin grant").
 pub fn oauth(error: &str, description: &str) -> Response {
     let d = format!("{description} (trace_id: {})", correlation_id());
     let mut r = (StatusCode::BAD_REQUEST, Json(json!({"error": error, "error_description": d}))).into_response();

@@ -1,7 +1,7 @@
-//! Fault knobs for resilience tests (design.md §5, §7), settable at start (`SimConfig::faults`)
-//! and at run time (`GET`/`PUT /__sim/faults`). Faults hit `/api/` calls only (the
-//! organisation lookup, which needs no token, too), and are drawn from a seeded generator so a
-//! run is repeatable.
+//! Fault knobs for resilience tests (ARCHITECTURE.md, "Three layers, three vocabularies" and
+//! "Reliability"), settable at start (`SimConfig::faults`) and at run time
+//! (`GET`/`PUT /__sim/faults`). Faults hit `/api/` calls only (the organisation lookup, which needs
+//! no token, too), and are drawn from a seeded generator so a run is repeatable.
 //!
 //! * `latency_ms`: the round trip of every request but `/__sim/*`, half spent before the request
 //!   is handled and half after it, so a write commits before its answer arrives (also

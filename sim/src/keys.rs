@@ -1,5 +1,6 @@
-//! A client's keys (maskinporten-api.md §4.2): the whole set (`GET`/`POST`/`DELETE
-//! /clients/{id}/jwks`, where POST replaces the set) and the per-key operations of the 2025 API
+//! A client's keys (docs/development/digdir-api.md, "Keys"; every section cited in this file is a
+//! heading of that page): the whole set (`GET`/`POST`/`DELETE /clients/{id}/jwks`, where POST
+//! replaces the set) and the per-key operations of the 2025 API
 //! (`GET`/`PUT`/`DELETE /clients/{id}/jwks/{kid}`, `POST /api/v2/clients/{id}/key`), which add or
 //! remove one key without touching the others. Rules for every write: at most 5 keys, `kty` RSA,
 //! `use` sig, `alg` RS256 or RS512, `n` and `e`, no private members, a kid of letters, digits and
@@ -18,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-/// "inntil 5" keys per client (§4.2).
+/// "inntil 5" keys per client ("Keys").
 const MAX_KEYS: usize = 5;
 const YEAR: i64 = 365 * 24 * 3600;
 
@@ -57,7 +58,7 @@ fn kid_taken(d: &Data, id: &str, kid: &str) -> bool {
 }
 
 /// The key as stored: a key already registered (same kid and modulus) keeps its expiry and
-/// creation time — re-posting does not renew it (the 2022 renewal bug is fixed, §4.2 [I]); a new
+/// creation time — re-posting does not renew it (the 2022 renewal bug is fixed, "Keys" [I]); a new
 /// key lives at most a year from now, or less when it says so in `exp`.
 fn stored(mut k: Map<String, Value>, old: &[Value], now: i64, stamp: &str) -> Value {
     match old.iter().find(|o| o["kid"] == k["kid"] && o["n"] == k["n"]) {
@@ -84,13 +85,13 @@ pub async fn get_jwks(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<
     let mut d = s.lock();
     owned(&mut d, &org, &id)?;
     match d.keys.get(&id).filter(|k| !k.is_empty()) {
-        // §6.2: no keys → 404, which Digdir's own UI reads as "no keys".
+        // No keys → 404, which Digdir's own UI reads as "no keys" ("Keys").
         None => Err(errors::api(404, &format!("Client {id} has no keys"))),
         Some(keys) => Ok(Json(json!({"keys": keys})).into_response()),
     }
 }
 
-/// Replace the whole key set (§4.2: POST replaces; an empty set is refused).
+/// Replace the whole key set ("Keys": POST replaces; an empty set is refused).
 pub async fn post_jwks(
     State(s): State<Arc<Store>>,
     h: HeaderMap,
@@ -171,7 +172,7 @@ pub async fn put_key(
     add_one(&s, &org, &id, k)
 }
 
-/// Add one key given as text (§4.2: a JWK as JSON, a PEM public key or a certificate; Digdir's
+/// Add one key given as text ("Keys": a JWK as JSON, a PEM public key or a certificate; Digdir's
 /// own 2025 web client uses this). The simulator reads JWK JSON only and refuses PEM with 400:
 /// stricter than Digdir, never kinder.
 pub async fn post_key_v2(State(s): State<Arc<Store>>, h: HeaderMap, Path(id): Path<String>, body: String) -> Answer {

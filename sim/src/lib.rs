@@ -1,6 +1,7 @@
 //! maskinporten-sim: an independent implementation of Digdir's Maskinporten self-service API and
-//! token endpoint, written from `maskinporten-api.md` (each quirk cites its section) and sharing
-//! no types with the provider's `src/api`, so a misread field cannot hide on both sides.
+//! token endpoint, written from `docs/development/digdir-api.md` (each quirk, like every section
+//! cited in this file, is named by its heading there) and sharing no types with the provider's
+//! `src/api`, so a misread field cannot hide on both sides.
 //!
 //! Use it as a library (`Simulator::start`) in tests, or as the `maskinporten-sim` binary for the
 //! quickstart. It serves on 127.0.0.1 only.
@@ -77,12 +78,12 @@ pub struct SimConfig {
     pub dir: PathBuf,
     pub orgs: Vec<OrgSpec>,
     pub token_lifetime_secs: u64,
-    /// Answer empty lists with Digdir's "does not have any" error (§6.2).
+    /// Answer empty lists with Digdir's "does not have any" error ("Errors").
     pub empty_list_quirk: bool,
     /// Added to every request: the start value of `faults.latency_ms` (this one wins when both
     /// are set), changeable at run time like every fault knob.
     pub latency_ms: u64,
-    /// How long client and key changes take to reach the token endpoint ("0-2 minutter", §6.1).
+    /// How long client and key changes take to reach the token endpoint ("0-2 minutter", "Quirks").
     pub propagation_ms: u64,
     /// Troubleshooting fault: the API's clock runs this many seconds off (Date header), so it
     /// rejects every token as expired with 401.
@@ -90,10 +91,10 @@ pub struct SimConfig {
     /// Troubleshooting fault: authenticated API calls are redirected elsewhere (307).
     pub redirect_api: bool,
     /// Answer GET of a single deactivated scope or client with 404 instead of `active: false`
-    /// (what Digdir does there is [U], §4.1); lists with `inactive=true` still show them.
+    /// (what Digdir does there is [U], "Clients"); lists with `inactive=true` still show them.
     pub hide_deactivated_on_get: bool,
     /// Serve Digdir's per-key operations (`/clients/{id}/jwks/{kid}`, `/api/v2/clients/{id}/key`);
-    /// false answers them 404, as a deployment without them would (§4.2 [U]).
+    /// false answers them 404, as a deployment without them would ("Keys" [U]).
     pub per_key_ops: bool,
     /// Injected failures (also settable at run time with `PUT /__sim/faults`).
     pub faults: Faults,

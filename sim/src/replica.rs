@@ -1,9 +1,9 @@
-//! The consistency fault (design.md §7: "a GET may not see a write for up to T seconds"), modelled
-//! as a lagging read replica: every write is committed to the primary store at once and replayed
-//! to the replica in order, each after its own delay. GETs of the admin API are answered from the
-//! replica while it lags, by the same handlers running over a second store that holds the
-//! replica's copy of the objects; writes always act on the primary. `/__sim/state` shows the
-//! primary.
+//! The consistency fault (ARCHITECTURE.md, "Reliability": a lagging read side, where a GET may not
+//! see a write for up to T seconds), modelled as a lagging read replica: every write is committed
+//! to the primary store at once and replayed to the replica in order, each after its own delay.
+//! GETs of the admin API are answered from the replica while it lags, by the same handlers running
+//! over a second store that holds the replica's copy of the objects; writes always act on the
+//! primary. `/__sim/state` shows the primary.
 
 use crate::store::{Access, Data, Store};
 use serde_json::{Map, Value};

@@ -1,4 +1,6 @@
-//! Scopes, prefixes and grants (maskinporten-api.md §3.2, §3.3).
+//! Scopes, prefixes and grants (docs/development/digdir-api.md, "Scopes",
+//! "Organisations, prefixes and delegation sources" and "Grants"; every section cited in this file
+//! is a heading of that page).
 
 use crate::auth::require;
 use crate::errors::{self, Answer, now_rfc3339};
@@ -19,7 +21,7 @@ fn flag(q: &HashMap<String, String>, k: &str) -> bool {
     q.get(k).is_some_and(|v| v == "true")
 }
 
-/// §6.2: Digdir answers some empty lists with an error instead of `[]`.
+/// Digdir answers some empty lists with an error instead of `[]` ("Errors").
 fn list_or_quirk(s: &Store, items: Vec<Value>, what: &str, org: &str) -> Response {
     if items.is_empty() && s.empty_list_quirk {
         return errors::api(404, &format!("Organization {org} does not have any {what}"));
@@ -42,7 +44,7 @@ pub fn orgno_valid(o: &str) -> bool {
     check == d[8]
 }
 
-/// Validate a scope body and fill Digdir's defaults. Field errors → 400 (§3.2).
+/// Validate a scope body and fill Digdir's defaults. Field errors → 400 ("Scopes").
 fn normalise(mut body: Map<String, Value>, creating: bool) -> Result<Map<String, Value>, Response> {
     let mut errs = vec![];
     for f in ["prefix", "subscope", "description"] {
@@ -58,7 +60,7 @@ fn normalise(mut body: Map<String, Value>, creating: bool) -> Result<Map<String,
         }
     };
     enum_check("token_type", &["SELF_CONTAINED", "OPAQUE"], &mut errs, "token_type");
-    // INTERNAL is Digdir-internal; external organisations cannot use it (§3.2 [U]).
+    // INTERNAL is Digdir-internal; external organisations cannot use it ("Scopes" [U]).
     enum_check("visibility", &["PUBLIC", "PRIVATE"], &mut errs, "visibility");
     if let Some(types) = body.get("allowed_integration_types").and_then(Value::as_array)
         && types.iter().any(|t| !t.as_str().is_some_and(|t| INTEGRATION_TYPES.contains(&t)))
@@ -137,14 +139,14 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
     let mut b = normalise(body_object(body)?, true)?;
     let (prefix, subscope) =
         (b["prefix"].as_str().unwrap_or("").to_string(), b["subscope"].as_str().unwrap_or("").to_string());
-    // "Den autentiserte organisasjonen vil bli eier" — only of its own prefixes (§3.2 [I]).
+    // "Den autentiserte organisasjonen vil bli eier" — only of its own prefixes ("Scopes" [I]).
     if !s.org(&org).is_some_and(|o| o.prefixes.contains(&prefix)) {
         return Err(errors::api(403, &format!("Organization {org} does not own prefix {prefix}")));
     }
     let name = format!("{prefix}:{subscope}");
     let mut d = s.lock();
     if let Some(existing) = d.scopes.get(&name) {
-        // §3.2: "Deaktiverte entiteter vil ikke reaktiveres ved POST og man får 409 Conflict".
+        // "Deaktiverte entiteter vil ikke reaktiveres ved POST og man får 409 Conflict" ("Scopes").
         let why = if existing["active"] == true { "already exists" } else { "is deactivated; reactivate it with PUT" };
         return Err(errors::api(409, &format!("Ressursen er ikke i riktig tilstand: scope {name} {why}")));
     }
@@ -169,7 +171,7 @@ pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, q: Q, body: Optio
     if existing["owner_orgno"] != org.as_str() {
         return Err(errors::forbidden());
     }
-    // "Selve scope-navnet kan ikke endres" (§3.2).
+    // "Selve scope-navnet kan ikke endres" ("Scopes").
     for f in ["prefix", "subscope"] {
         if b.get(f).is_some_and(|v| *v != existing[f]) {
             return Err(errors::fields(
@@ -180,7 +182,7 @@ pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, q: Q, body: Optio
         }
         b.insert(f.into(), existing[f].clone());
     }
-    // §3.2 [I]: a PUT without `active` deactivates the scope (digdirator 8471dac).
+    // A PUT without `active` deactivates the scope (digdirator 8471dac; "Scopes" [I]).
     let active = b.get("active").and_then(Value::as_bool).unwrap_or(false);
     b.insert("active".into(), json!(active));
     b.insert("name".into(), json!(name));
@@ -199,7 +201,7 @@ pub async fn deactivate(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Answ
     if x["owner_orgno"] != org.as_str() {
         return Err(errors::forbidden());
     }
-    // Soft delete; "Konsumenters tilgang beholdes": grants are kept (§3.2).
+    // Soft delete; "Konsumenters tilgang beholdes": grants are kept ("Scopes").
     x.insert("active".into(), json!(false));
     x.insert("last_updated".into(), json!(now_rfc3339()));
     Ok(Json(Value::Object(x.clone())).into_response())
@@ -280,7 +282,7 @@ pub async fn received_access(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) ->
 pub async fn grant(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Path<String>, q: Q) -> Answer {
     let org = require(&s, &h, "PUT /api/v1/scopes/access/{consumer_orgno}")?.org;
     let scope = q.get("scope").cloned().unwrap_or_default();
-    // §3.3: an invalid consumer orgno → 400 (digdirator treats it as "invalid consumer").
+    // An invalid consumer orgno → 400 (digdirator treats it as "invalid consumer"; "Grants").
     if !orgno_valid(&consumer) {
         return Err(errors::fields(
             400,
@@ -296,7 +298,7 @@ pub async fn grant(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): Pa
     }
     let now = now_rfc3339();
     let access = match d.accesses.iter_mut().find(|a| a.scope == scope && a.consumer == consumer) {
-        // Idempotent on an approved grant (§3.3 [U]); a revoked one is approved again.
+        // Idempotent on an approved grant ("Grants" [U]); a revoked one is approved again.
         Some(a) => {
             if !(a.active && a.state == "APPROVED") {
                 a.active = true;
@@ -329,7 +331,7 @@ pub async fn revoke(State(s): State<Arc<Store>>, h: HeaderMap, Path(consumer): P
     match d.accesses.iter_mut().find(|a| a.scope == scope && a.consumer == consumer && a.owner == org) {
         None => Err(errors::api(404, &format!("No access to {scope} for {consumer}"))),
         Some(a) => {
-            // Never deleted; revoked grants surface as DENIED with inactive=true (§3.3 [I]).
+            // Never deleted; revoked grants surface as DENIED with inactive=true ("Grants" [I]).
             a.active = false;
             a.state = "DENIED";
             a.last_updated = now_rfc3339();

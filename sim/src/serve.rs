@@ -1,7 +1,7 @@
 //! The accept loop. The simulator serves its axum router over hyper directly (rather than with
 //! `axum::serve`) for two test needs: a fault that closes the connection without any answer —
 //! before or after the request was handled — which only the connection itself can do; and TLS
-//! with a test CA, to prove the provider validates certificates (design.md §7).
+//! with a test CA, to prove the provider validates certificates (ARCHITECTURE.md, "Reliability").
 
 use axum::Router;
 use axum::response::IntoResponse;

@@ -1,5 +1,6 @@
 //! The simulator's memory: organisations, scopes, grants, issued tokens and the request log.
-//! Nothing is ever removed (Digdir deactivates instead, §6.6).
+//! Nothing is ever removed (Digdir deactivates instead: docs/development/digdir-api.md, "Scopes"
+//! and "Clients"; every section cited in this file is a heading of that page).
 
 use crate::SimConfig;
 use crate::creds::{OrgCreds, env_pairs};
@@ -18,7 +19,7 @@ pub struct Grant {
     pub expires: Instant,
 }
 
-/// One consumer organisation's access to one scope (§3.3).
+/// One consumer organisation's access to one scope ("Grants").
 #[derive(Clone, Debug)]
 pub struct Access {
     pub scope: String,
@@ -32,17 +33,17 @@ pub struct Access {
 
 #[derive(Default)]
 pub struct Data {
-    /// Scopes by name, stored as served (so unknown fields survive, §6.2).
+    /// Scopes by name, stored as served (so unknown fields survive, "Scopes").
     pub scopes: BTreeMap<String, Map<String, Value>>,
     pub accesses: Vec<Access>,
     /// Clients by client_id, with the creating organisation in `owner_orgno` (not served).
     pub clients: BTreeMap<String, Map<String, Value>>,
-    /// Registered keys per client_id (§4.2).
+    /// Registered keys per client_id ("Keys").
     pub keys: BTreeMap<String, Vec<Value>>,
     /// Merchant-data contacts by id (docs/merchant-data-api.md; not a Digdir endpoint).
     pub contacts: BTreeMap<String, Map<String, Value>>,
     /// When each client (or its keys) last changed: Maskinporten's runtime sees changes only
-    /// after the propagation delay (§6.1).
+    /// after the propagation delay ("Quirks").
     pub changed: HashMap<String, Instant>,
     pub tokens: HashMap<String, Grant>,
     pub jtis: HashSet<String>,

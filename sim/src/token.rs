@@ -1,11 +1,13 @@
-//! Maskinporten's token endpoint for the JWT-bearer grant, verifying the assertion as §2.2 says:
-//! RS256/384/512; `x5c` a JSON array of standard-base64 DER (MP-123 otherwise) whose leaf is a
-//! certificate our CA issued (anything else MP-120) and belongs to the client's organisation
-//! (MP-122), or a `kid` (unknown here: the sim's admin clients have no registered keys);
-//! `iss` a known client (MP-100); `aud` exactly the issuer (MP-110); exp − iat ≤ 120 s; `iat`
-//! within ±10 s; not expired (MP-130); a fresh `jti` (MP-012); only documented claims; every
-//! requested scope granted to the organisation's administration client, or the whole request is
-//! refused (MP-200 `invalid_scope`, §2.3). Each request and its outcome goes to the token log.
+//! Maskinporten's token endpoint for the JWT-bearer grant, verifying the assertion as
+//! docs/development/digdir-api.md says ("Token endpoint and the admin grant"; every section cited
+//! in this file is a heading of that page): RS256/384/512; `x5c` a JSON array of standard-base64
+//! DER (MP-123 otherwise) whose leaf is a certificate our CA issued (anything else MP-120) and
+//! belongs to the client's organisation (MP-122), or a `kid` (unknown here: the sim's admin clients
+//! have no registered keys); `iss` a known client (MP-100); `aud` exactly the issuer (MP-110); exp
+//! − iat ≤ 120 s; `iat` within ±10 s; not expired (MP-130); a fresh `jti` (MP-012); only documented
+//! claims; every requested scope granted to the organisation's administration client, or the whole
+//! request is refused (MP-200 `invalid_scope`, "Admin scopes"). Each request and its outcome goes
+//! to the token log.
 
 use crate::errors::{OAuthError, oauth};
 use crate::store::Store;
@@ -145,7 +147,7 @@ fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<Stri
     }
     let requested: Vec<String> =
         claims.get("scope").and_then(Value::as_str).unwrap_or("").split_whitespace().map(String::from).collect();
-    // One scope the client was not granted refuses the whole request (§2.3).
+    // One scope the client was not granted refuses the whole request ("Admin scopes").
     if requested.is_empty() || requested.iter().any(|r| !client.admin_scopes.contains(r)) {
         return Err(oauth("invalid_scope", "MP-200 Token request contains invalid scopes for client"));
     }

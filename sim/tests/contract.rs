@@ -1,5 +1,7 @@
-//! The simulator keeps the contract of maskinporten-api.md: the token endpoint refuses what
-//! Maskinporten refuses (§2.2), and the scope endpoints show Digdir's quirks (§3.2, §6.2).
+//! The simulator keeps the contract of docs/development/digdir-api.md (every section cited in this
+//! file is a heading of that page): the token endpoint refuses what Maskinporten refuses
+//! ("Token endpoint and the admin grant"), and the scope endpoints show Digdir's quirks ("Scopes",
+//! "Errors").
 
 use maskinporten_sim::{SimConfig, Simulator};
 use serde_json::{Value, json};
@@ -117,7 +119,7 @@ async fn call(t: &T, org: &str, method: reqwest::Method, path: &str, body: Optio
 async fn scopes_follow_digdirs_quirks() {
     use reqwest::Method as M;
     let t = start().await;
-    // "does not have any" instead of an empty list (§6.2).
+    // "does not have any" instead of an empty list ("Errors").
     let (status, body) = call(&t, "991825827", M::GET, "/api/v1/scopes", None).await;
     assert_eq!(status, 404);
     assert!(body["error_description"].as_str().unwrap().contains("does not have any"));
@@ -152,7 +154,7 @@ async fn scopes_follow_digdirs_quirks() {
         call(&t, "991825827", M::PUT, "/api/v1/scopes?scope=demo:a", Some(json!({"description": "A", "active": true})))
             .await;
     assert_eq!(back["active"], true);
-    // A PUT without `active` deactivates (§3.2 [I]).
+    // A PUT without `active` deactivates ("Scopes" [I]).
     let (_, off) =
         call(&t, "991825827", M::PUT, "/api/v1/scopes?scope=demo:a", Some(json!({"description": "A"}))).await;
     assert_eq!(off["active"], false);
@@ -194,7 +196,7 @@ async fn grants_and_clients_follow_the_reference() {
     let (status, c) = call(&t, "889640782", M::POST, "/api/v1/clients", Some(client.clone())).await;
     assert_eq!(status, 200, "{c}");
     let id = c["client_id"].as_str().unwrap();
-    // Lifetimes of 0 are refused on clients (§6.3).
+    // Lifetimes of 0 are refused on clients ("Clients").
     let zero = json!({"integration_type": "maskinporten", "client_name": "c", "description": "d", "scopes": ["demo:a"], "access_token_lifetime": 0});
     assert_eq!(call(&t, "889640782", M::PUT, &format!("/api/v1/clients/{id}"), Some(zero)).await.0, 400);
     // Keys: use required, at most five, no empty set.
@@ -214,7 +216,11 @@ async fn grants_and_clients_follow_the_reference() {
     let six: Vec<Value> = (0..6).map(|i| key(&format!("k{i}"), true)).collect();
     assert_eq!(call(&t, "889640782", M::POST, &path, Some(json!({"keys": six}))).await.0, 400, "at most five");
     assert_eq!(call(&t, "889640782", M::POST, &path, Some(json!({"keys": []}))).await.0, 400, "no empty set");
-    assert_eq!(call(&t, "889640782", M::GET, &path, None).await.0, 404, "no keys reads as 404 (§6.2)");
+    assert_eq!(
+        call(&t, "889640782", M::GET, &path, None).await.0,
+        404,
+        "no keys reads as 404 (docs/development/digdir-api.md, \"Keys\")"
+    );
     // Another organisation's client: 403.
     assert_eq!(call(&t, "991825827", M::GET, &format!("/api/v1/clients/{id}"), None).await.0, 403);
 }

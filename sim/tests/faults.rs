@@ -1,5 +1,6 @@
-//! The fault knobs of design.md §7 behave as documented: dropped connections before and after a
-//! write commits, a lagging read side (eventual consistency), and TLS with a test CA.
+//! The fault knobs of ARCHITECTURE.md, "Reliability", behave as documented: dropped connections
+//! before and after a write commits, a lagging read side (eventual consistency), and TLS with a
+//! test CA.
 
 use maskinporten_sim::{Faults, SimConfig, Simulator};
 use serde_json::{Value, json};

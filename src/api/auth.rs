@@ -1,9 +1,10 @@
 //! The RFC 7523 JWT-bearer grant that turns the administration client's key into an admin
-//! access token (maskinporten-api.md §2.2): RS256, `x5c` or `kid`, `aud` = issuer, a lifetime of
-//! at most 120 s, a fresh `jti`, and no claims beyond those Maskinporten documents. One token is
-//! cached per process and renewed shortly before it expires; which admin scopes it carries is
-//! decided per operation by [`super::admin_scopes`]. No token is asked for before the first call
-//! that needs one, so a command that calls nothing costs nothing.
+//! access token (docs/development/digdir-api.md, "Token endpoint and the admin grant"): RS256,
+//! `x5c` or `kid`, `aud` = issuer, a lifetime of at most 120 s, a fresh `jti`, and no claims
+//! beyond those Maskinporten documents. One token per audience is cached per process and
+//! renewed shortly before it expires; which admin scopes it carries is decided per operation by
+//! [`super::admin_scopes`]. No token is asked for before the first call that needs one, so a
+//! command that calls nothing costs nothing.
 
 use super::admin_scopes::{Knowledge, Need, Step};
 use super::config::{ApiConfig, Signing, check_scheme};
@@ -50,7 +51,8 @@ pub struct GrantClaims {
     pub iat: u64,
     pub exp: u64,
     pub jti: String,
-    /// Only in grants on behalf of another organisation (delegation, §3.3); never for admin use.
+    /// Only in grants on behalf of another organisation (delegation: docs/development/digdir-api.md,
+    /// "Organisations, prefixes and delegation sources"); never for admin use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer_org: Option<String>,
     /// An audience-restricted token (RFC 8707 resource indicator, which Maskinporten supports):
@@ -360,7 +362,7 @@ impl TokenSource {
 }
 
 /// The token endpoint of an issuer's metadata (RFC 8414): the metadata must name the configured
-/// issuer exactly (§3.3), or a redirected discovery could send the signed grant elsewhere, and
+/// issuer exactly (RFC 8414 §3.3), or a redirected discovery could send the signed grant elsewhere, and
 /// the endpoint must be https (plain http only on this machine).
 fn metadata_token_endpoint(issuer: &str, wk: WellKnown) -> Result<url::Url, ApiError> {
     if wk.issuer.as_deref() != Some(issuer) {

@@ -1,7 +1,8 @@
 //! Access tokens for an ordinary Maskinporten client (not the admin client): the same RFC 7523
 //! grant, signed with the client's key (`kid`). Changes to clients and keys reach Maskinporten's
-//! runtime "0-2 minutter" later (§6.1), so MP-100 (client not found), MP-200 (scope not on
-//! client), MP-250 (no access) and an unknown kid are retried until `wait` runs out.
+//! runtime "0-2 minutter" later (docs/development/digdir-api.md, "Quirks"), so MP-100 (client not
+//! found), MP-200 (scope not on client), MP-250 (no access) and an unknown kid are retried until
+//! `wait` runs out.
 
 use super::auth::{Secret, TokenError, TokenResponse, mp_code, sign_grant};
 use super::client::ApiClient;

@@ -81,7 +81,8 @@ pub fn check_scheme(u: &url::Url) -> Result<(), ApiError> {
 }
 
 impl ApiConfig {
-    /// Accept `https://api.samarbeid.digdir.no` or `…/api/v1` (digdirator's rule, §1.1).
+    /// Accept `https://api.samarbeid.digdir.no` or `…/api/v1` (digdirator's rule;
+    /// docs/development/digdir-api.md, "Environments and URLs").
     pub fn normalise_api_url(s: &str) -> Result<url::Url, ApiError> {
         let mut u = url::Url::parse(s.trim()).map_err(|_| ApiError::Config("not a valid URL".into()))?;
         // A user name or password in the URL would travel in every diagnostic that names it.

@@ -1,6 +1,7 @@
-//! Merchant-data contacts on the contract of `docs/merchant-data-api.md`, served at a separate
-//! base URL (`merchant_data_url`). Digdir's public API has no such endpoint
-//! (maskinporten-api.md §5); a server without it answers 404 on `/contacts`.
+//! Merchant-data contacts on the contract of `docs/merchant-data-api.md`, served at a separate base
+//! URL (`merchant_data_url`). Digdir's public API has no such endpoint
+//! (docs/development/digdir-api.md, "Merchant data"); a server without it answers 404 on
+//! `/contacts`.
 
 use super::admin_scopes::Need;
 use super::client::{ApiClient, Request};

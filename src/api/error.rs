@@ -3,7 +3,8 @@
 use serde::Deserialize;
 use std::time::SystemTime;
 
-/// One field error of an [`ApiErrorResponse`] (camelCase on the wire, §3.1).
+/// One field error of an [`ApiErrorResponse`] (camelCase on the wire;
+/// docs/development/digdir-api.md, "Errors").
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ApiFieldError {
     #[serde(rename = "errorMessage", default)]
@@ -182,7 +183,8 @@ impl ApiError {
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
-    /// Digdir answers some list endpoints with an error instead of `[]` (§6.2).
+    /// Digdir answers some list endpoints with an error instead of `[]`
+    /// (docs/development/digdir-api.md, "Errors").
     pub fn is_does_not_have_any(&self) -> bool {
         match self {
             ApiError::Http { body: Some(b), .. } => [&b.error_description, &b.error]
@@ -194,7 +196,7 @@ impl ApiError {
     }
     /// Whether a write may have taken effect although it failed: the answer was lost (transport
     /// error after sending, timeout) or the server failed (5xx). Such a create is reconciled by
-    /// reading, never repeated blindly (design.md §7).
+    /// reading, never repeated blindly (ARCHITECTURE.md, "Rules every resource follows").
     pub fn may_have_committed(&self) -> bool {
         matches!(self, ApiError::Transport { maybe_committed: true, .. } | ApiError::Timeout { .. })
             || self.status().is_some_and(|s| s >= 500)

@@ -1,8 +1,8 @@
-//! API LAYER: Digdir's Maskinporten self-service API (maskinporten-api.md), with no Terraform
-//! words. [`ApiClient`] obtains admin tokens with the RFC 7523 JWT-bearer grant ([`auth`]) and
-//! executes requests with timeouts, bounded concurrency, safe retries and typed errors
-//! ([`error`]); the typed operations live per area ([`scopes`], [`clients`], [`contacts`]), each
-//! stating the admin scopes it needs ([`admin_scopes`]).
+//! API LAYER: Digdir's Maskinporten self-service API (docs/development/digdir-api.md), with no
+//! Terraform words. [`ApiClient`] obtains admin tokens with the RFC 7523 JWT-bearer grant
+//! ([`auth`]) and executes requests with timeouts, bounded concurrency, safe retries and typed
+//! errors ([`error`]); the typed operations live per area ([`scopes`], [`clients`], [`contacts`]),
+//! each stating the admin scopes it needs ([`admin_scopes`]).
 
 pub mod admin_scopes;
 pub mod auth;

@@ -1,5 +1,6 @@
-//! Scope endpoints (maskinporten-api.md §3.2, §3.3). Scope names travel in the query string,
-//! because they may contain `/`.
+//! Scope endpoints (docs/development/digdir-api.md, "Scopes" and "Grants"; the sections cited below
+//! by heading alone are headings of that page). Scope names travel in the query string, because
+//! they may contain `/`.
 
 use super::admin_scopes::Need;
 use super::client::{ApiClient, Request};
@@ -7,7 +8,7 @@ use super::error::ApiError;
 use super::types::{Organization, Scope, ScopeAccess, ScopePrefix};
 
 /// An organisation number as a path segment: exactly nine digits, checked before any path is
-/// built (§3.3: `..` would turn a grant revocation into `DELETE /scopes`).
+/// built ("Grants": `..` would turn a grant revocation into `DELETE /scopes`).
 pub fn orgno_segment(orgno: &str) -> Result<&str, ApiError> {
     if orgno.len() == 9 && orgno.bytes().all(|b| b.is_ascii_digit()) {
         Ok(orgno)
@@ -16,7 +17,8 @@ pub fn orgno_segment(orgno: &str) -> Result<&str, ApiError> {
     }
 }
 
-/// Fields the server owns; sending them back on PUT is at best ignored (§3.4 docs: remove them).
+/// Fields the server owns; sending them back on PUT is at best ignored ("Clients": the docs remove
+/// them).
 fn strip_server_fields(s: &mut Scope) {
     s.created = None;
     s.last_updated = None;
@@ -24,11 +26,11 @@ fn strip_server_fields(s: &mut Scope) {
 }
 
 impl ApiClient {
-    /// A list endpoint: `[]`, or Digdir's "does not have any" error read as empty (§6.2).
+    /// A list endpoint: `[]`, or Digdir's "does not have any" error read as empty ("Errors").
     pub(super) async fn list<T: serde::de::DeserializeOwned>(&self, req: Request) -> Result<Vec<T>, ApiError> {
         match self.execute::<Vec<T>>(req).await {
             Ok(v) => Ok(v.unwrap_or_default()),
-            // §6.2: "… does not have any …" instead of [] on list endpoints.
+            // "… does not have any …" instead of [] on list endpoints ("Errors").
             Err(e) if e.is_does_not_have_any() => Ok(vec![]),
             Err(e) => Err(e),
         }
@@ -49,7 +51,8 @@ impl ApiClient {
     /// One scope of ours, active or deactivated; `None` when Digdir does not list it. Read from
     /// `GET /scopes?inactive=true`, which Digdir's descriptions open to scopes.read *or*
     /// scopes.write (as Digdir's own web client reads it), rather than `GET /scopes/scope`, which
-    /// needs scopes.read alone and may hide deactivated scopes (§3.2 [U]).
+    /// needs scopes.read alone and may hide deactivated scopes
+    /// ("How the provider asks for admin scopes" [U]).
     pub async fn get_scope(&self, name: &str) -> Result<Option<Scope>, ApiError> {
         Ok(self.list_scopes(true).await?.into_iter().find(|s| s.name.as_deref() == Some(name)))
     }
@@ -60,7 +63,7 @@ impl ApiClient {
         Self::required(r, "POST", "/scopes")
     }
 
-    /// Full replace. `active` must be set: a PUT without it may deactivate (§3.2).
+    /// Full replace. `active` must be set: a PUT without it may deactivate ("Scopes").
     pub async fn update_scope(&self, name: &str, scope: &Scope) -> Result<Scope, ApiError> {
         let mut scope = scope.clone();
         scope.active = Some(scope.active.unwrap_or(true));

@@ -1,11 +1,13 @@
-//! Request and response bodies, named as the API names them (maskinporten-api.md §3). Fields the
-//! spec lacks but real responses carry (`description#en`, `protected`, …) are kept in `extra`,
-//! so a GET → merge → PUT never drops them. Timestamps stay strings: their format varies (§6.2).
+//! Request and response bodies, named as the API names them (docs/development/digdir-api.md,
+//! "Scopes" to "Keys"; the sections cited below by heading alone are headings of that page). Fields
+//! the spec lacks but real responses carry (`description#en`, `protected`, …) are kept in `extra`,
+//! so a GET → merge → PUT never drops them. Timestamps stay strings: their format varies
+//! ("Quirks").
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// A scope (§3.2).
+/// A scope ("Scopes").
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Scope {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,8 +55,8 @@ pub struct Scope {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
-/// A client registration (§4.1). Only fields a Maskinporten client uses are typed; the rest are
-/// kept in `extra` and sent back unchanged on update.
+/// A client registration ("Clients"). Only fields a Maskinporten client uses are typed; the rest
+/// are kept in `extra` and sent back unchanged on update.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Client {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,7 +95,7 @@ pub struct Client {
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
-/// A public key registered on a client (§4.2).
+/// A public key registered on a client ("Keys").
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Jwk {
     pub kty: String,
@@ -125,7 +127,7 @@ pub struct Jwks {
     pub keys: Vec<Jwk>,
 }
 
-/// A prefix assigned to an organisation (§3.2).
+/// A prefix assigned to an organisation ("Organisations, prefixes and delegation sources").
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ScopePrefix {
     pub prefix: Option<String>,
@@ -134,7 +136,7 @@ pub struct ScopePrefix {
     pub active: Option<bool>,
 }
 
-/// One consumer organisation's access to one scope (§3.3).
+/// One consumer organisation's access to one scope ("Grants").
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ScopeAccess {
     pub scope: Option<String>,
@@ -149,13 +151,14 @@ pub struct ScopeAccess {
 }
 
 impl ScopeAccess {
-    /// Only an approved grant gives access; REQUESTED and DENIED count as absent (design.md §3).
+    /// Only an approved grant gives access; REQUESTED and DENIED count as absent ("Grants").
     pub fn is_approved(&self) -> bool {
         self.state.as_deref() == Some("APPROVED")
     }
 }
 
-/// A delegation source such as Altinn (§3.2). The spec spells `lastUpdated`, the API `last_updated`.
+/// A delegation source such as Altinn ("Organisations, prefixes and delegation sources"). The spec
+/// spells `lastUpdated`, the API `last_updated`.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct DelegationSource {
     pub name: Option<String>,
@@ -165,7 +168,8 @@ pub struct DelegationSource {
     pub last_updated: Option<String>,
 }
 
-/// An organisation's name from the central register (§3.4).
+/// An organisation's name from the central register
+/// ("Organisations, prefixes and delegation sources").
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Organization {
     pub orgnr: Option<String>,

@@ -1,8 +1,9 @@
 //! `maskinporten_client`: a Maskinporten client (integration) of the organisation as an API
-//! consumer (maskinporten-api.md §3.4, §4.1). `integration_type` is fixed to `maskinporten`;
-//! destroy deactivates; a client deactivated out of band is reactivated in place with the same
-//! client_id. POST is not idempotent, so the client_id is in state as soon as the client exists,
-//! and a POST whose answer was lost is reconciled by reading the client list (design.md §7).
+//! consumer (docs/development/digdir-api.md, "Clients"). `integration_type` is fixed to
+//! `maskinporten`; destroy deactivates; a client deactivated out of band is reactivated in place
+//! with the same client_id. POST is not idempotent, so the client_id is in state as soon as the
+//! client exists, and a POST whose answer was lost is reconciled by reading the client list
+//! (ARCHITECTURE.md, "Rules every resource follows").
 
 use super::Shared;
 use super::client_rules as rules;

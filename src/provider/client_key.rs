@@ -1,7 +1,7 @@
-//! `maskinporten_client_key`: one public key on a client (maskinporten-api.md §4.2). Digdir only
-//! replaces whole key sets, so adding or removing one key rewrites the set: writes to one client
-//! are serialised inside the provider, the other keys are always re-sent, and the set is read
-//! back to prove no key vanished. The key material is write-only (never in plan or state); its
+//! `maskinporten_client_key`: one public key on a client (docs/development/digdir-api.md, "Keys").
+//! Digdir only replaces whole key sets, so adding or removing one key rewrites the set: writes to
+//! one client are serialised inside the provider, the other keys are always re-sent, and the set is
+//! read back to prove no key vanished. The key material is write-only (never in plan or state); its
 //! identity is the RFC 7638 thumbprint, so a reformatted PEM is no change.
 
 use super::Shared;

@@ -1,10 +1,10 @@
-//! Planning and writing keys under every key rule of design.md §3: thumbprint identity, a kid
-//! that is never silently re-pointed, the 5-key limit named, warnings for expiry and for a client
-//! switching between certificate and kid authentication. Keys are written one at a time with
-//! Digdir's per-key operations, so a key that another state, a colleague in Samarbeidsportalen or
-//! another tool added meanwhile is never dropped. Where Digdir answers them 404 or 405, the
-//! process falls back to whole-set writes that re-send the other keys, with a read-back proving
-//! none vanished.
+//! Planning and writing keys under every key rule of ARCHITECTURE.md,
+//! "Rules every resource follows": thumbprint identity, a kid that is never silently re-pointed,
+//! the 5-key limit named, warnings for expiry and for a client switching between certificate and
+//! kid authentication. Keys are written one at a time with Digdir's per-key operations, so a key
+//! that another state, a colleague in Samarbeidsportalen or another tool added meanwhile is never
+//! dropped. Where Digdir answers them 404 or 405, the process falls back to whole-set writes that
+//! re-send the other keys, with a read-back proving none vanished.
 
 use super::Shared;
 use super::client_key::{default_kid, state};
@@ -13,7 +13,7 @@ use crate::api::{ApiClient, Jwk};
 use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, PlanCtx, Tri, Value, ValueExt};
 use std::time::{Duration, SystemTime};
 
-/// Maskinporten's limit of keys per client (§4.2, "inntil 5").
+/// Maskinporten's limit of keys per client ("inntil 5"; docs/development/digdir-api.md, "Keys").
 pub const MAX_KEYS: usize = 5;
 
 pub async fn plan(shared: &Shared, ctx: &mut PlanCtx<'_>) {
@@ -316,7 +316,8 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
             }
         }
     }
-    // An empty set cannot be POSTed; DELETE removes the last key (§4.2).
+    // An empty set cannot be POSTed; DELETE removes the last key (docs/development/digdir-api.md,
+    // "Keys").
     let result = if rest.is_empty() {
         api.delete_jwks(&client_id).await.map(|()| vec![])
     } else {

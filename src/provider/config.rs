@@ -1,7 +1,7 @@
-//! The `provider "maskinporten" {}` block (design.md §3): environments with Digdir's real URLs,
-//! overrides for the simulator or a proxy, admin signing material, and tuning knobs. Every
-//! attribute may also come from `MASKINPORTEN_<NAME>`; configuration wins over environment.
-//! Nothing here is ever stored in state.
+//! The `provider "maskinporten" {}` block (ARCHITECTURE.md, "Rules every resource follows"):
+//! environments with Digdir's real URLs, overrides for the simulator or a proxy, admin signing
+//! material, and tuning knobs. Every attribute may also come from `MASKINPORTEN_<NAME>`;
+//! configuration wins over environment. Nothing here is ever stored in state.
 
 use crate::api::{ApiConfig, Signing};
 use crate::tfplugin::{AttrPath, Attribute, Diagnostics, Schema, Tri, Type, Value, ValueExt};
@@ -9,7 +9,7 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use std::time::Duration;
 
-/// Digdir's two environments (maskinporten-api.md §1).
+/// Digdir's two environments (docs/development/digdir-api.md, "Environments and URLs").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Environment {
     Test,

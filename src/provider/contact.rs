@@ -1,8 +1,9 @@
-//! `maskinporten_contact` (experimental): a notification point or invoice contact of a client or
-//! of the organisation's API-provider side, on the merchant-data contract of
+//! `maskinporten_contact` (experimental): a notification point or invoice contact of a client or of
+//! the organisation's API-provider side, on the merchant-data contract of
 //! `docs/merchant-data-api.md` at `merchant_data_url`. Digdir's public API has no such endpoint
-//! (maskinporten-api.md §5), so without a server that serves the contract every plan with this
-//! resource fails with the manual Samarbeidsportalen steps instead (design.md §4).
+//! (docs/development/digdir-api.md, "Merchant data"), so without a server that serves the contract
+//! every plan with this resource fails with the manual Samarbeidsportalen steps instead
+//! (docs/merchant-data-api.md).
 
 use super::Shared;
 use crate::api::Contact;

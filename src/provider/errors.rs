@@ -1,6 +1,6 @@
-//! The one place where an API error becomes a Terraform diagnostic (design.md §2 principle 6).
-//! Every API diagnostic names the operation, method, path, environment and correlation id, so a
-//! user can hand it to Digdir's service desk as is.
+//! The one place where an API error becomes a Terraform diagnostic (ARCHITECTURE.md, "Principles":
+//! errors). Every API diagnostic names the operation, method, path, environment and correlation id,
+//! so a user can hand it to Digdir's service desk as is.
 
 use crate::api::ApiError;
 use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics};

@@ -1,7 +1,7 @@
-//! What a 401, a 403 or a token-endpoint error means, and what to do about it (design.md §3).
-//! Digdir's own FAQ entry "I get 401 unauthorized when I post a change via the API" has no
-//! answer (maskinporten-api.md §6.4); this is ours. The client has already renewed the token
-//! and retried once before any of this is shown.
+//! What a 401, a 403 or a token-endpoint error means, and what to do about it (ARCHITECTURE.md,
+//! "Rules every resource follows": least privilege). Digdir's own FAQ entry "I get 401 unauthorized
+//! when I post a change via the API" has no answer (docs/development/digdir-api.md, "Quirks"); this
+//! is ours. The client has already renewed the token and retried once before any of this is shown.
 
 use crate::api::{ApiClient, ApiError};
 use std::time::SystemTime;
@@ -146,7 +146,8 @@ pub fn api(err: &ApiError, client: Option<&ApiClient>, supplier_request: bool) -
     }
 }
 
-/// The explanation of a token-endpoint refusal (MP codes, maskinporten-api.md §2.2).
+/// The explanation of a token-endpoint refusal (MP codes: docs/development/digdir-api.md,
+/// "Token endpoint and the admin grant").
 pub fn token(err: &ApiError) -> Option<String> {
     let ApiError::Token { error, mp_code, .. } = err else { return None };
     let text = match (error.as_str(), mp_code.as_deref()) {

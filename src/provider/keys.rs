@@ -1,7 +1,7 @@
-//! Client key material (design.md §3, "Client keys"): a public key PEM (SPKI or PKCS#1), a
-//! certificate PEM, or a public JWK is accepted; any private key is refused without ever echoing
-//! it. RSA of at least 2048 bits only. A key's identity is its RFC 7638 thumbprint, so a
-//! reformatted PEM of the same key is the same key.
+//! Client key material (ARCHITECTURE.md, "Rules every resource follows": keys): a public key PEM
+//! (SPKI or PKCS#1), a certificate PEM, or a public JWK is accepted; any private key is refused
+//! without ever echoing it. RSA of at least 2048 bits only. A key's identity is its RFC 7638
+//! thumbprint, so a reformatted PEM of the same key is the same key.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -13,7 +13,7 @@ pub struct PublicKey {
     pub n: Vec<u8>,
     pub e: Vec<u8>,
     /// The certificate (standard base64 DER) when the key came as one: registering it locks the
-    /// client to that certificate (§4.2).
+    /// client to that certificate (docs/development/digdir-api.md, "Keys").
     pub x5c: Option<String>,
 }
 

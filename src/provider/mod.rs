@@ -234,7 +234,7 @@ pub const RECONCILE_WINDOW: Duration = Duration::from_secs(10);
 
 /// How often a create is sent in all. It is sent again only after reading has shown, for a whole
 /// [`RECONCILE_WINDOW`], that the previous attempt made nothing — reconciled, never blind
-/// (design.md §7) — and never after StopProvider.
+/// (ARCHITECTURE.md, "Rules every resource follows") — and never after StopProvider.
 pub const CREATE_ATTEMPTS: u32 = 3;
 
 pub struct MaskinportenProvider {

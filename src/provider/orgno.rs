@@ -1,7 +1,8 @@
-//! Organisation numbers (Brønnøysund): nine digits whose last is a mod-11 check digit with
-//! weights 3 2 7 6 5 4 3 2. Checked before any path is built. Digdir's TEST environment uses
-//! synthetic organisations whose numbers may fail the check, so there a failed check is a
-//! warning; in production (or with no environment set) it is an error (design.md §3).
+//! Organisation numbers (Brønnøysund): nine digits whose last is a mod-11 check digit with weights
+//! 3 2 7 6 5 4 3 2. Checked before any path is built. Digdir's TEST environment uses synthetic
+//! organisations whose numbers may fail the check, so there a failed check is a warning; in
+//! production (or with no environment set) it is an error (ARCHITECTURE.md,
+//! "Rules every resource follows").
 
 use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics};
 

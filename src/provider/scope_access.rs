@@ -1,7 +1,7 @@
 //! `maskinporten_scope_access`: one consumer organisation's access to one of our scopes
-//! (maskinporten-api.md §3.3, `PUT/DELETE /scopes/access/{orgno}?scope=`). Only an APPROVED grant
-//! counts; REQUESTED and DENIED read as absent, so a grant revoked outside Terraform is planned
-//! again. Reads of many grants on one scope share one list call.
+//! (docs/development/digdir-api.md, "Grants", `PUT/DELETE /scopes/access/{orgno}?scope=`). Only an
+//! APPROVED grant counts; REQUESTED and DENIED read as absent, so a grant revoked outside Terraform
+//! is planned again. Reads of many grants on one scope share one list call.
 
 use super::{Shared, orgno};
 use crate::tfplugin::{

@@ -1,5 +1,5 @@
-//! The plan/apply rules Terraform enforces on every provider (plugin-protocol.md §5.4),
-//! implemented once so no resource can break them:
+//! The plan/apply rules Terraform enforces on every provider (docs/development/plugin-protocol.md,
+//! "Planning and applying"), implemented once so no resource can break them:
 //!
 //! * a planned non-computed attribute equals its configuration;
 //! * a computed attribute without configuration is its prior value or unknown;
@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Semantic equality as users mean it: sets ignore order, numbers compare by value, and null
-/// equals an empty collection (design.md §3: "null reads the same as empty").
+/// equals an empty collection (docs/development/plugin-protocol.md, "Planning and applying").
 pub fn equivalent(a: &Value, b: &Value) -> bool {
     use Value::*;
     match (a, b) {

@@ -1,7 +1,7 @@
-//! PROTOCOL LAYER: Terraform's plugin protocol v6, spoken by our own server (not the
-//! tf-provider crate; plugin-protocol.md says why). It knows Terraform words only — schemas,
-//! values, plans, diagnostics — and nothing of any API. A provider implements the traits in
-//! [`resource`]; everything protocol-shaped is handled here:
+//! PROTOCOL LAYER: Terraform's plugin protocol v6, spoken by our own server (not the tf-provider
+//! crate; docs/development/plugin-protocol.md, "Why our own protocol layer", says why). It knows
+//! Terraform words only — schemas, values, plans, diagnostics — and nothing of any API. A provider
+//! implements the traits in [`resource`]; everything protocol-shaped is handled here:
 //!
 //! * [`serve`]: process contract (cookie, handshake, mTLS, Shutdown, signals); [`tls`]: AutoMTLS.
 //! * [`server`]: the gRPC service, decoding and routing each RPC by type name.

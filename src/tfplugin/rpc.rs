@@ -29,7 +29,7 @@ pub(crate) fn encode(v: &Value, schema: &Schema) -> Result<pb::DynamicValue, Dia
 }
 
 /// Run a handler on its own task so that a panic inside it is caught and reported as a
-/// diagnostic (design.md §2 principle 6: never panic in an RPC).
+/// diagnostic (ARCHITECTURE.md, "Principles": never panic in an RPC).
 pub(crate) async fn guarded<T, F>(fut: F, on_error: impl FnOnce(Diagnostics) -> T) -> T
 where
     F: Future<Output = Result<T, Diagnostics>> + Send + 'static,

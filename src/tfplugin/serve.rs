@@ -1,6 +1,7 @@
-//! Process contract with Terraform (go-plugin, plugin-protocol.md §5.1): magic cookie, protocol
-//! version, port range, AutoMTLS pinned to Terraform's client certificate, the handshake line,
-//! GRPCController.Shutdown, SIGINT ignored, exit with the parent.
+//! Process contract with Terraform (go-plugin; docs/development/plugin-protocol.md,
+//! "Process contract and handshake"): magic cookie, protocol version, port range, AutoMTLS pinned
+//! to Terraform's client certificate, the handshake line, GRPCController.Shutdown, SIGINT ignored,
+//! exit with the parent.
 
 use super::resource::Provider;
 use super::server::{ProviderService, Server};
@@ -166,9 +167,9 @@ fn ignore_sigint() -> Result<(), ServeError> {
     Ok(())
 }
 
-/// A Terraform killed with SIGKILL cannot call Shutdown; without this the provider would live on
-/// as an orphan (plugin-protocol.md §5.1.8). Polling getppid is immune to the thread-exit quirk
-/// of PR_SET_PDEATHSIG with Go parents.
+/// A Terraform killed with SIGKILL cannot call Shutdown; without this the provider would live on as
+/// an orphan (docs/development/plugin-protocol.md, "Process contract and handshake"). Polling
+/// getppid is immune to the thread-exit quirk of PR_SET_PDEATHSIG with Go parents.
 fn watch_parent(shutdown: CancellationToken, stop: CancellationToken) {
     // SAFETY: getppid has no preconditions and cannot fail.
     let parent = unsafe { libc::getppid() };

@@ -1,8 +1,8 @@
-//! AutoMTLS as go-plugin does it (plugin-protocol.md §5.1.5): a fresh self-signed server
-//! certificate for `localhost`, ALPN h2, and a client certificate that is *required* and must be
-//! byte-for-byte the one Terraform put in `PLUGIN_CLIENT_CERT`. rustls runs on aws-lc-rs because
-//! ring cannot verify Terraform's P-521 signatures; the stock verifier is not used because it
-//! rejects Terraform's CA:TRUE client certificate.
+//! AutoMTLS as go-plugin does it (docs/development/plugin-protocol.md, "Mutual TLS"): a fresh
+//! self-signed server certificate for `localhost`, ALPN h2, and a client certificate that is
+//! *required* and must be byte-for-byte the one Terraform put in `PLUGIN_CLIENT_CERT`. rustls runs
+//! on aws-lc-rs because ring cannot verify Terraform's P-521 signatures; the stock verifier is not
+//! used because it rejects Terraform's CA:TRUE client certificate.
 
 use base64::Engine;
 use rustls::client::danger::HandshakeSignatureValid;

@@ -6,7 +6,7 @@ use super::value::Value;
 
 /// Terraform before 1.11 does not know write-only attributes: it would treat one as an ordinary
 /// optional attribute and store the secret in state. Refuse such configurations outright
-/// (plugin-protocol.md §5.4, "Write-only").
+/// (docs/development/plugin-protocol.md, "Write-only attributes, identity and import").
 pub fn write_only_allowed(schema: &Schema, config: &Value, allowed: bool, diags: &mut Diagnostics) {
     if allowed {
         return;

@@ -1,7 +1,7 @@
-//! Terraform values and the DynamicValue codec (plugin-protocol.md §5.3): msgpack with unknowns
-//! (any msgpack ext; ext 12 carries refinements), numbers as int, float or decimal string; JSON
-//! for raw state. Decoding never panics on arbitrary input: depth is bounded and nothing is
-//! pre-allocated from lengths the input claims.
+//! Terraform values and the DynamicValue codec (docs/development/plugin-protocol.md,
+//! "Values on the wire"): msgpack with unknowns (any msgpack ext; ext 12 carries refinements),
+//! numbers as int, float or decimal string; JSON for raw state. Decoding never panics on arbitrary
+//! input: depth is bounded and nothing is pre-allocated from lengths the input claims.
 
 use std::collections::BTreeMap;
 

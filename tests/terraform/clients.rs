@@ -256,8 +256,9 @@ resource "maskinporten_client_key" "k" {{
     w.assert_converged();
 }
 
-/// Where Digdir answers a deactivated client or scope with 404 (uncertain, §4.1), the provider
-/// still finds it deactivated and repairs it in place instead of creating a second one.
+/// Where Digdir answers a deactivated client or scope with 404 (uncertain:
+/// docs/development/digdir-api.md, "Clients"), the provider still finds it deactivated and repairs
+/// it in place instead of creating a second one.
 #[test]
 fn deactivated_objects_that_read_as_404_are_still_reactivated_in_place() {
     let sim = Sim::with(|mut c| {

@@ -1,6 +1,7 @@
 //! The complete example under injected faults: 429s, 5xx before handling, and answers lost after
 //! the write committed. Applies are repeated until one succeeds; then nothing is duplicated,
-//! nothing is orphaned, and the plan converges (a few rounds of design.md §7's chaos check).
+//! nothing is orphaned, and the plan converges (a few rounds of the chaos check of ARCHITECTURE.md,
+//! "Reliability").
 
 use crate::examples::{complete_example, two_orgs};
 use maskinporten_sim::Faults;

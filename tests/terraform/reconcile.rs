@@ -1,7 +1,8 @@
-//! Creates whose outcome is unknown, one exact case at a time (design.md §7): a POST refused
-//! before it was handled is sent again only after reading showed it made nothing; a POST whose
-//! answer was lost after it committed is adopted, never repeated; and a POST that never gets
-//! through stops after a bounded number of attempts, with nothing half-created.
+//! Creates whose outcome is unknown, one exact case at a time (ARCHITECTURE.md,
+//! "Rules every resource follows"): a POST refused before it was handled is sent again only after
+//! reading showed it made nothing; a POST whose answer was lost after it committed is adopted,
+//! never repeated; and a POST that never gets through stops after a bounded number of attempts,
+//! with nothing half-created.
 
 use crate::harness::{Sim, Workdir};
 use maskinporten_sim::Faults;

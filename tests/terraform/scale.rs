@@ -1,6 +1,6 @@
-//! Request budgets (issue 7, design.md §6): a refresh costs about one API request per scope and
-//! per client — reads of grants, keys and scopes share list calls — and one token per provider
-//! process. Counted from the simulator's request log; nothing here measures time.
+//! Request budgets (issue 7; ARCHITECTURE.md, "Targets"): a refresh costs about one API request per
+//! scope and per client — reads of grants, keys and scopes share list calls — and one token per
+//! provider process. Counted from the simulator's request log; nothing here measures time.
 
 use crate::examples::{complete_example, two_orgs};
 use crate::harness::{Sim, Workdir};

@@ -1,6 +1,6 @@
-//! Transport security (design.md §7, issue 8): the API is reached over TLS with the certificate
-//! verified — against the system's roots plus `ca_bundle_file` —, `HTTPS_PROXY` is honoured, and
-//! plain http is refused for anything but loopback.
+//! Transport security (ARCHITECTURE.md, "Reliability"; issue 8): the API is reached over TLS with
+//! the certificate verified — against the system's roots plus `ca_bundle_file` —, `HTTPS_PROXY` is
+//! honoured, and plain http is refused for anything but loopback.
 
 use crate::harness::{Sim, Workdir};
 use maskinporten_sim::SimConfig;

@@ -1,5 +1,6 @@
-//! Every 401/403 cause of design.md §3 produced by the simulator, and the message that explains
-//! it (issue 6). Token-endpoint refusals are explained separately from API errors.
+//! Every 401/403 cause of docs/development/digdir-api.md ("Token endpoint and the admin grant",
+//! "Admin scopes", "Errors", "Quirks") produced by the simulator, and the message that explains it
+//! (issue 6). Token-endpoint refusals are explained separately from API errors.
 
 use crate::harness::{Run, Sim, Workdir};
 use maskinporten_sim::SimConfig;

@@ -1,4 +1,4 @@
-//! `cargo xtask chaos`: the resilience run of design.md §7 (issue 8).
+//! `cargo xtask chaos`: the resilience run of ARCHITECTURE.md, "Reliability" (issue 8).
 //!
 //! For each fault profile, a fresh simulator (two organisations, each granted its side's usual
 //! admin scopes, as in the README walkthrough) and a working directory per half of
