@@ -1,7 +1,8 @@
 //! Provider start-up, as Terraform experiences it on every command: spawn the binary, read the
-//! handshake line, connect over pinned mTLS and receive the full schema (design.md §6: ≤ 50 ms,
-//! RSS ≤ 30 MB). Run with `cargo bench --bench startup [-- --json FILE] [--runs N]`; `cargo xtask
-//! bench` runs it and puts the figures in its report. Prints figures; asserts nothing.
+//! handshake line, connect over pinned mTLS and receive the full schema (ARCHITECTURE.md,
+//! "Targets": ≤ 50 ms, RSS ≤ 30 MB). Run with
+//! `cargo bench --bench startup [-- --json FILE] [--runs N]`; `cargo xtask bench` runs it and puts
+//! the figures in its report. Prints figures; asserts nothing.
 
 #[path = "../tests/common/plugin.rs"]
 mod plugin;

@@ -22,6 +22,9 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
     if path.starts_with("/__sim/") {
         return next.run(req).await;
     }
+    // When the request arrived (ms since the epoch): lets a benchmark see which requests waited
+    // on which.
+    let at_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
     let latency = s.faults.lock().unwrap_or_else(|p| p.into_inner()).latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency / 2).await;
@@ -92,7 +95,8 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
     let status =
         if resp.extensions().get::<crate::serve::DropConnection>().is_some() { 0 } else { resp.status().as_u16() };
     s.lock().requests.push(
-        json!({"method": method, "path": path, "query": query, "body": logged_body, "status": status, "org": org}),
+        json!({"method": method, "path": path, "query": query, "body": logged_body, "status": status, "org": org,
+            "at_ms": at_ms}),
     );
     if !latency.is_zero() {
         tokio::time::sleep(latency - latency / 2).await;

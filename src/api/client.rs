@@ -1,7 +1,7 @@
 //! [`ApiClient::execute`]: one API call with the admin token, a bound on requests in flight,
 //! timeouts, retries only where repeating is safe, and typed errors.
 //!
-//! Retry policy (design.md §7): 500, 502, 503, 504 and transport errors are retried for
+//! Retry policy (ARCHITECTURE.md, "Reliability"): 500, 502, 503, 504 and transport errors are retried for
 //! idempotent requests (GET, PUT, DELETE) with capped exponential backoff and full jitter,
 //! honouring `Retry-After`, within `retry_deadline`; a 429 is retried for every request, since
 //! it was refused unhandled. Other 4xx, and a TLS handshake refused over the certificate, are
@@ -289,6 +289,13 @@ impl ApiClient {
     /// How many token requests this client has made (for tests and benchmarks).
     pub fn token_requests(&self) -> u64 {
         self.inner.tokens.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Obtain ahead of time a token that meets `need`, calling no API: for a write that follows
+    /// a read, so that its token request runs beside the read rather than after it. A failure is
+    /// left for the write itself to meet and report.
+    pub(crate) async fn prepare_token(&self, need: Need) {
+        let _ = self.inner.tokens.token_for(&self.inner.http, &self.inner.cfg, (need, self.optional), None).await;
     }
 
     /// Execute a request; `None` for a 2xx without a body.

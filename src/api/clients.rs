@@ -1,14 +1,15 @@
-//! Client (integration) and key endpoints (maskinporten-api.md §3.4, §4). POST is not
-//! idempotent — repeated POSTs make duplicates — so callers persist `client_id` at once and never
-//! blindly repeat a create (`Request::post` is not retried).
+//! Client (integration) and key endpoints (docs/development/digdir-api.md, "Clients" and "Keys";
+//! the sections cited below by heading alone are headings of that page). POST is not idempotent —
+//! repeated POSTs make duplicates — so callers persist `client_id` at once and never blindly repeat
+//! a create (`Request::post` is not retried).
 
 use super::admin_scopes::Need;
 use super::client::{ApiClient, Request};
 use super::error::ApiError;
 use super::types::{Client, Jwk, Jwks};
 
-/// Lifetime fields that Digdir refuses as 0 since 2025-07 (§6.3) but still *answers* 0 for
-/// clients registered before (§4.1): never sent back as 0, left out for Digdir's default.
+/// Lifetime fields that Digdir refuses as 0 since 2025-07 but still *answers* 0 for
+/// clients registered before ("Clients"): never sent back as 0, left out for Digdir's default.
 const LIFETIMES: &[&str] = &["access_token_lifetime", "authorization_lifetime", "refresh_token_lifetime"];
 
 /// A client id as a path segment: no `/`, `?`, `#` or `..` can reach the path.
@@ -24,7 +25,7 @@ fn id_segment(id: &str) -> Result<&str, ApiError> {
     }
 }
 
-/// What a client body may carry back to Digdir: not the fields the server owns (§4.1: remove
+/// What a client body may carry back to Digdir: not the fields the server owns ("Clients": remove
 /// created/last_updated on PUT; jwks, jwks_uri, client_secret and onbehalfof are read-only), and
 /// no lifetime of 0.
 fn writable(c: &mut Client) {
@@ -54,7 +55,7 @@ fn sendable(mut k: Jwk) -> Jwk {
     k
 }
 
-/// A kid as a path segment: letters, digits and `. _ -` (Digdir's rule for kids, §4.2).
+/// A kid as a path segment: letters, digits and `. _ -` (Digdir's rule for kids, "Keys").
 fn kid_segment(kid: &str) -> Result<&str, ApiError> {
     if !kid.is_empty()
         && kid != "."
@@ -72,8 +73,16 @@ impl ApiClient {
         self.list(Request::get("/clients", Need::CLIENTS_READ).query("inactive", inactive.to_string())).await
     }
 
+    /// The client list taken before creating `c` (to tell a lost create from none), with the
+    /// create's write token fetched beside the list instead of after it.
+    pub async fn list_clients_before_create(&self, c: &Client) -> Result<Vec<Client>, ApiError> {
+        self.prepare_token(Need::CLIENTS_READ).await;
+        let (list, ()) = tokio::join!(self.list_clients(true), self.prepare_token(create_need(c)));
+        list
+    }
+
     /// One client; `None` when Digdir does not know it. A deactivated client may read as 404
-    /// (§4.1 [U]), so a 404 is checked against the list that includes deactivated clients.
+    /// ("Clients" [U]), so a 404 is checked against the list that includes deactivated clients.
     pub async fn get_client(&self, id: &str) -> Result<Option<Client>, ApiError> {
         match self.execute(Request::get(&format!("/clients/{}", id_segment(id)?), Need::CLIENTS_READ)).await {
             Err(e) if e.is_not_found() => {
@@ -89,7 +98,7 @@ impl ApiClient {
         let mut c = c.clone();
         writable(&mut c);
         c.client_id = None;
-        let need = if c.client_orgno.is_some() { Need::SUPPLIER_WRITE } else { Need::CLIENTS_WRITE };
+        let need = create_need(&c);
         let r =
             self.execute(Request::post("/clients", need).json(serde_json::to_value(&c).unwrap_or_default())).await?;
         r.ok_or_else(|| ApiError::Decode {
@@ -124,7 +133,7 @@ impl ApiClient {
         self.execute::<serde_json::Value>(req).await.map(|_| ())
     }
 
-    /// The client's registered keys; none reads as empty (Digdir may answer 404, §6.2).
+    /// The client's registered keys; none reads as empty (Digdir may answer 404, "Keys").
     pub async fn get_jwks(&self, id: &str) -> Result<Vec<Jwk>, ApiError> {
         match self
             .execute::<Jwks>(Request::get(&format!("/clients/{}/jwks", id_segment(id)?), Need::CLIENTS_READ))
@@ -136,7 +145,7 @@ impl ApiClient {
         }
     }
 
-    /// Replace the whole key set (POST replaces, §4.2): the fallback where Digdir does not serve
+    /// Replace the whole key set (POST replaces, "Keys"): the fallback where Digdir does not serve
     /// the per-key operations, since a set written while another writer adds a key drops it.
     pub async fn replace_jwks(&self, id: &str, keys: &[Jwk]) -> Result<Vec<Jwk>, ApiError> {
         let keys: Vec<Jwk> = keys.iter().cloned().map(sendable).collect();
@@ -146,14 +155,14 @@ impl ApiClient {
         Ok(self.execute::<Jwks>(req).await?.map(|j| j.keys).unwrap_or_default())
     }
 
-    /// Remove every key (the only way to reach an empty set on the whole-set path, §4.2).
+    /// Remove every key (the only way to reach an empty set on the whole-set path, "Keys").
     pub async fn delete_jwks(&self, id: &str) -> Result<(), ApiError> {
         let req = Request::delete(&format!("/clients/{}/jwks", id_segment(id)?), Need::KEYS_WRITE);
         self.execute::<serde_json::Value>(req).await.map(|_| ())
     }
 
     /// Add one key, or replace the key of its kid, leaving every other key alone
-    /// (`PUT /clients/{id}/jwks/{kid}`, "legg til eller oppdater en enkelt nøkkel", §4.2).
+    /// (`PUT /clients/{id}/jwks/{kid}`, "legg til eller oppdater en enkelt nøkkel", "Keys").
     /// Idempotent, so a lost answer is simply asked again. Returns the key as Digdir stored it
     /// (with `exp`), or `None` for an empty answer.
     pub async fn put_key(&self, id: &str, key: &Jwk) -> Result<Option<Jwk>, ApiError> {
@@ -168,4 +177,10 @@ impl ApiClient {
         let path = format!("/clients/{}/jwks/{}", id_segment(id)?, kid_segment(kid)?);
         self.execute::<serde_json::Value>(Request::delete(&path, Need::KEYS_WRITE)).await.map(|_| ())
     }
+}
+
+/// A client for another organisation (`client_orgno` set) is a supplier's and needs
+/// dcr.supplier besides dcr.write.
+fn create_need(c: &Client) -> Need {
+    if c.client_orgno.is_some() { Need::SUPPLIER_WRITE } else { Need::CLIENTS_WRITE }
 }

@@ -1,5 +1,6 @@
 //! The rules of `maskinporten_client` beyond field mapping: static validation, the plan-time
-//! scope-usability warning (design.md §3), and a create that never makes a second client.
+//! scope-usability warning (ARCHITECTURE.md, "Rules every resource follows"), and a create that
+//! never makes a second client.
 
 use super::{Shared, orgno};
 use crate::api::{ApiClient, Client};
@@ -101,14 +102,15 @@ enum Outcome {
     Several(Vec<String>),
 }
 
-/// POST a client. When the answer is lost (transport error after sending, timeout, 5xx), the
-/// client list is read and compared with a snapshot taken before: exactly one new client matching
-/// what was sent is adopted; several fail the create, listing them with the import command; none,
-/// seen for the whole reconcile window, means nothing was made, and only then is the POST sent
-/// again (design.md §7: reconciled, never blind). Every attempt is compared with the same
-/// snapshot, so a first attempt that shows up late beside a second one is reported, not kept.
+/// POST a client. When the answer is lost (transport error after sending, timeout, 5xx), the client
+/// list is read and compared with a snapshot taken before: exactly one new client matching what was
+/// sent is adopted; several fail the create, listing them with the import command; none, seen for
+/// the whole reconcile window, means nothing was made, and only then is the POST sent again
+/// (ARCHITECTURE.md, "Rules every resource follows": reconciled, never blind). Every attempt is
+/// compared with the same snapshot, so a first attempt that shows up late beside a second one is
+/// reported, not kept.
 pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &mut Diagnostics) -> Option<Client> {
-    let before: BTreeSet<String> = match shared.clients_before_create(client).await {
+    let before: BTreeSet<String> = match shared.clients_before_create(client, body).await {
         Ok(ids) => ids,
         Err(e) => {
             shared.push_api(diags, &e, "list clients before creating one", None);
@@ -172,8 +174,8 @@ pub async fn create(shared: &Shared, client: &ApiClient, body: &Client, diags: &
 }
 
 /// Read the client list until it shows a new client matching `body`, or for the whole reconcile
-/// window: the list may lag behind the write (design.md §7), so "nothing new" is believed only
-/// after it has said so for a while.
+/// window: the list may lag behind the write (ARCHITECTURE.md, "Reliability"), so "nothing new" is
+/// believed only after it has said so for a while.
 async fn reconcile(
     client: &ApiClient,
     body: &Client,

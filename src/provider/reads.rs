@@ -1,10 +1,12 @@
 //! Coalesced reads: within one provider process, reads of objects that one list call returns
-//! together share that call (design.md §6: a refresh costs about one request per scope and client,
-//! not one per resource). Each list lives a few seconds — a refresh walks every resource at once —
-//! and our own writes drop it, so a read after a write in the same process sees the write.
+//! together share that call (ARCHITECTURE.md, "Targets": a refresh costs about one request per
+//! scope and client, not one per resource). Each list lives a few seconds — a refresh walks every
+//! resource at once — and our own writes drop it, so a read after a write in the same process sees
+//! the write.
 //!
 //! An object missing from a list is asked for alone before it counts as gone: the single GET is
-//! authoritative (it also finds deactivated objects Digdir may hide from lists, §3.2, §4.1).
+//! authoritative (it also finds deactivated objects Digdir may hide from lists:
+//! docs/development/digdir-api.md, "Scopes" and "Clients").
 
 use super::Shared;
 use crate::api::{ApiClient, ApiError, Client, Jwk, Jwks, Scope, ScopeAccess};
@@ -87,9 +89,17 @@ impl Shared {
         self.grants.invalidate(scope);
     }
 
-    /// The keys of a client: the read-only `jwks` view in the shared client list (§4.1) when the
-    /// API sends it, else `GET /clients/{id}/jwks`.
+    /// The keys of a client: the read-only `jwks` view in the shared client list
+    /// (docs/development/digdir-api.md, "Clients") when the API sends it, else
+    /// `GET /clients/{id}/jwks`.
     pub async fn jwks(&self, client: &ApiClient, client_id: &str) -> Result<Arc<Vec<Jwk>>, ApiError> {
+        // A client this process created has the keys this process wrote and no others: the plan
+        // Terraform makes of its first key at apply time, once the client id is known, needs no
+        // round trip.
+        if self.created_clients.lock().unwrap_or_else(|p| p.into_inner()).contains(client_id) {
+            let written = self.written_keys.lock().unwrap_or_else(|p| p.into_inner()).get(client_id).cloned();
+            return Ok(Arc::new(written.map(|(_, keys)| keys).unwrap_or_default()));
+        }
         self.jwks
             .get(client_id, || async {
                 let listed = self.listed_client(client, client_id).await.ok().flatten();
@@ -109,9 +119,10 @@ impl Shared {
         self.client_list.invalidate(ALL);
     }
 
-    /// The key set a change starts from: Digdir's, except right after we wrote this client's
-    /// set ourselves — then ours, because a lagging read side would hand back a set without the
-    /// key we just added, and re-posting that would remove it (POST replaces the set, §4.2).
+    /// The key set a change starts from: Digdir's, except right after we wrote this client's set
+    /// ourselves — then ours, because a lagging read side would hand back a set without the key we
+    /// just added, and re-posting that would remove it (POST replaces the set:
+    /// docs/development/digdir-api.md, "Keys").
     pub async fn key_base(&self, client: &ApiClient, client_id: &str) -> Result<Vec<Jwk>, ApiError> {
         let created_here = self.created_clients.lock().unwrap_or_else(|p| p.into_inner()).contains(client_id);
         let read = if created_here {
@@ -137,13 +148,21 @@ impl Shared {
     /// The ids of every client that existed before this process's first create (ours created
     /// since included): what a create whose answer was lost compares the list with. One list
     /// per process (renewed after a while), not one per create.
-    pub async fn clients_before_create(&self, client: &ApiClient) -> Result<BTreeSet<String>, ApiError> {
+    pub async fn clients_before_create(
+        &self,
+        client: &ApiClient,
+        creating: &Client,
+    ) -> Result<BTreeSet<String>, ApiError> {
         let mut snap = self.create_snapshot.lock().await;
         match snap.as_ref() {
             Some((at, ids)) if at.elapsed() < std::time::Duration::from_secs(300) => Ok(ids.clone()),
             _ => {
-                let mut ids: BTreeSet<String> =
-                    client.list_clients(true).await?.into_iter().filter_map(|c| c.client_id).collect();
+                let mut ids: BTreeSet<String> = client
+                    .list_clients_before_create(creating)
+                    .await?
+                    .into_iter()
+                    .filter_map(|c| c.client_id)
+                    .collect();
                 ids.extend(self.created_clients.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned());
                 *snap = Some((std::time::Instant::now(), ids.clone()));
                 Ok(ids)
@@ -192,16 +211,20 @@ impl Shared {
     pub async fn usable_scopes(&self, client: &ApiClient) -> Result<Arc<UsableScopes>, ApiError> {
         self.usable_scopes
             .get(ALL, || async {
-                let open = client.list_all_scopes(&[("accessible_for_all", "true".into())]).await?;
-                let delegated = client.list_all_scopes(&[("delegated_sources", "true".into())]).await?;
+                // Four lists that depend on nothing but the token: side by side, not in a row
+                // (each one is a round trip on the path of every client's plan).
                 let private = async {
-                    let mut ours: BTreeSet<String> =
-                        client.list_scopes(false).await?.into_iter().filter_map(|s| s.name).collect();
-                    let received = client.list_received_accesses().await?;
+                    let (own, received) = tokio::try_join!(client.list_scopes(false), client.list_received_accesses())?;
+                    let mut ours: BTreeSet<String> = own.into_iter().filter_map(|s| s.name).collect();
                     ours.extend(received.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.scope));
                     Ok::<_, ApiError>(ours)
                 };
-                let private = match private.await {
+                let (open_q, delegated_q) =
+                    ([("accessible_for_all", "true".into())], [("delegated_sources", "true".into())]);
+                let (open, delegated, private) =
+                    tokio::join!(client.list_all_scopes(&open_q), client.list_all_scopes(&delegated_q), private);
+                let (open, delegated) = (open?, delegated?);
+                let private = match private {
                     Ok(ours) => Ok(ours),
                     Err(e @ ApiError::ScopeNotGranted { .. }) => Err(e),
                     Err(e) => return Err(e),

@@ -1,8 +1,8 @@
-//! `maskinporten_scope`: a scope `prefix:subscope` that the organisation offers as an API
-//! provider (maskinporten-api.md §3.2). Destroy deactivates (Digdir never deletes); a scope
+//! `maskinporten_scope`: a scope `prefix:subscope` that the organisation offers as an API provider
+//! (docs/development/digdir-api.md, "Scopes"). Destroy deactivates (Digdir never deletes); a scope
 //! deactivated out of band plans `active` false → true and is reactivated in place; creating a
 //! scope that exists deactivated reactivates it, but only when no grant the configuration does not
-//! manage would come back with it (design.md §3).
+//! manage would come back with it (ARCHITECTURE.md, "Rules every resource follows").
 
 use super::Shared;
 use super::scope_rules as rules;
@@ -71,7 +71,7 @@ const DEFAULTS: &[FixedDefault] = &[
 ];
 
 /// The scope body to send for a planned state. `active` is always sent: a PUT without it may
-/// deactivate the scope (§3.2, digdirator 8471dac).
+/// deactivate the scope (docs/development/digdir-api.md, "Scopes"; digdirator 8471dac).
 fn to_api(v: &Value, base: Scope) -> Scope {
     Scope {
         prefix: v.opt_str("prefix"),
@@ -226,15 +226,15 @@ impl Resource for ScopeResource {
     async fn read(&self, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.client(diags)?;
         let name = state.opt_str("name")?;
+        // Grants refresh after their scope: start this scope's grant list now, beside the scope
+        // list and the other scopes' grant lists, rather than one list per wave of Terraform's
+        // reads. A scope found gone or deactivated wastes that one list; a failed list is not
+        // kept, so the grant reads ask again.
+        if state.opt_bool("active") != Some(false) {
+            self.shared.prefetch_grants(client, &name);
+        }
         match self.shared.scope(client, &name).await {
-            Ok(s) => {
-                // Grants refresh after their scope: start this scope's grant list now, beside
-                // the other scopes', rather than one list per wave of Terraform's reads.
-                if s.as_ref().is_some_and(|s| s.active != Some(false)) {
-                    self.shared.prefetch_grants(client, &name);
-                }
-                s.map(state_of)
-            }
+            Ok(s) => s.map(state_of),
             Err(e) => {
                 self.shared.push_api(diags, &e, &format!("read scope {name}"), None);
                 None

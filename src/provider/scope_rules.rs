@@ -1,6 +1,6 @@
 //! The rules of `maskinporten_scope` that need more than a field mapping: static validation,
 //! the API-backed plan checks (prefix ownership, an existing scope of the same name), and the
-//! reactivation of a deactivated scope on create (design.md §3).
+//! reactivation of a deactivated scope on create (ARCHITECTURE.md, "Rules every resource follows").
 
 use super::Shared;
 use super::reads::settle;
@@ -17,8 +17,9 @@ fn valid_prefix(p: &str) -> bool {
     !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || "æøå".contains(c))
 }
 
-/// Digdir states no subscope rules (§3.2 [U]); this accepts what real scopes use and refuses
-/// what would break a scope name (whitespace, upper case, empty segments, edges of `/` or `:`).
+/// Digdir states no subscope rules (docs/development/digdir-api.md, "Scopes" [U]); this accepts
+/// what real scopes use and refuses what would break a scope name (whitespace, upper case, empty
+/// segments, edges of `/` or `:`).
 fn subscope_problem(s: &str) -> Option<&'static str> {
     if s.is_empty() {
         return Some("must not be empty");
@@ -144,8 +145,28 @@ fn import_hint(name: &str) -> String {
 /// API-backed checks on a create, on known inputs only: the prefix must be ours, and a scope of
 /// the same name must not exist active (import it) or deactivated with grants we'd resurrect.
 pub async fn plan_checks(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<'_>, name: Option<&str>) {
-    if let Tri::Known(prefix) = ctx.config.tri_str("prefix") {
-        match shared.prefixes(client).await {
+    let prefix = match ctx.config.tri_str("prefix") {
+        Tri::Known(p) => Some(p.to_string()),
+        _ => None,
+    };
+    // Both reads are needed on the usual path and neither depends on the other: side by side
+    // they cost one round trip, not two (the list is dropped unread when the prefix is not ours).
+    let (owned, listed) = tokio::join!(
+        async {
+            match &prefix {
+                Some(_) => Some(shared.prefixes(client).await),
+                None => None,
+            }
+        },
+        async {
+            match name {
+                Some(n) => Some(shared.listed_scope(client, n).await),
+                None => None,
+            }
+        }
+    );
+    if let (Some(prefix), Some(owned)) = (&prefix, owned) {
+        match owned {
             Ok(owned) if !owned.iter().any(|p| p == prefix) => {
                 let list = if owned.is_empty() { "none".to_string() } else { owned.join(", ") };
                 ctx.diags.attr_error(
@@ -163,11 +184,11 @@ pub async fn plan_checks(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<
             }
         }
     }
-    let Some(name) = name else { return };
+    let (Some(name), Some(listed)) = (name, listed) else { return };
     let active = |s: &Option<Scope>| s.as_ref().is_some_and(|s| s.active != Some(false));
     // The process's shared list first (no read per planned scope); an active scope found there
     // is asked again, freshly, for a while: it may have been deactivated a moment ago.
-    let found = match shared.listed_scope(client, name).await {
+    let found = match listed {
         Ok(s) if active(&s) => settle(|| client.get_scope(name), active).await,
         r => r,
     };
@@ -192,8 +213,9 @@ pub async fn plan_checks(shared: &Shared, client: &ApiClient, ctx: &mut PlanCtx<
     }
 }
 
-/// Grants Digdir kept on a deactivated scope, which reactivation would bring back (§3.2).
-/// Asked again for a while when there are some: they may have been revoked a moment ago.
+/// Grants Digdir kept on a deactivated scope, which reactivation would bring back
+/// (docs/development/digdir-api.md, "Scopes"). Asked again for a while when there are some: they
+/// may have been revoked a moment ago.
 async fn returning_grants(client: &ApiClient, name: &str) -> Result<Vec<String>, crate::api::ApiError> {
     let approved = || async {
         let grants = client.list_accesses(name, false).await?;

@@ -224,7 +224,7 @@ impl Complete {
                     (
                         "maskinporten_scope.orders_read",
                         "demo:orders.read".to_string(),
-                        format!("name = \"demo:orders.read\""),
+                        "name = \"demo:orders.read\"".to_string(),
                     ),
                     (
                         "maskinporten_scope_access.consumer",

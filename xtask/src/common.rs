@@ -44,19 +44,20 @@ pub fn build(release: bool) -> Result<PathBuf> {
 }
 
 /// Build the plugin-floor provider (`benches/null_provider.rs`) and put it where
-/// [`Tf`]'s dev override for `bench/benchnull` looks: `<bin_dir>/benchnull/`.
+/// [`Tf`]'s dev override for `bench/maskinporten` looks: `<bin_dir>/floor/`, under the name
+/// Terraform expects for that source.
 pub fn build_plugin_floor(bin_dir: &Path) -> Result<()> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root())
-        .args(["build", "--quiet", "--release", "--example", "terraform-provider-benchnull"])
+        .args(["build", "--quiet", "--release", "--example", "terraform-provider-benchfloor"])
         .status()
         .context("run cargo build")?;
     if !status.success() {
-        bail!("cargo build --example terraform-provider-benchnull failed");
+        bail!("cargo build --example terraform-provider-benchfloor failed");
     }
-    let dir = bin_dir.join("benchnull");
+    let dir = bin_dir.join("floor");
     std::fs::create_dir_all(&dir)?;
-    std::fs::copy(bin_dir.join("examples/terraform-provider-benchnull"), dir.join("terraform-provider-benchnull"))?;
+    std::fs::copy(bin_dir.join("examples/terraform-provider-benchfloor"), dir.join("terraform-provider-maskinporten"))?;
     Ok(())
 }
 
@@ -213,7 +214,7 @@ fn dechunk(mut s: &str) -> String {
 }
 
 /// A terraform working directory whose `digdir/maskinporten` comes from `bin_dir` (and the
-/// benchmark's `bench/benchnull` from `bin_dir/benchnull`).
+/// benchmark's `bench/maskinporten` from `bin_dir/floor`).
 pub struct Tf {
     pub dir: PathBuf,
     terraform: PathBuf,
@@ -234,9 +235,9 @@ impl Tf {
         std::fs::write(
             &rc,
             format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/digdir/maskinporten\" = \"{}\"\n    \"registry.terraform.io/bench/benchnull\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/digdir/maskinporten\" = \"{}\"\n    \"registry.terraform.io/bench/maskinporten\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
                 bin_dir.display(),
-                bin_dir.join("benchnull").display()
+                bin_dir.join("floor").display()
             ),
         )?;
         let mut env = env;

@@ -1,12 +1,13 @@
 //! Project automation that needs the real terraform CLI, the provider binary and the simulator
 //! together, run as `cargo xtask <command>`:
 //!
-//! * `bench`: the scale benchmark of design.md §6 (issue 7) — apply, refresh and plan of N managed
-//!   objects against the simulator at a set latency, next to N `terraform_data` resources, with
-//!   request counts, provider start-up time and peak memory. Prints a table, writes JSON.
-//! * `chaos`: the resilience run of design.md §7 (issue 8) — the complete example applied,
-//!   changed and destroyed over and over under each fault profile, checking after every round
-//!   that nothing is orphaned, duplicated or left unconverged.
+//! * `bench`: the scale benchmark of ARCHITECTURE.md, "Targets" (issue 7) — apply, refresh and
+//!   plan of N managed objects against the simulator at a set latency, next to N `terraform_data`
+//!   resources, with request counts, provider start-up time and peak memory. Prints a table,
+//!   writes JSON.
+//! * `chaos`: the resilience run of ARCHITECTURE.md, "Reliability" (issue 8) — the complete
+//!   example applied, changed and destroyed over and over under each fault profile, checking after
+//!   every round that nothing is orphaned, duplicated or left unconverged.
 //! * `fuzz`: a short cargo-fuzz run of every target in `fuzz/`, seeded from the test suite.
 //! * `docs`: writes the reference pages under `docs/` from the provider's schema and the
 //!   templates in `docs/templates/` ([`docs`]); `--check` only reports pages that differ.
@@ -22,7 +23,7 @@ mod docs;
 mod fuzz;
 
 const USAGE: &str =
-    "usage: cargo xtask bench [--n 100,500,2000] [--latency-ms 25] [--parallelism 10] [--keep] [--out FILE]
+    "usage: cargo xtask bench [--n 100,500,2000] [--latency-ms 25] [--parallelism 10] [--reps 3] [--keep] [--out FILE]
        cargo xtask chaos [--rounds 200] [--profiles a,b,...] [--seed N] [--jobs 3] [--release] [--verbose] [--out FILE]
        cargo xtask fuzz [--secs 60] [--targets dynamic_value,api_response,key_material,pkcs12]
        cargo xtask docs [--check]   write docs/ from the schema and docs/templates/ (--check: exit 1 when a page differs)";
@@ -30,7 +31,7 @@ const USAGE: &str =
 /// Per command: the flags that take a value, and the switches. Anything else (`--help` too) prints
 /// the usage instead of starting a run that takes minutes.
 const FLAGS: &[(&str, &[&str], &[&str])] = &[
-    ("bench", &["--n", "--latency-ms", "--parallelism", "--out"], &["--keep"]),
+    ("bench", &["--n", "--latency-ms", "--parallelism", "--reps", "--out"], &["--keep"]),
     ("chaos", &["--rounds", "--profiles", "--seed", "--jobs", "--out"], &["--release", "--verbose"]),
     ("fuzz", &["--secs", "--targets"], &[]),
     ("docs", &[], &["--check"]),
