@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::{Duration, Instant, SystemTime};
 use terraform_provider_maskinporten::api::auth::token_from_response;
-use terraform_provider_maskinporten::api::client::{error_from_response, retry_after_value};
+use terraform_provider_maskinporten::api::response::{error_from_response, retry_after_value};
 use terraform_provider_maskinporten::api::contacts::Contact;
 use terraform_provider_maskinporten::api::types::*;
 use terraform_provider_maskinporten::provider::errors::api_diag;

@@ -12,67 +12,14 @@
 use super::admin_scopes::Need;
 use super::auth::TokenSource;
 use super::config::ApiConfig;
-use super::error::{ApiError, ApiErrorResponse};
+use super::error::ApiError;
+pub use super::request::Request;
+use super::response::{BodyError, body_capped, error_from_response, retry_after};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-
-/// One request, relative to the API base URL.
-#[derive(Clone, Debug)]
-pub struct Request {
-    pub method: http::Method,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub body: Option<serde_json::Value>,
-    pub idempotent: bool,
-    /// The admin scopes the operation needs, as Digdir describes it; [`Need::NONE`]: sent
-    /// without a token.
-    pub need: Need,
-    /// Another base URL than the configured API (the merchant-data server).
-    pub base: Option<url::Url>,
-}
-
-impl Request {
-    fn new(method: http::Method, path: &str, idempotent: bool, need: Need) -> Self {
-        Request { method, path: path.to_string(), query: vec![], body: None, idempotent, need, base: None }
-    }
-    pub fn get(path: &str, need: Need) -> Self {
-        Self::new(http::Method::GET, path, true, need)
-    }
-    pub fn post(path: &str, need: Need) -> Self {
-        Self::new(http::Method::POST, path, false, need)
-    }
-    pub fn put(path: &str, need: Need) -> Self {
-        Self::new(http::Method::PUT, path, true, need)
-    }
-    pub fn delete(path: &str, need: Need) -> Self {
-        Self::new(http::Method::DELETE, path, true, need)
-    }
-    pub fn query(mut self, k: &str, v: impl Into<String>) -> Self {
-        self.query.push((k.to_string(), v.into()));
-        self
-    }
-    pub fn json(mut self, body: serde_json::Value) -> Self {
-        self.body = Some(body);
-        self
-    }
-    /// Mark a POST whose repetition is harmless (it replaces a whole set), so it may be retried.
-    pub fn idempotent(mut self) -> Self {
-        self.idempotent = true;
-        self
-    }
-    /// Send to another base URL (ending in `/api/v1`), with a token whose audience is that
-    /// server (never the admin token for Digdir's API).
-    pub fn at(mut self, base: url::Url) -> Self {
-        self.base = Some(base);
-        self
-    }
-    fn is_write(&self) -> bool {
-        self.method != http::Method::GET
-    }
-}
 
 struct Inner {
     cfg: ApiConfig,
@@ -101,65 +48,6 @@ mod bytes_body {
     pub struct Body(pub Vec<u8>);
 }
 
-fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
-    retry_after_value(h.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?, SystemTime::now())
-}
-
-/// A `Retry-After` value (seconds or an HTTP date) as a wait from `now`. Capped at a day, so no
-/// value a server sends can overflow the deadline arithmetic; a wait beyond the retry deadline
-/// ends the retries anyway.
-pub fn retry_after_value(v: &str, now: SystemTime) -> Option<Duration> {
-    const CAP: Duration = Duration::from_secs(86_400);
-    if let Ok(secs) = v.trim().parse::<u64>() {
-        return Some(Duration::from_secs(secs).min(CAP));
-    }
-    let at = httpdate(v)?;
-    at.duration_since(now).ok().map(|d| d.min(CAP))
-}
-
-/// The typed error for a non-2xx answer: Digdir's `ApiErrorResponse` when the body is one, else
-/// the start of the body (or where a redirect pointed), with status, correlation id and `Date`.
-/// Pure, so that arbitrary answers can be fuzzed through it.
-pub fn error_from_response(
-    method: &str,
-    path: &str,
-    status: u16,
-    headers: &reqwest::header::HeaderMap,
-    body: &[u8],
-) -> ApiError {
-    let parsed: Option<ApiErrorResponse> = serde_json::from_slice(body).ok();
-    let correlation_id = parsed.as_ref().and_then(|b| b.correlation_id.clone());
-    let raw = if parsed.is_none() && !body.is_empty() {
-        Some(super::redact::scrub(&String::from_utf8_lossy(body).chars().take(300).collect::<String>()))
-    } else if (300..400).contains(&status) {
-        headers.get("location").and_then(|l| l.to_str().ok()).map(|l| format!("redirect to {l} (not followed)"))
-    } else {
-        None
-    };
-    ApiError::Http {
-        method: method.to_string(),
-        path: path.to_string(),
-        status,
-        body: parsed,
-        correlation_id,
-        date: headers.get("date").and_then(|d| d.to_str().ok()).and_then(httpdate),
-        raw,
-    }
-}
-
-fn httpdate(v: &str) -> Option<SystemTime> {
-    humantime::parse_rfc3339_weak(v).ok().or_else(|| {
-        // IMF-fixdate, e.g. "Tue, 24 Nov 2026 13:00:00 GMT".
-        let parts: Vec<&str> = v.split_whitespace().collect();
-        if parts.len() != 6 {
-            return None;
-        }
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-        let m = months.iter().position(|x| *x == parts[2])? + 1;
-        humantime::parse_rfc3339_weak(&format!("{}-{:02}-{:0>2} {}", parts[3], m, parts[1], parts[4])).ok()
-    })
-}
-
 /// HTTPS_PROXY, HTTP_PROXY and ALL_PROXY (or their lower-case forms) from the environment, with
 /// NO_PROXY honoured and loopback addresses always reached directly: a proxy has no business
 /// seeing traffic to this machine (the simulator, a local tunnel).
@@ -181,45 +69,6 @@ fn with_env_proxies(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
         }
     }
     builder
-}
-
-/// Answers larger than this are refused rather than read: Digdir's largest (an organisation's
-/// whole client list) are far smaller.
-pub const MAX_BODY: usize = 16 * 1024 * 1024;
-
-/// Read a response body, at most [`MAX_BODY`] bytes.
-pub(crate) async fn body_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, BodyError> {
-    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Transport)? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(BodyError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-pub(crate) enum BodyError {
-    /// The connection failed while the body was read.
-    Transport(reqwest::Error),
-    TooLarge,
-}
-
-impl BodyError {
-    /// As an [`ApiError`] for a call: a body lost after a 2xx may mean the write happened.
-    pub(crate) fn into_api(self, method: &str, path: &str, maybe_committed: bool) -> ApiError {
-        match self {
-            BodyError::Transport(e) => ApiError::transport(method, path, e, maybe_committed),
-            BodyError::TooLarge => ApiError::Decode {
-                method: method.into(),
-                path: path.into(),
-                message: format!("the answer is larger than {} MiB", MAX_BODY >> 20),
-            },
-        }
-    }
 }
 
 impl ApiClient {
@@ -298,7 +147,37 @@ impl ApiClient {
         let _ = self.inner.tokens.token_for(&self.inner.http, &self.inner.cfg, (need, self.optional), None).await;
     }
 
-    /// Execute a request; `None` for a 2xx without a body.
+    /// A call that answers with the object it made or changed: an empty answer is an error.
+    pub async fn fetch<T: DeserializeOwned>(&self, req: Request) -> Result<T, ApiError> {
+        let (method, path) = (req.method.to_string(), req.path.clone());
+        self.execute(req).await?.ok_or(ApiError::Decode { method, path, message: "empty response body".into() })
+    }
+
+    /// A call whose answer, if any, says nothing the caller needs (a deactivation, a revocation).
+    pub async fn send(&self, req: Request) -> Result<(), ApiError> {
+        self.execute::<serde::de::IgnoredAny>(req).await.map(|_| ())
+    }
+
+    /// One object that may not exist: Digdir's 404 (or an empty answer) is `None`.
+    pub async fn lookup<T: DeserializeOwned>(&self, req: Request) -> Result<Option<T>, ApiError> {
+        match self.execute(req).await {
+            Err(e) if e.is_not_found() => Ok(None),
+            r => r,
+        }
+    }
+
+    /// A list endpoint: `[]`, or Digdir's "does not have any" error read as empty
+    /// (docs/development/digdir-api.md, "Errors"), or an empty answer.
+    pub async fn list<T: DeserializeOwned>(&self, req: Request) -> Result<Vec<T>, ApiError> {
+        match self.execute::<Vec<T>>(req).await {
+            Ok(v) => Ok(v.unwrap_or_default()),
+            Err(e) if e.is_does_not_have_any() => Ok(vec![]),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Execute a request; `None` for a 2xx without a body. The typed verbs above say what an
+    /// answer means; this is the one place that sends.
     pub async fn execute<T: DeserializeOwned>(&self, req: Request) -> Result<Option<T>, ApiError> {
         let started = Instant::now();
         let deadline = started + self.inner.cfg.retry_deadline;
@@ -462,18 +341,5 @@ impl ApiClient {
             }
             _ => Attempt::Fail(err),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_in_seconds_and_dates() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert(reqwest::header::RETRY_AFTER, "3".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        assert!(httpdate("Tue, 24 Nov 2026 13:00:00 GMT").is_some());
     }
 }

@@ -4,7 +4,8 @@
 //! found), MP-200 (scope not on client), MP-250 (no access) and an unknown kid are retried until
 //! `wait` runs out.
 
-use super::auth::{Secret, TokenError, TokenResponse, mp_code, sign_grant};
+use super::auth::{TokenError, TokenResponse, mp_code};
+use super::grant::{Secret, sign_grant};
 use super::client::ApiClient;
 use super::config::Signing;
 use super::error::ApiError;
@@ -77,7 +78,7 @@ impl ApiClient {
         let status = resp.status().as_u16();
         tracing::debug!(method = "POST", path = endpoint.path(), status, "client token request");
         let ok = resp.status().is_success();
-        let bytes = super::client::body_capped(resp).await.map_err(|e| e.into_api("POST", endpoint.path(), false))?;
+        let bytes = super::response::body_capped(resp).await.map_err(|e| e.into_api("POST", endpoint.path(), false))?;
         if !ok {
             let body: TokenError = serde_json::from_slice(&bytes).unwrap_or_default();
             return Err(ApiError::Token {

@@ -84,11 +84,9 @@ impl ApiClient {
     /// One client; `None` when Digdir does not know it. A deactivated client may read as 404
     /// ("Clients" [U]), so a 404 is checked against the list that includes deactivated clients.
     pub async fn get_client(&self, id: &str) -> Result<Option<Client>, ApiError> {
-        match self.execute(Request::get(&format!("/clients/{}", id_segment(id)?), Need::CLIENTS_READ)).await {
-            Err(e) if e.is_not_found() => {
-                Ok(self.list_clients(true).await?.into_iter().find(|c| c.client_id.as_deref() == Some(id)))
-            }
-            r => r,
+        match self.lookup(Request::get(&format!("/clients/{}", id_segment(id)?), Need::CLIENTS_READ)).await? {
+            Some(c) => Ok(Some(c)),
+            None => Ok(self.list_clients(true).await?.into_iter().find(|c| c.client_id.as_deref() == Some(id))),
         }
     }
 
@@ -99,50 +97,29 @@ impl ApiClient {
         writable(&mut c);
         c.client_id = None;
         let need = create_need(&c);
-        let r =
-            self.execute(Request::post("/clients", need).json(serde_json::to_value(&c).unwrap_or_default())).await?;
-        r.ok_or_else(|| ApiError::Decode {
-            method: "POST".into(),
-            path: "/clients".into(),
-            message: "empty response body".into(),
-        })
+        self.fetch(Request::post("/clients", need).json(serde_json::to_value(&c).unwrap_or_default())).await
     }
 
     /// GET → change → PUT of the whole registration, keeping fields the change does not touch.
     pub async fn merge_update_client(&self, id: &str, change: impl FnOnce(&mut Client)) -> Result<Client, ApiError> {
         let path = format!("/clients/{}", id_segment(id)?);
-        let mut c = self.get_client(id).await?.ok_or_else(|| ApiError::Http {
-            method: "GET".into(),
-            path: path.clone(),
-            status: 404,
-            body: None,
-            correlation_id: None,
-            date: None,
-            raw: Some(format!("client {id} not found")),
-        })?;
+        let mut c = self.get_client(id).await?.ok_or_else(|| ApiError::not_found("GET", &path, format!("client {id}")))?;
         change(&mut c);
         writable(&mut c);
         let body = serde_json::to_value(&c).unwrap_or_default();
-        let r = self.execute(Request::put(&path, Need::CLIENTS_WRITE).json(body)).await?;
-        r.ok_or_else(|| ApiError::Decode { method: "PUT".into(), path, message: "empty response body".into() })
+        self.fetch(Request::put(&path, Need::CLIENTS_WRITE).json(body)).await
     }
 
     /// Deactivate (Digdir's DELETE; an empty 200).
     pub async fn deactivate_client(&self, id: &str) -> Result<(), ApiError> {
         let req = Request::delete(&format!("/clients/{}", id_segment(id)?), Need::CLIENTS_WRITE);
-        self.execute::<serde_json::Value>(req).await.map(|_| ())
+        self.send(req).await
     }
 
     /// The client's registered keys; none reads as empty (Digdir may answer 404, "Keys").
     pub async fn get_jwks(&self, id: &str) -> Result<Vec<Jwk>, ApiError> {
-        match self
-            .execute::<Jwks>(Request::get(&format!("/clients/{}/jwks", id_segment(id)?), Need::CLIENTS_READ))
-            .await
-        {
-            Ok(j) => Ok(j.map(|j| j.keys).unwrap_or_default()),
-            Err(e) if e.is_not_found() => Ok(vec![]),
-            Err(e) => Err(e),
-        }
+        let req = Request::get(&format!("/clients/{}/jwks", id_segment(id)?), Need::CLIENTS_READ);
+        Ok(self.lookup::<Jwks>(req).await?.map(|j| j.keys).unwrap_or_default())
     }
 
     /// Replace the whole key set (POST replaces, "Keys"): the fallback where Digdir does not serve
@@ -158,7 +135,7 @@ impl ApiClient {
     /// Remove every key (the only way to reach an empty set on the whole-set path, "Keys").
     pub async fn delete_jwks(&self, id: &str) -> Result<(), ApiError> {
         let req = Request::delete(&format!("/clients/{}/jwks", id_segment(id)?), Need::KEYS_WRITE);
-        self.execute::<serde_json::Value>(req).await.map(|_| ())
+        self.send(req).await
     }
 
     /// Add one key, or replace the key of its kid, leaving every other key alone
@@ -175,7 +152,7 @@ impl ApiClient {
     /// Remove one key by kid, leaving every other key alone (`DELETE /clients/{id}/jwks/{kid}`).
     pub async fn delete_key(&self, id: &str, kid: &str) -> Result<(), ApiError> {
         let path = format!("/clients/{}/jwks/{}", id_segment(id)?, kid_segment(kid)?);
-        self.execute::<serde_json::Value>(Request::delete(&path, Need::KEYS_WRITE)).await.map(|_| ())
+        self.send(Request::delete(&path, Need::KEYS_WRITE)).await
     }
 }
 

@@ -64,14 +64,6 @@ fn write_need(for_client: bool) -> Need {
     if for_client { Need::CLIENTS_WRITE } else { Need::SCOPES_WRITE }
 }
 
-fn required<T>(v: Option<T>, method: &str) -> Result<T, ApiError> {
-    v.ok_or_else(|| ApiError::Decode {
-        method: method.into(),
-        path: "/contacts".into(),
-        message: "empty response body".into(),
-    })
-}
-
 impl ApiClient {
     /// Whether `base` serves the contract: a bare list without a filter is a 400 there, and a
     /// 404 from a server that does not implement it.
@@ -86,24 +78,24 @@ impl ApiClient {
 
     pub async fn get_contact(&self, base: &url::Url, id: &str) -> Result<Option<Contact>, ApiError> {
         let path = format!("/contacts/{}", id_segment(id)?);
-        self.execute(Request::get(&path, Need::CONTACTS_READ).at(base.clone())).await
+        self.lookup(Request::get(&path, Need::CONTACTS_READ).at(base.clone())).await
     }
 
     pub async fn create_contact(&self, base: &url::Url, c: &Contact) -> Result<Contact, ApiError> {
         let req = Request::post("/contacts", write_need(c.client_id.is_some()));
-        required(self.execute(req.at(base.clone()).json(body(c))).await?, "POST")
+        self.fetch(req.at(base.clone()).json(body(c))).await
     }
 
     pub async fn update_contact(&self, base: &url::Url, id: &str, c: &Contact) -> Result<Contact, ApiError> {
         let path = format!("/contacts/{}", id_segment(id)?);
         let req = Request::put(&path, write_need(c.client_id.is_some()));
-        required(self.execute(req.at(base.clone()).json(body(c))).await?, "PUT")
+        self.fetch(req.at(base.clone()).json(body(c))).await
     }
 
     /// `for_client`: the contact belongs to a client (not to the API-provider side).
     pub async fn deactivate_contact(&self, base: &url::Url, id: &str, for_client: bool) -> Result<(), ApiError> {
         let path = format!("/contacts/{}", id_segment(id)?);
         let req = Request::delete(&path, write_need(for_client));
-        self.execute::<serde_json::Value>(req.at(base.clone())).await.map(|_| ())
+        self.send(req.at(base.clone())).await
     }
 }

@@ -106,6 +106,10 @@ pub enum ApiError {
     Config(String),
     #[error("{method} {path}: unexpected response: {message}")]
     Decode { method: String, path: String, message: String },
+    /// An object a change starts from is not there (a read found nothing to change). Digdir's
+    /// own 404 answers stay [`ApiError::Http`], with their body.
+    #[error("{method} {path}: {what} not found")]
+    NotFound { method: String, path: String, what: String },
 }
 
 impl ApiError {
@@ -180,8 +184,12 @@ impl ApiError {
             _ => None,
         }
     }
+    pub(crate) fn not_found(method: &str, path: &str, what: String) -> ApiError {
+        ApiError::NotFound { method: method.into(), path: path.into(), what }
+    }
+    /// Digdir answered 404, or the object a change starts from was not found.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
+        matches!(self, ApiError::NotFound { .. }) || self.status() == Some(404)
     }
     /// Digdir answers some list endpoints with an error instead of `[]`
     /// (docs/development/digdir-api.md, "Errors").

@@ -26,24 +26,6 @@ fn strip_server_fields(s: &mut Scope) {
 }
 
 impl ApiClient {
-    /// A list endpoint: `[]`, or Digdir's "does not have any" error read as empty ("Errors").
-    pub(super) async fn list<T: serde::de::DeserializeOwned>(&self, req: Request) -> Result<Vec<T>, ApiError> {
-        match self.execute::<Vec<T>>(req).await {
-            Ok(v) => Ok(v.unwrap_or_default()),
-            // "… does not have any …" instead of [] on list endpoints ("Errors").
-            Err(e) if e.is_does_not_have_any() => Ok(vec![]),
-            Err(e) => Err(e),
-        }
-    }
-
-    fn required<T>(v: Option<T>, method: &str, path: &str) -> Result<T, ApiError> {
-        v.ok_or_else(|| ApiError::Decode {
-            method: method.into(),
-            path: path.into(),
-            message: "empty response body".into(),
-        })
-    }
-
     pub async fn list_scopes(&self, inactive: bool) -> Result<Vec<Scope>, ApiError> {
         self.list(Request::get("/scopes", Need::SCOPES_READ).query("inactive", inactive.to_string())).await
     }
@@ -59,8 +41,7 @@ impl ApiClient {
 
     pub async fn create_scope(&self, scope: &Scope) -> Result<Scope, ApiError> {
         let body = serde_json::to_value(scope).unwrap_or_default();
-        let r = self.execute(Request::post("/scopes", Need::SCOPES_WRITE).json(body)).await?;
-        Self::required(r, "POST", "/scopes")
+        self.fetch(Request::post("/scopes", Need::SCOPES_WRITE).json(body)).await
     }
 
     /// Full replace. `active` must be set: a PUT without it may deactivate ("Scopes").
@@ -69,28 +50,19 @@ impl ApiClient {
         scope.active = Some(scope.active.unwrap_or(true));
         strip_server_fields(&mut scope);
         let body = serde_json::to_value(&scope).unwrap_or_default();
-        let r = self.execute(Request::put("/scopes", Need::SCOPES_WRITE).query("scope", name).json(body)).await?;
-        Self::required(r, "PUT", "/scopes")
+        self.fetch(Request::put("/scopes", Need::SCOPES_WRITE).query("scope", name).json(body)).await
     }
 
     /// GET → change → PUT, keeping every field the change does not touch (also unknown ones).
     pub async fn merge_update_scope(&self, name: &str, change: impl FnOnce(&mut Scope)) -> Result<Scope, ApiError> {
-        let mut current = self.get_scope(name).await?.ok_or_else(|| ApiError::Http {
-            method: "GET".into(),
-            path: "/scopes".into(),
-            status: 404,
-            body: None,
-            correlation_id: None,
-            date: None,
-            raw: Some(format!("scope {name} not found")),
-        })?;
+        let mut current = self.get_scope(name).await?.ok_or_else(|| ApiError::not_found("GET", "/scopes", format!("scope {name}")))?;
         change(&mut current);
         self.update_scope(name, &current).await
     }
 
-    /// Deactivate (Digdir's DELETE); returns the deactivated scope when the API sends it.
-    pub async fn deactivate_scope(&self, name: &str) -> Result<Option<Scope>, ApiError> {
-        self.execute(Request::delete("/scopes", Need::SCOPES_WRITE).query("scope", name)).await
+    /// Deactivate (Digdir's DELETE; it never deletes a scope).
+    pub async fn deactivate_scope(&self, name: &str) -> Result<(), ApiError> {
+        self.send(Request::delete("/scopes", Need::SCOPES_WRITE).query("scope", name)).await
     }
 
     pub async fn list_prefixes(&self) -> Result<Vec<ScopePrefix>, ApiError> {
@@ -110,15 +82,12 @@ impl ApiClient {
 
     pub async fn grant_access(&self, scope: &str, consumer_orgno: &str) -> Result<ScopeAccess, ApiError> {
         let path = format!("/scopes/access/{}", orgno_segment(consumer_orgno)?);
-        let r = self.execute(Request::put(&path, Need::SCOPES_WRITE).query("scope", scope)).await?;
-        Self::required(r, "PUT", &path)
+        self.fetch(Request::put(&path, Need::SCOPES_WRITE).query("scope", scope)).await
     }
 
     pub async fn revoke_access(&self, scope: &str, consumer_orgno: &str) -> Result<(), ApiError> {
         let path = format!("/scopes/access/{}", orgno_segment(consumer_orgno)?);
-        self.execute::<serde_json::Value>(Request::delete(&path, Need::SCOPES_WRITE).query("scope", scope))
-            .await
-            .map(|_| ())
+        self.send(Request::delete(&path, Need::SCOPES_WRITE).query("scope", scope)).await
     }
 
     /// The public catalogue (`/scopes/all`), optionally filtered.
@@ -136,10 +105,7 @@ impl ApiClient {
 
     pub async fn get_organization(&self, orgno: &str) -> Result<Option<Organization>, ApiError> {
         let path = format!("/organizations/{}", orgno_segment(orgno)?);
-        match self.execute(Request::get(&path, Need::NONE)).await {
-            Err(e) if e.is_not_found() => Ok(None),
-            r => r,
-        }
+        self.lookup(Request::get(&path, Need::NONE)).await
     }
 }
 

@@ -225,7 +225,6 @@ impl Resource for ContactResource {
         let id = st.opt_str("id")?;
         match api.get_contact(url, &id).await {
             Ok(c) => c.map(state_of),
-            Err(e) if e.is_not_found() => None,
             Err(e) => {
                 self.shared.push_api(diags, &e, &format!("read contact {id}"), None);
                 None

@@ -1,6 +1,6 @@
 use super::*;
 use crate::api::Signing;
-use crate::api::auth::sign_grant;
+use crate::api::grant::sign_grant;
 use p12_keystore::{
     Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, PrivateKey, PrivateKeyChain,
 };
