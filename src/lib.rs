@@ -8,7 +8,7 @@
 //! | layer | speaks | knows |
 //! |---|---|---|
 //! | [`tfplugin`] | Terraform: gRPC, schemas, values, plans, diagnostics | nothing of Maskinporten |
-//! | [`provider`] | both: maps state values to API types, one file per resource | `tfplugin` and `api` |
+//! | [`provider`] | both: maps state values to API types, one module per resource | `tfplugin` and `api` |
 //! | [`api`] | Maskinporten: HTTP, JWT grant, API types and errors | nothing of Terraform |
 //!
 //! `provider` depends on the other two; they never depend on it or on each other.
@@ -18,18 +18,16 @@
 //! 1. `tfplugin/server.rs` decodes `ApplyResourceChange` and routes it by type name;
 //! 2. `tfplugin/lifecycle.rs` decides create / update / delete and later reconciles the new state
 //!    with the plan (so "inconsistent result" cannot happen);
-//! 3. `provider/<resource>.rs` converts the planned state to API types;
-//! 4. `api/<area>.rs` calls the endpoint;
-//! 5. `api/client.rs` `ApiClient::execute` adds the token, retries what is safe to retry and maps
-//!    errors, which `provider/errors.rs` turns into diagnostics.
+//! 3. `provider/<resource>/` converts the planned state to API types (`model.rs`); a create goes
+//!    through `provider/create.rs`, which reconciles an answer lost on the way back;
+//! 4. `api/<area>.rs` builds the request and names the admin scopes it needs;
+//! 5. `api/client.rs` sends it with a token, retries what is safe to retry and maps errors, which
+//!    `provider/shared/api.rs` reports through `provider/errors.rs`, the one conversion to
+//!    diagnostics.
 //!
 //! ## Adding a resource
 //!
-//! Write `provider/<name>.rs` implementing [`tfplugin::Resource`] (schema with user-facing
-//! descriptions, validate, plan refinements, CRUD, import), add one line to
-//! `MaskinportenProvider::resources`, add endpoints to `api/` if new, the same area to `sim/`,
-//! an e2e test in `tests/terraform/`, an example under `examples/resources/<name>/` and a doc
-//! page under `docs/resources/`.
+//! ARCHITECTURE.md, "Adding a resource", lists the files in order, each with its test.
 
 // Errors carry what a user needs (status, Digdir's body, correlation id, diagnostics); they are
 // rare and never on a hot path, so their size is not worth boxing.

@@ -134,9 +134,11 @@ pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, Query(q): Query<Has
         .lock()
         .contacts
         .values()
-        .filter(|c| c["owner_orgno"] == org.as_str() && (inactive || c["active"] == true))
+        .filter(|c| c.get("owner_orgno") == Some(&json!(org)) && (inactive || c.get("active") == Some(&json!(true))))
         .filter(|c| {
-            client.is_none_or(|id| c["client_id"] == id.as_str()) && prefix.is_none_or(|p| c["prefix"] == p.as_str())
+            // A contact has one owner: the other field is absent, never to be indexed into.
+            let is = |field: &str, want: &String| c.get(field) == Some(&json!(want));
+            client.is_none_or(|id| is("client_id", id)) && prefix.is_none_or(|p| is("prefix", p))
         })
         .map(|c| Value::Object(c.clone()))
         .collect();

@@ -130,11 +130,6 @@ impl ApiClient {
         self.inner.cancel.cancelled().await
     }
 
-    /// Whether Terraform has called StopProvider: no new write should start after it.
-    pub(crate) fn is_stopped(&self) -> bool {
-        self.inner.cancel.is_cancelled()
-    }
-
     /// How many token requests this client has made (for tests and benchmarks).
     pub fn token_requests(&self) -> u64 {
         self.inner.tokens.requests.load(std::sync::atomic::Ordering::Relaxed)

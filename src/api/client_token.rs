@@ -5,10 +5,10 @@
 //! `wait` runs out.
 
 use super::auth::{TokenError, TokenResponse, mp_code};
-use super::grant::{Secret, sign_grant};
 use super::client::ApiClient;
 use super::config::Signing;
 use super::error::ApiError;
+use super::grant::{Secret, sign_grant};
 use std::time::{Duration, Instant, SystemTime};
 
 /// What a client asks for.

@@ -103,7 +103,8 @@ impl ApiClient {
     /// GET → change → PUT of the whole registration, keeping fields the change does not touch.
     pub async fn merge_update_client(&self, id: &str, change: impl FnOnce(&mut Client)) -> Result<Client, ApiError> {
         let path = format!("/clients/{}", id_segment(id)?);
-        let mut c = self.get_client(id).await?.ok_or_else(|| ApiError::not_found("GET", &path, format!("client {id}")))?;
+        let mut c =
+            self.get_client(id).await?.ok_or_else(|| ApiError::not_found("GET", &path, format!("client {id}")))?;
         change(&mut c);
         writable(&mut c);
         let body = serde_json::to_value(&c).unwrap_or_default();

@@ -76,6 +76,18 @@ impl ApiClient {
         }
     }
 
+    /// The contacts of one owner — a client (`client_id`) or the API-provider side (`prefix`) —
+    /// deactivated ones included.
+    pub async fn list_contacts(&self, base: &url::Url, owner: &Contact) -> Result<Vec<Contact>, ApiError> {
+        let req = Request::get("/contacts", Need::CONTACTS_READ).at(base.clone()).query("inactive", "true");
+        let req = match (&owner.client_id, &owner.prefix) {
+            (Some(c), _) => req.query("client_id", c.clone()),
+            (None, Some(p)) => req.query("prefix", p.clone()),
+            (None, None) => return Err(ApiError::Config("a contact belongs to a client or a prefix".into())),
+        };
+        self.list(req).await
+    }
+
     pub async fn get_contact(&self, base: &url::Url, id: &str) -> Result<Option<Contact>, ApiError> {
         let path = format!("/contacts/{}", id_segment(id)?);
         self.lookup(Request::get(&path, Need::CONTACTS_READ).at(base.clone())).await

@@ -55,7 +55,10 @@ impl ApiClient {
 
     /// GET → change → PUT, keeping every field the change does not touch (also unknown ones).
     pub async fn merge_update_scope(&self, name: &str, change: impl FnOnce(&mut Scope)) -> Result<Scope, ApiError> {
-        let mut current = self.get_scope(name).await?.ok_or_else(|| ApiError::not_found("GET", "/scopes", format!("scope {name}")))?;
+        let mut current = self
+            .get_scope(name)
+            .await?
+            .ok_or_else(|| ApiError::not_found("GET", "/scopes", format!("scope {name}")))?;
         change(&mut current);
         self.update_scope(name, &current).await
     }

@@ -46,7 +46,7 @@ impl EphemeralResource for AccessToken {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         if let Tri::Known(o) = config.tri_str("consumer_org") {
-            orgno::check(o, AttrPath::attr("consumer_org"), self.0.is_test_env(), diags);
+            orgno::check(o, AttrPath::attr("consumer_org"), self.0.api.is_test_env(), diags);
         }
         if let Tri::Known(t) = config.tri_str("propagation_timeout") {
             super::limits::duration("propagation_timeout", t, super::limits::MAX_PROPAGATION_TIMEOUT, diags);
@@ -63,7 +63,7 @@ impl EphemeralResource for AccessToken {
     }
 
     async fn open(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let api = self.0.client(diags)?;
+        let api = self.0.api.client(diags)?;
         let grant = ClientGrant {
             client_id: config.opt_str("client_id")?,
             signing: Signing::Kid {
@@ -78,18 +78,14 @@ impl EphemeralResource for AccessToken {
             .and_then(|t| humantime::parse_duration(&t).ok())
             .unwrap_or(Duration::from_secs(120))
             .min(super::limits::MAX_PROPAGATION_TIMEOUT);
-        match api.client_token(&grant, wait).await {
-            Ok(t) => Some(
-                ObjectBuilder::new(&schema())
-                    .str("access_token", Some(t.access_token.expose()))
-                    .int("expires_in", Some(t.expires_in as i64))
-                    .str("scope", t.scope)
-                    .build(),
-            ),
-            Err(e) => {
-                self.0.push_api(diags, &e, &format!("obtain an access token for client {}", grant.client_id), None);
-                None
-            }
-        }
+        let what = format!("obtain an access token for client {}", grant.client_id);
+        let t = self.0.api.ok(api.client_token(&grant, wait).await, diags, &what)?;
+        Some(
+            ObjectBuilder::new(&schema())
+                .str("access_token", Some(t.access_token.expose()))
+                .int("expires_in", Some(t.expires_in as i64))
+                .str("scope", t.scope)
+                .build(),
+        )
     }
 }

@@ -3,6 +3,7 @@
 //! APPROVED grant counts; REQUESTED and DENIED read as absent, so a grant revoked outside Terraform
 //! is planned again. Reads of many grants on one scope share one list call.
 
+use super::scope_name::ScopeName;
 use super::{Shared, orgno};
 use crate::tfplugin::{
     AttrPath, Attribute, Diagnostics, Identity, ObjectBuilder, PlanCtx, Resource, Schema, Tri, Type, Value, ValueExt,
@@ -42,19 +43,6 @@ fn state(scope: &str, consumer: &str, name: Option<String>) -> Value {
         .build()
 }
 
-/// Static check of a scope name reference: `<prefix>:<subscope>`.
-pub fn check_scope_name(config: &Value, diags: &mut Diagnostics) {
-    if let Tri::Known(s) = config.tri_str("scope")
-        && (!s.split_once(':').is_some_and(|(p, r)| !p.is_empty() && !r.is_empty()) || s.contains(char::is_whitespace))
-    {
-        diags.attr_error(
-            AttrPath::attr("scope"),
-            "Invalid scope name",
-            format!("{s:?} is not a scope name of the form <prefix>:<subscope>."),
-        );
-    }
-}
-
 #[async_trait]
 impl Resource for ScopeAccessResource {
     fn type_name(&self) -> &'static str {
@@ -70,9 +58,11 @@ impl Resource for ScopeAccessResource {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        check_scope_name(config, diags);
+        if let Tri::Known(s) = config.tri_str("scope") {
+            ScopeName::check(s, AttrPath::attr("scope"), diags);
+        }
         if let Tri::Known(o) = config.tri_str("consumer_orgno") {
-            orgno::check(o, AttrPath::attr("consumer_orgno"), self.shared.is_test_env(), diags);
+            orgno::check(o, AttrPath::attr("consumer_orgno"), self.shared.api.is_test_env(), diags);
         }
     }
 
@@ -96,12 +86,12 @@ impl Resource for ScopeAccessResource {
         // different provider processes, and a name known the first time must be known the second.
         // A lookup that fails after its retries leaves the name unknown, and says so: if the
         // earlier plan had the name, Terraform stops this grant with "inconsistent final plan".
-        let Some(c) = consumer.filter(|c| orgno::mod11_valid(c) || self.shared.is_test_env()) else { return };
-        let Some(client) = self.shared.client_for_plan() else { return };
-        match self.shared.organization_name(&client, &c).await {
+        let Some(c) = consumer.filter(|c| orgno::mod11_valid(c) || self.shared.api.is_test_env()) else { return };
+        let Some(client) = self.shared.api.client_for_plan() else { return };
+        match self.shared.reads.organization_name(&client, &c).await {
             Ok(Some(name)) => ctx.set("consumer_organization_name", Value::String(name)),
             Ok(None) => {}
-            Err(e) => self.shared.warn_api(
+            Err(e) => self.shared.api.warn(
                 &mut ctx.diags,
                 &e,
                 &format!("look up the name of organisation {c}"),
@@ -113,10 +103,10 @@ impl Resource for ScopeAccessResource {
     }
 
     async fn create(&self, planned: &Value, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let client = self.shared.client(diags)?;
+        let client = self.shared.api.client(diags)?;
         let (scope, consumer) = (planned.opt_str("scope")?, planned.opt_str("consumer_orgno")?);
         let result = client.grant_access(&scope, &consumer).await;
-        self.shared.grants_changed(&scope);
+        self.shared.reads.grants_changed(&scope);
         match result {
             Ok(g) if g.is_approved() => {
                 let name = planned.opt_str("consumer_organization_name").or(g.consumer_organization_name);
@@ -133,16 +123,16 @@ impl Resource for ScopeAccessResource {
                 None
             }
             Err(e) => {
-                self.shared.push_api(diags, &e, &format!("grant {scope} to {consumer}"), None);
+                self.shared.api.report(diags, &e, &format!("grant {scope} to {consumer}"), None);
                 None
             }
         }
     }
 
     async fn read(&self, st: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let client = self.shared.client(diags)?;
+        let client = self.shared.api.client(diags)?;
         let (scope, consumer) = (st.opt_str("scope")?, st.opt_str("consumer_orgno")?);
-        match self.shared.grants(client, &scope).await {
+        match self.shared.reads.grants(client, &scope).await {
             Ok(grants) => grants
                 .iter()
                 .find(|g| g.consumer_orgno.as_deref() == Some(consumer.as_str()) && g.is_approved())
@@ -153,7 +143,7 @@ impl Resource for ScopeAccessResource {
             // The scope is gone or not ours any more: so is the grant.
             Err(e) if e.is_not_found() => None,
             Err(e) => {
-                self.shared.push_api(diags, &e, &format!("list grants of {scope}"), None);
+                self.shared.api.report(diags, &e, &format!("list grants of {scope}"), None);
                 None
             }
         }
@@ -161,7 +151,7 @@ impl Resource for ScopeAccessResource {
 
     fn forget_cached(&self, st: &Value) {
         if let Some(scope) = st.opt_str("scope") {
-            self.shared.grants_changed(&scope);
+            self.shared.reads.grants_changed(&scope);
         }
     }
 
@@ -177,14 +167,14 @@ impl Resource for ScopeAccessResource {
     }
 
     async fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
-        let Some(client) = self.shared.client(diags) else { return };
+        let Some(client) = self.shared.api.client(diags) else { return };
         let (Some(scope), Some(consumer)) = (prior.opt_str("scope"), prior.opt_str("consumer_orgno")) else { return };
         let result = client.revoke_access(&scope, &consumer).await;
-        self.shared.grants_changed(&scope);
+        self.shared.reads.grants_changed(&scope);
         match result {
             Ok(()) => {}
             Err(e) if e.is_not_found() => {}
-            Err(e) => self.shared.push_api(diags, &e, &format!("revoke {scope} from {consumer}"), None),
+            Err(e) => self.shared.api.report(diags, &e, &format!("revoke {scope} from {consumer}"), None),
         }
     }
 

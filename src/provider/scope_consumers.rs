@@ -3,7 +3,7 @@
 //! is revoked by the next apply. Not to be combined with `maskinporten_scope_access` on the same
 //! scope — the two would revoke each other's grants.
 
-use super::scope_access::check_scope_name;
+use super::scope_name::ScopeName;
 use super::{Shared, orgno};
 use crate::api::ApiClient;
 use crate::tfplugin::{
@@ -60,19 +60,13 @@ async fn current(client: &ApiClient, scope: &str) -> Result<BTreeMap<String, Opt
 impl ScopeConsumersResource {
     /// Grant what is missing, revoke what is extra, then read the set back.
     async fn converge(&self, planned: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let client = self.shared.client(diags)?;
+        let client = self.shared.api.client(diags)?;
         let scope = planned.opt_str("scope")?;
         let desired: BTreeSet<String> = planned.opt_strs("consumers").unwrap_or_default().into_iter().collect();
-        let have = match current(client, &scope).await {
-            Ok(h) => h,
-            Err(e) => {
-                self.shared.push_api(diags, &e, &format!("list grants of {scope}"), None);
-                return None;
-            }
-        };
+        let have = self.shared.api.ok(current(client, &scope).await, diags, &format!("list grants of {scope}"))?;
         for c in desired.iter().filter(|c| !have.contains_key(*c)) {
             if let Err(e) = client.grant_access(&scope, c).await {
-                self.shared.push_api(
+                self.shared.api.report(
                     diags,
                     &e,
                     &format!("grant {scope} to {c}"),
@@ -82,17 +76,14 @@ impl ScopeConsumersResource {
         }
         for c in have.keys().filter(|c| !desired.contains(*c)) {
             if let Err(e) = client.revoke_access(&scope, c).await {
-                self.shared.push_api(diags, &e, &format!("revoke {scope} from {c}"), None);
+                self.shared.api.report(diags, &e, &format!("revoke {scope} from {c}"), None);
             }
         }
-        self.shared.grants_changed(&scope);
-        match current(client, &scope).await {
-            Ok(now) => Some(state(&scope, &now)),
-            Err(e) => {
-                self.shared.push_api(diags, &e, &format!("read back grants of {scope}"), None);
-                None
-            }
-        }
+        self.shared.reads.grants_changed(&scope);
+        self.shared
+            .api
+            .ok(current(client, &scope).await, diags, &format!("read back grants of {scope}"))
+            .map(|now| state(&scope, &now))
     }
 }
 
@@ -111,10 +102,12 @@ impl Resource for ScopeConsumersResource {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        check_scope_name(config, diags);
+        if let Tri::Known(s) = config.tri_str("scope") {
+            ScopeName::check(s, AttrPath::attr("scope"), diags);
+        }
         if let Tri::Known(list) = config.tri_strs("consumers") {
             for o in list.into_iter().flatten() {
-                orgno::check(&o, AttrPath::attr("consumers").key(o.clone()), self.shared.is_test_env(), diags);
+                orgno::check(&o, AttrPath::attr("consumers").key(o.clone()), self.shared.api.is_test_env(), diags);
             }
         }
     }
@@ -129,9 +122,9 @@ impl Resource for ScopeConsumersResource {
     }
 
     async fn read(&self, st: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let client = self.shared.client(diags)?;
+        let client = self.shared.api.client(diags)?;
         let scope = st.opt_str("scope")?;
-        match self.shared.grants(client, &scope).await {
+        match self.shared.reads.grants(client, &scope).await {
             Ok(grants) => {
                 let now = grants
                     .iter()
@@ -142,7 +135,7 @@ impl Resource for ScopeConsumersResource {
             }
             Err(e) if e.is_not_found() => None,
             Err(e) => {
-                self.shared.push_api(diags, &e, &format!("list grants of {scope}"), None);
+                self.shared.api.report(diags, &e, &format!("list grants of {scope}"), None);
                 None
             }
         }
@@ -150,7 +143,7 @@ impl Resource for ScopeConsumersResource {
 
     fn forget_cached(&self, st: &Value) {
         if let Some(scope) = st.opt_str("scope") {
-            self.shared.grants_changed(&scope);
+            self.shared.reads.grants_changed(&scope);
         }
     }
 
@@ -159,21 +152,21 @@ impl Resource for ScopeConsumersResource {
     }
 
     async fn delete(&self, prior: &Value, diags: &mut Diagnostics) {
-        let Some(client) = self.shared.client(diags) else { return };
+        let Some(client) = self.shared.api.client(diags) else { return };
         let Some(scope) = prior.opt_str("scope") else { return };
         for c in prior.opt_strs("consumers").unwrap_or_default() {
             match client.revoke_access(&scope, &c).await {
                 Ok(()) => {}
                 Err(e) if e.is_not_found() => {}
-                Err(e) => self.shared.push_api(diags, &e, &format!("revoke {scope} from {c}"), None),
+                Err(e) => self.shared.api.report(diags, &e, &format!("revoke {scope} from {c}"), None),
             }
         }
-        self.shared.grants_changed(&scope);
+        self.shared.reads.grants_changed(&scope);
     }
 
     async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
-        if !id.split_once(':').is_some_and(|(p, s)| !p.is_empty() && !s.is_empty()) {
-            diags.error("Invalid import id", format!("Expected a scope name <prefix>:<subscope>; got {id:?}."));
+        if let Err(why) = ScopeName::parse(id) {
+            diags.error("Invalid import id", format!("Expected a scope name <prefix>:<subscope>: {why}."));
             return None;
         }
         Some(state(id, &BTreeMap::new()))

@@ -4,7 +4,7 @@
 //! With `scopes` unset, the provider asks per operation for what it needs; every Workdir checks
 //! on drop that no provider process had a refused token request after its first.
 
-use crate::examples::{complete_example, two_orgs_granted};
+use crate::complete::{complete_example, two_orgs_granted};
 use crate::harness::{Sim, Workdir};
 use maskinporten_sim::SimConfig;
 

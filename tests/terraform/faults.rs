@@ -3,7 +3,7 @@
 //! nothing is orphaned, and the plan converges (a few rounds of the chaos check of ARCHITECTURE.md,
 //! "Reliability").
 
-use crate::examples::{complete_example, two_orgs};
+use crate::complete::{complete_example, two_orgs};
 use maskinporten_sim::Faults;
 
 fn active(state: &serde_json::Value, kind: &str) -> usize {

@@ -5,6 +5,7 @@ mod access_token;
 mod admin_scopes;
 mod bad_input;
 mod clients;
+mod complete;
 mod contacts;
 mod contract;
 mod data_sources;

@@ -93,8 +93,14 @@ fn a_create_that_never_gets_through_stops_after_three_checked_attempts() {
     let r = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     assert_ne!(r.code, 0, "{}", r.text());
     let text = r.flat_text();
-    assert!(text.contains("no client was created, in 3 attempts; it is safe to apply again"), "{text}");
-    assert!(text.contains("and it does not exist, after 3 attempts: applying again is safe"), "{text}");
+    assert!(
+        text.contains("create client orders-reader (nothing was created, in 3 attempts: applying again is safe)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("create scope demo:orders.read (nothing was created, in 3 attempts: applying again is safe)"),
+        "{text}"
+    );
     assert_eq!((posts(&sim, "/api/v1/scopes"), posts(&sim, "/api/v1/clients")), (3, 3), "bounded: three each");
     assert!(active(&sim, "scopes").is_empty() && active(&sim, "clients").is_empty(), "nothing was made");
     let state = w.run(&["state", "list"]);
@@ -103,4 +109,46 @@ fn a_create_that_never_gets_through_stops_after_three_checked_attempts() {
     sim.sim.set_faults(Faults::default());
     w.apply();
     assert_one_each_in_state(&sim, &w);
+}
+
+const CONTACTS: &str = r#"resource "maskinporten_contact" "ops" {
+  kind      = "notification"
+  prefix    = "demo"
+  name      = "Operations on call"
+  email     = "ops@example.no"
+}
+
+resource "maskinporten_contact" "invoices" {
+  kind          = "invoice"
+  prefix        = "demo"
+  invoice_email = "invoice@example.no"
+}
+"#;
+
+/// Contacts have no unique name: a lost create is told from none by the owner's contact list
+/// before and after, as for clients, so an answer lost after the commit leaves no duplicate and
+/// a create refused before it was handled is sent again once.
+#[test]
+fn contact_creates_whose_answer_was_lost_are_adopted_and_refused_ones_sent_again() {
+    for (faults, sent) in [
+        (Faults { rate_lost_after_commit: 0.5, rate_drop_after_commit: 0.5, ..Faults::default() }, 2),
+        (Faults { rate_5xx: 1.0, limit: 2, ..Faults::default() }, 4),
+    ] {
+        let sim = Sim::start();
+        let mut w = Workdir::new(&sim, "1.15", CONTACTS);
+        w.env("MASKINPORTEN_MERCHANT_DATA_URL", &sim.sim.url());
+        let only = Faults { methods: vec!["POST".into()], paths: vec!["/api/v1/contacts".into()], ..faults };
+        sim.sim.set_faults(only);
+        w.apply();
+        let injected = sim.sim.set_faults(Faults::default());
+        assert_eq!(injected, 2, "both first attempts were hit");
+        assert_eq!(posts(&sim, "/api/v1/contacts"), sent, "creates sent");
+        let contacts = sim.state()["contacts"].as_array().cloned().unwrap_or_default();
+        assert_eq!(contacts.len(), 2, "one contact each, no duplicate: {contacts:?}");
+        for name in ["ops", "invoices"] {
+            let id = w.state_values(&format!("maskinporten_contact.{name}"))["id"].clone();
+            assert!(contacts.iter().any(|c| c["id"] == id), "{name} in state is the one made: {id}");
+        }
+        w.assert_converged();
+    }
 }

@@ -2,7 +2,7 @@
 //! scope and per client — reads of grants, keys and scopes share list calls — and one token per
 //! provider process. Counted from the simulator's request log; nothing here measures time.
 
-use crate::examples::{complete_example, two_orgs};
+use crate::complete::{complete_example, two_orgs};
 use crate::harness::{Sim, Workdir};
 use serde_json::Value as Json;
 

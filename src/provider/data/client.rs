@@ -27,7 +27,7 @@ impl DataSource for ClientData {
         schema()
     }
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let api = self.0.client(diags)?;
+        let api = self.0.api.client(diags)?;
         let id = config.opt_str("client_id")?;
         match api.get_client(&id).await {
             Ok(Some(c)) => Some(client::state_of(c)),
@@ -40,7 +40,7 @@ impl DataSource for ClientData {
                 None
             }
             Err(e) => {
-                self.0.push_api(diags, &e, &format!("read client {id}"), Some(AttrPath::attr("client_id")));
+                self.0.api.report(diags, &e, &format!("read client {id}"), Some(AttrPath::attr("client_id")));
                 None
             }
         }

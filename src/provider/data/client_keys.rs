@@ -46,12 +46,17 @@ impl DataSource for ClientKeysData {
         schema()
     }
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let api = self.0.client(diags)?;
+        let api = self.0.api.client(diags)?;
         let id = config.opt_str("client_id")?;
         let list = match api.get_jwks(&id).await {
             Ok(l) => l,
             Err(e) => {
-                self.0.push_api(diags, &e, &format!("read the keys of client {id}"), Some(AttrPath::attr("client_id")));
+                self.0.api.report(
+                    diags,
+                    &e,
+                    &format!("read the keys of client {id}"),
+                    Some(AttrPath::attr("client_id")),
+                );
                 return None;
             }
         };

@@ -42,14 +42,12 @@ impl DataSource for ClientsData {
         schema()
     }
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let api = self.0.client(diags)?;
-        let list_ = match api.list_clients(config.opt_bool("include_inactive").unwrap_or(false)).await {
-            Ok(l) => l,
-            Err(e) => {
-                self.0.push_api(diags, &e, "list clients", None);
-                return None;
-            }
-        };
+        let api = self.0.api.client(diags)?;
+        let list_ = self.0.api.ok(
+            api.list_clients(config.opt_bool("include_inactive").unwrap_or(false)).await,
+            diags,
+            "list clients",
+        )?;
         let f = fields();
         let items = list_
             .into_iter()

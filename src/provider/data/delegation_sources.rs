@@ -29,14 +29,8 @@ impl DataSource for DelegationSourcesData {
         schema()
     }
     async fn read(&self, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let api = self.0.client(diags)?;
-        let found = match api.list_delegation_sources().await {
-            Ok(p) => p,
-            Err(e) => {
-                self.0.push_api(diags, &e, "list delegation sources", None);
-                return None;
-            }
-        };
+        let api = self.0.api.client(diags)?;
+        let found = self.0.api.ok(api.list_delegation_sources().await, diags, "list delegation sources")?;
         let f = fields();
         let items = found
             .into_iter()

@@ -30,11 +30,11 @@ impl DataSource for OrganizationData {
     }
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         if let Tri::Known(o) = config.tri_str("orgno") {
-            orgno::check(o, AttrPath::attr("orgno"), self.0.is_test_env(), diags);
+            orgno::check(o, AttrPath::attr("orgno"), self.0.api.is_test_env(), diags);
         }
     }
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let api = self.0.client(diags)?;
+        let api = self.0.api.client(diags)?;
         let o = config.opt_str("orgno")?;
         match api.get_organization(&o).await {
             Ok(Some(org)) => Some(ObjectBuilder::new(&schema()).str("orgno", Some(o)).str("name", org.name).build()),
@@ -47,7 +47,7 @@ impl DataSource for OrganizationData {
                 None
             }
             Err(e) => {
-                self.0.push_api(diags, &e, &format!("look up organisation {o}"), Some(AttrPath::attr("orgno")));
+                self.0.api.report(diags, &e, &format!("look up organisation {o}"), Some(AttrPath::attr("orgno")));
                 None
             }
         }

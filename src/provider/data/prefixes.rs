@@ -37,14 +37,8 @@ impl DataSource for PrefixesData {
         schema()
     }
     async fn read(&self, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let api = self.0.client(diags)?;
-        let found = match api.list_prefixes().await {
-            Ok(p) => p,
-            Err(e) => {
-                self.0.push_api(diags, &e, "list prefixes", None);
-                return None;
-            }
-        };
+        let api = self.0.api.client(diags)?;
+        let found = self.0.api.ok(api.list_prefixes().await, diags, "list prefixes")?;
         let f = fields();
         let items = found
             .into_iter()

@@ -2,7 +2,8 @@
 
 use crate::provider::Shared;
 use crate::provider::scope;
-use crate::tfplugin::{AttrPath, Attribute, DataSource, Diagnostics, Schema, Type, Value, ValueExt};
+use crate::provider::scope_name::ScopeName;
+use crate::tfplugin::{AttrPath, Attribute, DataSource, Diagnostics, Schema, Tri, Type, Value, ValueExt};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -42,8 +43,14 @@ impl DataSource for ScopeData {
         schema()
     }
 
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if let Tri::Known(name) = config.tri_str("name") {
+            ScopeName::check(name, AttrPath::attr("name"), diags);
+        }
+    }
+
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let client = self.shared.client(diags)?;
+        let client = self.shared.api.client(diags)?;
         let name = config.opt_str("name")?;
         match client.get_scope(&name).await {
             Ok(Some(s)) => Some(scope::state_of(s)),
@@ -56,7 +63,7 @@ impl DataSource for ScopeData {
                 None
             }
             Err(e) => {
-                self.shared.push_api(diags, &e, &format!("read scope {name}"), Some(AttrPath::attr("name")));
+                self.shared.api.report(diags, &e, &format!("read scope {name}"), Some(AttrPath::attr("name")));
                 None
             }
         }

@@ -4,7 +4,10 @@
 use super::{object, object_list, s};
 use crate::api::ScopeAccess;
 use crate::provider::Shared;
-use crate::tfplugin::{Attribute, DataSource, Diagnostics, ObjectBuilder, Schema, Type, Value, ValueExt};
+use crate::provider::scope_name::ScopeName;
+use crate::tfplugin::{
+    AttrPath, Attribute, DataSource, Diagnostics, ObjectBuilder, Schema, Tri, Type, Value, ValueExt,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -69,27 +72,23 @@ impl DataSource for GrantedData {
     fn schema(&self) -> Schema {
         granted_schema()
     }
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if let Tri::Known(scope) = config.tri_str("scope") {
+            ScopeName::check(scope, AttrPath::attr("scope"), diags);
+        }
+    }
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let api = self.0.client(diags)?;
+        let api = self.0.api.client(diags)?;
         let scopes = match config.opt_str("scope") {
             Some(one) => vec![one],
-            None => match api.list_scopes(false).await {
-                Ok(l) => l.into_iter().filter_map(|x| x.name).collect(),
-                Err(e) => {
-                    self.0.push_api(diags, &e, "list scopes", None);
-                    return None;
-                }
-            },
+            None => {
+                let all = self.0.api.ok(api.list_scopes(false).await, diags, "list scopes")?;
+                all.into_iter().filter_map(|x| x.name).collect()
+            }
         };
         let mut all = vec![];
         for sc in scopes {
-            match api.list_accesses(&sc, false).await {
-                Ok(l) => all.extend(l),
-                Err(e) => {
-                    self.0.push_api(diags, &e, &format!("list grants of {sc}"), None);
-                    return None;
-                }
-            }
+            all.extend(self.0.api.ok(api.list_accesses(&sc, false).await, diags, &format!("list grants of {sc}"))?);
         }
         Some(ObjectBuilder::new(&granted_schema()).value("accesses", items(all)).build())
     }
@@ -113,13 +112,10 @@ impl DataSource for ReceivedData {
         received_schema()
     }
     async fn read(&self, _config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let api = self.0.client(diags)?;
-        match api.list_received_accesses().await {
-            Ok(l) => Some(ObjectBuilder::new(&received_schema()).value("accesses", items(l)).build()),
-            Err(e) => {
-                self.0.push_api(diags, &e, "list grants to your organisation", None);
-                None
-            }
-        }
+        let api = self.0.api.client(diags)?;
+        self.0
+            .api
+            .ok(api.list_received_accesses().await, diags, "list grants to your organisation")
+            .map(|l| ObjectBuilder::new(&received_schema()).value("accesses", items(l)).build())
     }
 }

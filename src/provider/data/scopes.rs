@@ -55,7 +55,7 @@ impl DataSource for ScopesData {
         schema()
     }
     async fn read(&self, config: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let client = self.0.client(diags)?;
+        let client = self.0.api.client(diags)?;
         let inactive = config.opt_bool("include_inactive").unwrap_or(false);
         let result = if config.opt_bool("catalogue").unwrap_or(false) {
             let mut f: Vec<(&str, String)> = vec![("inactive", inactive.to_string())];
@@ -73,13 +73,7 @@ impl DataSource for ScopesData {
         } else {
             client.list_scopes(inactive).await
         };
-        let scopes = match result {
-            Ok(v) => v,
-            Err(e) => {
-                self.0.push_api(diags, &e, "list scopes", None);
-                return None;
-            }
-        };
+        let scopes = self.0.api.ok(result, diags, "list scopes")?;
         let f = fields();
         let items = scopes
             .into_iter()

@@ -1,4 +1,4 @@
-//! Coalesced reads: within one provider process, reads of objects that one list call returns
+//! [`Reads`], the coalesced reads: within one provider process, reads of objects that one list call returns
 //! together share that call (ARCHITECTURE.md, "Targets": a refresh costs about one request per
 //! scope and client, not one per resource). Each list lives a few seconds — a refresh walks every
 //! resource at once — and our own writes drop it, so a read after a write in the same process sees
@@ -8,16 +8,23 @@
 //! authoritative (it also finds deactivated objects Digdir may hide from lists:
 //! docs/development/digdir-api.md, "Scopes" and "Clients").
 
-use super::Shared;
+use super::cache::Coalesced;
 use crate::api::{ApiClient, ApiError, Client, Jwk, Jwks, Scope, ScopeAccess};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
 
 /// The one key under which an organisation-wide list is cached.
 const ALL: &str = "";
 
-/// Ask again — once a second, for up to [`super::RECONCILE_WINDOW`] — while the answer is one a
-/// lagging read side could give wrongly (`suspect`), and return the last answer. For checks that
+/// How long an answer a lagging read side could give wrongly is asked again — a create whose
+/// answer was lost looking for what it made, a check that would fail on a stale read: long
+/// enough for Digdir's read side to catch up, short enough to wait out.
+pub const RECONCILE_WINDOW: Duration = Duration::from_secs(10);
+
+/// Ask again — once a second, for up to [`RECONCILE_WINDOW`] — while the answer is one a lagging
+/// read side could give wrongly (`suspect`), and return the last answer. For checks that
 /// would otherwise fail a plan or an apply on a stale read: a scope deactivated a moment ago that
 /// still reads as active, grants revoked a moment ago that still read as approved.
 pub async fn settle<T, F, Fut>(mut ask: F, suspect: impl Fn(&T) -> bool) -> Result<T, ApiError>
@@ -28,14 +35,58 @@ where
     let started = std::time::Instant::now();
     loop {
         let answer = ask().await?;
-        if !suspect(&answer) || started.elapsed() >= super::RECONCILE_WINDOW {
+        if !suspect(&answer) || started.elapsed() >= RECONCILE_WINDOW {
             return Ok(answer);
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 
-impl Shared {
+/// The caches. Entries live a few seconds (long enough for one refresh) and our own writes drop
+/// them.
+pub struct Reads {
+    /// The organisation's scope prefixes, once per process.
+    prefixes: OnceCell<Vec<String>>,
+    /// Grants per scope, one list call shared by every grant read of a refresh.
+    grants: Arc<Coalesced<Vec<ScopeAccess>>>,
+    /// Keys per client, one GET shared by every key read of a refresh.
+    jwks: Coalesced<Vec<Jwk>>,
+    /// The organisation's scopes and clients, one list call each per refresh.
+    scope_list: Coalesced<Vec<Scope>>,
+    client_list: Coalesced<Vec<Client>>,
+    /// Organisation names by orgno, for grants' plans (one lookup per consumer per process).
+    org_names: Coalesced<Option<String>>,
+    /// Scopes this organisation may put on its clients (own, granted, open; delegation sources).
+    usable_scopes: Coalesced<UsableScopes>,
+}
+
+impl Reads {
+    pub(super) fn new() -> Self {
+        let short = || Duration::from_secs(20);
+        Reads {
+            prefixes: OnceCell::new(),
+            grants: Arc::new(Coalesced::new(short())),
+            jwks: Coalesced::new(short()),
+            scope_list: Coalesced::new(short()),
+            client_list: Coalesced::new(short()),
+            org_names: Coalesced::new(Duration::from_secs(600)),
+            usable_scopes: Coalesced::new(short()),
+        }
+    }
+
+    /// The organisation's scope prefixes, fetched once per provider process.
+    pub async fn prefixes(&self, api: &ApiClient) -> Result<Vec<String>, ApiError> {
+        self.prefixes
+            .get_or_try_init(|| async {
+                let list = api.list_prefixes().await?;
+                Ok::<_, ApiError>(
+                    list.into_iter().filter(|p| p.active != Some(false)).filter_map(|p| p.prefix).collect(),
+                )
+            })
+            .await
+            .cloned()
+    }
+
     /// One scope of ours, active or deactivated, from the shared `GET /scopes?inactive=true`.
     pub async fn scope(&self, client: &ApiClient, name: &str) -> Result<Option<Scope>, ApiError> {
         let list = self.scope_list.get(ALL, || client.list_scopes(true)).await?;
@@ -51,7 +102,7 @@ impl Shared {
     }
 
     /// One client of ours, active or deactivated, from the shared `GET /clients?inactive=true`.
-    pub async fn client_of(&self, client: &ApiClient, id: &str) -> Result<Option<Client>, ApiError> {
+    pub async fn client_registration(&self, client: &ApiClient, id: &str) -> Result<Option<Client>, ApiError> {
         match self.listed_client(client, id).await? {
             Some(c) => Ok(Some(c)),
             None => client.get_client(id).await,
@@ -77,10 +128,10 @@ impl Shared {
     /// find the list ready — or in flight beside the other scopes' — instead of each list
     /// waiting for a wave of Terraform's reads. Costs at most one list per scope, shared with
     /// every grant read of it (and none when a list is cached already).
-    pub fn prefetch_grants(self: &Arc<Self>, client: &ApiClient, scope: &str) {
-        let (shared, client, scope) = (self.clone(), client.clone(), scope.to_string());
+    pub fn prefetch_grants(&self, client: &ApiClient, scope: &str) {
+        let (grants, client, scope) = (self.grants.clone(), client.clone(), scope.to_string());
         tokio::spawn(async move {
-            let _ = shared.grants(&client, &scope).await;
+            let _ = grants.get(&scope, || client.list_accesses(&scope, false)).await;
         });
     }
 
@@ -93,13 +144,6 @@ impl Shared {
     /// (docs/development/digdir-api.md, "Clients") when the API sends it, else
     /// `GET /clients/{id}/jwks`.
     pub async fn jwks(&self, client: &ApiClient, client_id: &str) -> Result<Arc<Vec<Jwk>>, ApiError> {
-        // A client this process created has the keys this process wrote and no others: the plan
-        // Terraform makes of its first key at apply time, once the client id is known, needs no
-        // round trip.
-        if self.created_clients.lock().unwrap_or_else(|p| p.into_inner()).contains(client_id) {
-            let written = self.written_keys.lock().unwrap_or_else(|p| p.into_inner()).get(client_id).cloned();
-            return Ok(Arc::new(written.map(|(_, keys)| keys).unwrap_or_default()));
-        }
         self.jwks
             .get(client_id, || async {
                 let listed = self.listed_client(client, client_id).await.ok().flatten();
@@ -119,80 +163,11 @@ impl Shared {
         self.client_list.invalidate(ALL);
     }
 
-    /// The key set a change starts from: Digdir's, except right after we wrote this client's set
-    /// ourselves — then ours, because a lagging read side would hand back a set without the key we
-    /// just added, and re-posting that would remove it (POST replaces the set:
-    /// docs/development/digdir-api.md, "Keys").
-    pub async fn key_base(&self, client: &ApiClient, client_id: &str) -> Result<Vec<Jwk>, ApiError> {
-        let created_here = self.created_clients.lock().unwrap_or_else(|p| p.into_inner()).contains(client_id);
-        let read = if created_here {
-            // A client this process created has no keys but those it wrote itself: no read.
-            vec![]
-        } else {
-            client.get_jwks(client_id).await?
-        };
-        let ours = self
-            .written_keys
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(client_id)
-            .filter(|(at, _)| at.elapsed() < super::READ_AFTER_WRITE_WINDOW)
-            .map(|(_, keys)| keys.clone());
-        let kids = |l: &[Jwk]| l.iter().filter_map(|k| k.kid.clone()).collect::<std::collections::BTreeSet<_>>();
-        Ok(match ours {
-            Some(ours) if kids(&ours) != kids(&read) => ours,
-            _ => read,
-        })
-    }
-
-    /// The ids of every client that existed before this process's first create (ours created
-    /// since included): what a create whose answer was lost compares the list with. One list
-    /// per process (renewed after a while), not one per create.
-    pub async fn clients_before_create(
-        &self,
-        client: &ApiClient,
-        creating: &Client,
-    ) -> Result<BTreeSet<String>, ApiError> {
-        let mut snap = self.create_snapshot.lock().await;
-        match snap.as_ref() {
-            Some((at, ids)) if at.elapsed() < std::time::Duration::from_secs(300) => Ok(ids.clone()),
-            _ => {
-                let mut ids: BTreeSet<String> = client
-                    .list_clients_before_create(creating)
-                    .await?
-                    .into_iter()
-                    .filter_map(|c| c.client_id)
-                    .collect();
-                ids.extend(self.created_clients.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned());
-                *snap = Some((std::time::Instant::now(), ids.clone()));
-                Ok(ids)
-            }
-        }
-    }
-
-    /// This process created `client_id`: it counts as existing for later creates' snapshots,
-    /// and it has no keys but those we add.
-    pub async fn client_created(&self, client_id: &str) {
-        self.created_clients.lock().unwrap_or_else(|p| p.into_inner()).insert(client_id.to_string());
-        if let Some((_, ids)) = self.create_snapshot.lock().await.as_mut() {
-            ids.insert(client_id.to_string());
-        }
-    }
-
     /// One scope of ours from the process's shared list alone: for plan-time checks, which may
     /// read a list a few seconds old (apply gives Digdir's answer).
     pub async fn listed_scope(&self, client: &ApiClient, name: &str) -> Result<Option<Scope>, ApiError> {
         let list = self.scope_list.get(ALL, || client.list_scopes(true)).await?;
         Ok(list.iter().find(|s| s.name.as_deref() == Some(name)).cloned())
-    }
-
-    /// Remember the key set we just wrote (and drop cached reads of it).
-    pub fn keys_written(&self, client_id: &str, keys: Vec<Jwk>) {
-        self.written_keys
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(client_id.to_string(), (std::time::Instant::now(), keys));
-        self.jwks_changed(client_id);
     }
 
     /// An organisation's name from the central register, looked up once per process.

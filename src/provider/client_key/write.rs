@@ -1,128 +1,18 @@
-//! Planning and writing keys under every key rule of ARCHITECTURE.md,
-//! "Rules every resource follows": thumbprint identity, a kid that is never silently re-pointed,
-//! the 5-key limit named, warnings for expiry and for a client switching between certificate and
-//! kid authentication. Keys are written one at a time with Digdir's per-key operations, so a key
+//! Writing keys under the key rules of ARCHITECTURE.md, "Rules every resource follows": the 5-key
+//! limit named, a kid that is never silently re-pointed, a lost write adopted only when Digdir
+//! shows the key. Keys are written one at a time with Digdir's per-key operations, so a key
 //! that another state, a colleague in Samarbeidsportalen or another tool added meanwhile is never
 //! dropped. Where Digdir answers them 404 or 405, the process falls back to whole-set writes that
 //! re-send the other keys, with a read-back proving none vanished.
 
-use super::Shared;
-use super::client_key::{default_kid, state};
-use super::keys::{self, PublicKey};
+use super::model::{exp_of, same_expiry, state};
 use crate::api::{ApiClient, Jwk};
-use crate::tfplugin::{AttrPath, Diagnostic, Diagnostics, PlanCtx, Tri, Value, ValueExt};
-use std::time::{Duration, SystemTime};
+use crate::provider::Shared;
+use crate::provider::keys::{self, PublicKey};
+use crate::tfplugin::{AttrPath, Diagnostics, Value, ValueExt};
 
 /// Maskinporten's limit of keys per client ("inntil 5"; docs/development/digdir-api.md, "Keys").
 pub const MAX_KEYS: usize = 5;
-
-pub async fn plan(shared: &Shared, ctx: &mut PlanCtx<'_>) {
-    let key = match ctx.config.tri_str("key") {
-        Tri::Known(t) => keys::parse(t).ok(),
-        _ => None,
-    };
-    let thumb = key.as_ref().map(PublicKey::thumbprint);
-    if ctx.config.attr("alg").is_null() {
-        ctx.set("alg", Value::String("RS256".into()));
-    }
-    let client_id = ctx.config.tri_str("client_id").known().map(str::to_string);
-    let prior = ctx.prior.cloned();
-    match &prior {
-        Some(p) => {
-            let (Some(new), Some(old)) = (&thumb, p.opt_str("thumbprint")) else { return };
-            if *new != old {
-                if !ctx.config.attr("kid").is_null() {
-                    ctx.diags.push(Diagnostic::error(
-                        "New key material under the same kid",
-                        "This kid is set explicitly and already names another key. Clients sign with the kid, and kids are unique in Maskinporten, so a new key needs a new kid: change `kid` too (or leave it out for a derived one), or add the new key as a separate resource (two-phase rotation).",
-                    ).at(AttrPath::attr("key")));
-                    return;
-                }
-                // A different key is a different object: replace, with a new derived kid.
-                ctx.requires_replace.push(AttrPath::attr("thumbprint"));
-                ctx.set("thumbprint", Value::String(new.clone()));
-                if ctx.config.attr("expires_at").is_null() {
-                    ctx.set("expires_at", Value::unknown());
-                }
-                let kid = client_id.as_deref().map_or_else(Value::unknown, |c| Value::String(default_kid(c, new)));
-                ctx.set("kid", kid.clone());
-                ctx.set("id", id_value(client_id.as_deref(), &kid));
-            } else if let Some(exp) = p.opt_str("expires_at") {
-                warn_expiry(&exp, &mut ctx.diags);
-            }
-        }
-        None => {
-            if let Tri::Known(t) = ctx.config.tri_str("expires_at") {
-                check_expiry_range(t, &mut ctx.diags);
-            }
-            if ctx.config.attr("key").is_null() {
-                ctx.diags.push(Diagnostic::error("Missing key", "A new client key needs `key`: the public key PEM, certificate PEM or public JWK to register. (Only an imported key may leave it out.)").at(AttrPath::attr("key")));
-                return;
-            }
-            ctx.set("thumbprint", thumb.clone().map_or_else(Value::unknown, Value::String));
-            let kid = match (ctx.config.tri_str("kid"), &client_id, &thumb) {
-                (Tri::Known(k), _, _) => Value::String(k.to_string()),
-                (Tri::Null, Some(c), Some(t)) => Value::String(default_kid(c, t)),
-                _ => Value::unknown(),
-            };
-            ctx.set("kid", kid.clone());
-            ctx.set("id", id_value(client_id.as_deref(), &kid));
-            if let (Some(c), Some(api)) = (&client_id, shared.client_for_plan())
-                && let Ok(list) = shared.jwks(&api, c).await
-                && list.is_empty()
-            {
-                ctx.diags.warning(
-                            format!("First key on client {c}"),
-                            "Once a client has a registered key, Maskinporten requires its token grants to name the key with `kid`; grants signed with a certificate in `x5c` stop working. Make sure the client's software signs with this key's kid.",
-                        );
-            }
-        }
-    }
-}
-
-fn id_value(client_id: Option<&str>, kid: &Value) -> Value {
-    match (client_id, kid.as_str()) {
-        (Some(c), Some(k)) => Value::String(format!("{c},{k}")),
-        _ => Value::unknown(),
-    }
-}
-
-/// Maskinporten keeps a key at most a year (docs/development/digdir-api.md, "Keys"): an expiry
-/// must lie ahead, and within a year of now (a minute's grace for the time the apply takes).
-fn check_expiry_range(expires_at: &str, diags: &mut Diagnostics) {
-    let (Some(exp), Ok(now)) =
-        (super::client_key::exp_of(expires_at), SystemTime::now().duration_since(SystemTime::UNIX_EPOCH))
-    else {
-        return;
-    };
-    let now = now.as_secs() as i64;
-    let problem = if exp <= now {
-        Some("lies in the past")
-    } else if exp > now + 365 * 24 * 3600 + 60 {
-        Some("is more than a year ahead, beyond what Maskinporten accepts for a key")
-    } else {
-        None
-    };
-    if let Some(p) = problem {
-        diags.push(
-            Diagnostic::error(
-                "Unusable expires_at",
-                format!("{expires_at} {p}. Choose a time within the next year, or leave expires_at out for Digdir's default of one year."),
-            )
-            .at(AttrPath::attr("expires_at")),
-        );
-    }
-}
-
-fn warn_expiry(expires_at: &str, diags: &mut Diagnostics) {
-    let Ok(at) = humantime::parse_rfc3339_weak(expires_at) else { return };
-    if at < SystemTime::now() + Duration::from_secs(30 * 24 * 3600) {
-        diags.warning(
-            format!("Client key expires at {expires_at}"),
-            "Maskinporten keys live at most a year, and this one expires within 30 days. Rotate it: add a new maskinporten_client_key, deploy the client with the new kid, then remove this one.",
-        );
-    }
-}
 
 fn to_jwk(kid: &str, alg: &str, k: &PublicKey, expires_at: Option<&str>) -> Jwk {
     Jwk {
@@ -133,7 +23,7 @@ fn to_jwk(kid: &str, alg: &str, k: &PublicKey, expires_at: Option<&str>) -> Jwk 
         n: Some(k.n_b64()),
         e: Some(k.e_b64()),
         x5c: k.x5c.clone().map(|c| vec![c]),
-        exp: expires_at.and_then(super::client_key::exp_of),
+        exp: expires_at.and_then(exp_of),
         ..Default::default()
     }
 }
@@ -142,7 +32,7 @@ fn to_jwk(kid: &str, alg: &str, k: &PublicKey, expires_at: Option<&str>) -> Jwk 
 /// it is the same instant.
 fn written(client_id: &str, stored: &Jwk, planned: &Value) -> Value {
     let mut st = state(client_id, stored);
-    let expiry = super::client_key::same_expiry(planned.opt_str("expires_at"), st.opt_str("expires_at"));
+    let expiry = same_expiry(planned.opt_str("expires_at"), st.opt_str("expires_at"));
     st.set_attr("expires_at", expiry.map_or(Value::Null, Value::String));
     st
 }
@@ -177,15 +67,9 @@ pub async fn add(
 ) -> Option<Value> {
     let (client_id, kid) = (planned.opt_str("client_id")?, planned.opt_str("kid")?);
     let alg = planned.opt_str("alg").unwrap_or_else(|| "RS256".into());
-    let _guard = shared.key_lock(&client_id).await;
+    let _guard = shared.writes.key_lock(&client_id).await;
     let what = format!("add key {kid} to client {client_id}");
-    let current = match shared.key_base(api, &client_id).await {
-        Ok(c) => c,
-        Err(e) => {
-            shared.push_api(diags, &e, &what, None);
-            return None;
-        }
-    };
+    let current = shared.api.ok(shared.writes.key_base(api, &client_id).await, diags, &what)?;
     if let Some(existing) = current.iter().find(|k| k.kid.as_deref() == Some(kid.as_str())) {
         if existing.n.as_deref() == Some(key.n_b64().as_str()) {
             return Some(written(&client_id, existing, planned));
@@ -207,7 +91,7 @@ pub async fn add(
     let jwk = to_jwk(&kid, &alg, key, planned.opt_str("expires_at").as_deref());
     let mut next = current.clone();
     next.push(jwk.clone());
-    if shared.per_key_ops() {
+    if shared.writes.per_key_ops() {
         match api.put_key(&client_id, &jwk).await {
             Ok(stored) => {
                 let stored = stored.filter(|k| k.kid.as_deref() == Some(kid.as_str())).unwrap_or(jwk);
@@ -216,7 +100,7 @@ pub async fn add(
                 shared.keys_written(&client_id, after);
                 return Some(written(&client_id, &stored, planned));
             }
-            Err(e) if per_key_missing(&e) => shared.per_key_unavailable(&e),
+            Err(e) if per_key_missing(&e) => shared.writes.per_key_unavailable(&e),
             Err(e) => {
                 return adopt_after_lost_write(shared, api, (&client_id, &kid, planned), key, e, &what, diags).await;
             }
@@ -255,7 +139,7 @@ async fn adopt_after_lost_write(
     what: &str,
     diags: &mut Diagnostics,
 ) -> Option<Value> {
-    shared.jwks_changed(client_id);
+    shared.reads.jwks_changed(client_id);
     if e.may_have_committed()
         && let Ok(now) = api.get_jwks(client_id).await
         && let Some(found) = now.iter().find(|k| k.kid.as_deref() == Some(kid))
@@ -264,7 +148,7 @@ async fn adopt_after_lost_write(
         shared.keys_written(client_id, now.clone());
         return Some(written(client_id, found, planned));
     }
-    shared.push_api(diags, &e, what, None);
+    shared.api.report(diags, &e, what, None);
     None
 }
 
@@ -272,15 +156,15 @@ async fn adopt_after_lost_write(
 /// where Digdir lacks it, the whole set without it.
 pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut Diagnostics) {
     let (Some(client_id), Some(kid)) = (prior.opt_str("client_id"), prior.opt_str("kid")) else { return };
-    let _guard = shared.key_lock(&client_id).await;
+    let _guard = shared.writes.key_lock(&client_id).await;
     let what = format!("remove key {kid} from client {client_id}");
-    let current = match shared.key_base(api, &client_id).await {
+    let current = match shared.writes.key_base(api, &client_id).await {
         Ok(c) => c,
         Err(e) if e.is_not_found() => return,
-        Err(e) => return shared.push_api(diags, &e, &what, None),
+        Err(e) => return shared.api.report(diags, &e, &what, None),
     };
     let Some(mine) = current.iter().find(|k| k.kid.as_deref() == Some(kid.as_str())) else { return };
-    let theirs = super::keys::thumbprint_of(mine.n.as_deref().unwrap_or(""), mine.e.as_deref().unwrap_or(""));
+    let theirs = keys::thumbprint_of(mine.n.as_deref().unwrap_or(""), mine.e.as_deref().unwrap_or(""));
     if prior.opt_str("thumbprint").is_some_and(|t| t != theirs) {
         diags.warning(
             format!("Key {kid} was not removed"),
@@ -292,7 +176,7 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
     let last_key_warning = |diags: &mut Diagnostics| {
         diags.warning(format!("Client {client_id} has no keys left"), "Without registered keys the client authenticates with its enterprise certificate (x5c) again; grants naming a kid stop working.");
     };
-    if shared.per_key_ops() {
+    if shared.writes.per_key_ops() {
         match api.delete_key(&client_id, &kid).await {
             Ok(()) => {
                 shared.keys_written(&client_id, rest.clone());
@@ -307,12 +191,12 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
                     shared.keys_written(&client_id, now);
                     return;
                 }
-                Ok(_) => shared.per_key_unavailable(&e),
-                Err(read) => return shared.push_api(diags, &read, &what, None),
+                Ok(_) => shared.writes.per_key_unavailable(&e),
+                Err(read) => return shared.api.report(diags, &read, &what, None),
             },
             Err(e) => {
-                shared.jwks_changed(&client_id);
-                return shared.push_api(diags, &e, &what, None);
+                shared.reads.jwks_changed(&client_id);
+                return shared.api.report(diags, &e, &what, None);
             }
         }
     }
@@ -326,8 +210,8 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
     let after = match result {
         Ok(after) => after,
         Err(e) => {
-            shared.jwks_changed(&client_id);
-            return shared.push_api(diags, &e, &what, None);
+            shared.reads.jwks_changed(&client_id);
+            return shared.api.report(diags, &e, &what, None);
         }
     };
     shared.keys_written(&client_id, if after.is_empty() { rest.clone() } else { after.clone() });

@@ -1,0 +1,111 @@
+//! One reconciled create for every resource whose POST is not idempotent (ARCHITECTURE.md, "Rules
+//! every resource follows": creates are reconciled, never blind).
+//!
+//! Send the create. When the answer may have been lost — the connection dropped after sending, a
+//! timeout, a 5xx — nothing is known: read until the object is proven made (adopt it) or not made
+//! (send again, at most [`CREATE_ATTEMPTS`] times in all, never after StopProvider), and explain
+//! every other outcome with what to import. A resource says only what its create sends, how to
+//! find what a lost create made, and what a conflict means ([`Creation`]).
+
+use super::Shared;
+use crate::api::ApiError;
+use crate::tfplugin::Diagnostics;
+use async_trait::async_trait;
+
+/// How often a create is sent in all. It is sent again only after reading has shown, for a whole
+/// [`super::shared::RECONCILE_WINDOW`], that the previous attempt made nothing, and never after
+/// StopProvider.
+pub const CREATE_ATTEMPTS: u32 = 3;
+
+/// What reading says about a create whose answer was lost.
+pub enum Found<T> {
+    /// Exactly one object that the lost create made: ours.
+    Ours(T),
+    /// Nothing was made, for the whole reconcile window: sending again is safe.
+    Nothing,
+    /// An object with our unique name exists but is not what we sent: handled like the
+    /// conflict answer ([`Creation::conflict`]).
+    Conflict,
+    /// No single object can be called ours; the text says what was found and what to import.
+    Unclear(String),
+}
+
+/// One resource's create, as [`reconciled`] needs it.
+#[async_trait]
+pub trait Creation: Send + Sync {
+    type Made: Send;
+    /// The operation in the user's words: "create scope demo:orders.read".
+    fn what(&self) -> String;
+    /// Send the create once.
+    async fn send(&self) -> Result<Self::Made, ApiError>;
+    /// After a lost answer: what the create made, read until the read side has caught up.
+    async fn find(&self) -> Result<Found<Self::Made>, ApiError>;
+    /// Whether Digdir refused the create because the object exists (for scopes, 409).
+    fn is_conflict(&self, _err: &ApiError) -> bool {
+        false
+    }
+    /// The object exists already: adopt it where that is safe, or explain. Only for resources
+    /// whose [`Creation::is_conflict`] can be true.
+    async fn conflict(&self, _diags: &mut Diagnostics) -> Option<Self::Made> {
+        None
+    }
+    /// Report a failed create (supplier registrations are explained differently).
+    fn report(&self, shared: &Shared, diags: &mut Diagnostics, err: &ApiError, what: &str) {
+        shared.api.report(diags, err, what, None);
+    }
+}
+
+/// Create through `c`, reconciling a lost answer (see the module documentation).
+pub async fn reconciled<C: Creation>(shared: &Shared, c: &C, diags: &mut Diagnostics) -> Option<C::Made> {
+    let what = c.what();
+    let stopped = || shared.api.stop.is_cancelled();
+    let mut attempt = 1;
+    loop {
+        let err = match c.send().await {
+            Ok(made) => return Some(made),
+            Err(e) => e,
+        };
+        if c.is_conflict(&err) {
+            // A conflict on a repeat is the earlier attempt landing late: ours when it reads so.
+            if attempt > 1
+                && let Ok(Found::Ours(made)) = c.find().await
+            {
+                return Some(made);
+            }
+            return c.conflict(diags).await;
+        }
+        if !err.may_have_committed() {
+            c.report(shared, diags, &err, &what);
+            return None;
+        }
+        match c.find().await {
+            Ok(Found::Ours(made)) => return Some(made),
+            Ok(Found::Conflict) => return c.conflict(diags).await,
+            Ok(Found::Nothing) if attempt < CREATE_ATTEMPTS && !stopped() => {
+                tracing::warn!(what = %what, attempt, error = %err, "the create made nothing; sending it again");
+                attempt += 1;
+            }
+            Ok(Found::Nothing) => {
+                let what = format!("{what} (nothing was created, in {attempt} attempts: applying again is safe)");
+                c.report(shared, diags, &err, &what);
+                return None;
+            }
+            Ok(Found::Unclear(found)) => {
+                let mut first = what.chars();
+                let what = first.next().map(|f| f.to_uppercase().chain(first).collect::<String>()).unwrap_or_default();
+                diags.error(
+                    format!("{what}: uncertain outcome"),
+                    format!("The answer to the create request was lost ({err}), and {found}"),
+                );
+                return None;
+            }
+            Err(read) => {
+                let what = format!(
+                    "{what} (and whether it was created could not be read: {read}; `terraform plan` will show it)"
+                );
+                c.report(shared, diags, &err, &what);
+                return None;
+            }
+        }
+    }
+}
