@@ -212,14 +212,7 @@ impl TokenSource {
         let assertion = sign_assertion(cfg, &scope, resource, SystemTime::now())?;
         let nth = 1 + self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
-        let resp = http
-            .post(endpoint.clone())
-            .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.expose())])
-            .send()
-            .await
-            .map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
-        let status = resp.status().as_u16();
-        let body = super::response::body_capped(resp).await.map_err(|e| e.into_api("POST", endpoint.path(), false))?;
+        let (status, body) = super::grant::exchange(http, &endpoint, &assertion).await?;
         let result = token_from_response(status, &body, endpoint.path(), scopes, Instant::now());
         // `nth` counts this process's token requests and `pid` names the process: a process
         // should see at most one refusal for a scope (admin_scopes), and the tests check it here.

@@ -68,18 +68,9 @@ impl ApiClient {
             grant.consumer_org.as_deref(),
             SystemTime::now(),
         )?;
-        let resp = self
-            .http()
-            .post(endpoint.clone())
-            .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.expose())])
-            .send()
-            .await
-            .map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
-        let status = resp.status().as_u16();
+        let (status, bytes) = super::grant::exchange(self.http(), &endpoint, &assertion).await?;
         tracing::debug!(method = "POST", path = endpoint.path(), status, "client token request");
-        let ok = resp.status().is_success();
-        let bytes = super::response::body_capped(resp).await.map_err(|e| e.into_api("POST", endpoint.path(), false))?;
-        if !ok {
+        if !(200..300).contains(&status) {
             let body: TokenError = serde_json::from_slice(&bytes).unwrap_or_default();
             return Err(ApiError::Token {
                 status,

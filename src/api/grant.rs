@@ -121,6 +121,24 @@ fn sign_grant_with(
         .map_err(|e| ApiError::Config(format!("could not sign the grant: {}", e.kind_name())))
 }
 
+/// Send a signed grant to Maskinporten's token endpoint: the status and the (capped) body of
+/// the answer, for the caller to read as a token or as Maskinporten's error.
+pub(crate) async fn exchange(
+    http: &reqwest::Client,
+    endpoint: &url::Url,
+    assertion: &Secret,
+) -> Result<(u16, Vec<u8>), ApiError> {
+    let resp = http
+        .post(endpoint.clone())
+        .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion.expose())])
+        .send()
+        .await
+        .map_err(|e| ApiError::transport("POST", endpoint.path(), e, false))?;
+    let status = resp.status().as_u16();
+    let body = super::response::body_capped(resp).await.map_err(|e| e.into_api("POST", endpoint.path(), false))?;
+    Ok((status, body))
+}
+
 trait KindName {
     fn kind_name(&self) -> String;
 }

@@ -30,6 +30,24 @@ pub enum Found<T> {
     Unclear(String),
 }
 
+/// What a list of objects that are new since the create and match what it sent says, for
+/// objects without a unique name (clients, contacts): one is ours, none is nothing, several are
+/// named with the import command. `kind` names them in the plural ("clients").
+pub fn one_new<T>(mut new: Vec<T>, id: impl Fn(&T) -> Option<String>, kind: &str) -> Found<T> {
+    match new.len() {
+        0 => Found::Nothing,
+        1 => Found::Ours(new.remove(0)),
+        _ => {
+            let ids: Vec<String> =
+                new.iter().filter_map(&id).map(|id| format!("  terraform import <address> {id}")).collect();
+            Found::Unclear(format!(
+                "several new {kind} match it. Import the right one and deactivate the others:\n{}",
+                ids.join("\n")
+            ))
+        }
+    }
+}
+
 /// One resource's create, as [`reconciled`] needs it.
 #[async_trait]
 pub trait Creation: Send + Sync {

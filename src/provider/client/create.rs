@@ -7,7 +7,7 @@
 
 use crate::api::{ApiClient, ApiError, Client};
 use crate::provider::Shared;
-use crate::provider::create::{Creation, Found, reconciled};
+use crate::provider::create::{Creation, Found, one_new, reconciled};
 use crate::provider::shared::settle;
 use crate::tfplugin::Diagnostics;
 use async_trait::async_trait;
@@ -65,22 +65,8 @@ impl Creation for ClientCreate<'_> {
             let new = list.into_iter().filter(|c| same_request(c, self.body));
             Ok(new.filter(|c| c.client_id.as_ref().is_some_and(|id| !self.before.contains(id))).collect::<Vec<_>>())
         };
-        let mut new = settle(new_matching, Vec::is_empty).await?;
-        Ok(match new.len() {
-            0 => Found::Nothing,
-            1 => Found::Ours(new.remove(0)),
-            _ => {
-                let ids: Vec<String> = new
-                    .into_iter()
-                    .filter_map(|c| c.client_id)
-                    .map(|id| format!("  terraform import <address> {id}"))
-                    .collect();
-                Found::Unclear(format!(
-                    "several new clients match it. Import the right one and deactivate the others:\n{}",
-                    ids.join("\n")
-                ))
-            }
-        })
+        let new = settle(new_matching, Vec::is_empty).await?;
+        Ok(one_new(new, |c| c.client_id.clone(), "clients"))
     }
 
     fn report(&self, shared: &Shared, diags: &mut Diagnostics, err: &ApiError, what: &str) {

@@ -5,7 +5,7 @@
 
 use crate::api::{ApiClient, ApiError, Contact};
 use crate::provider::Shared;
-use crate::provider::create::{Creation, Found, reconciled};
+use crate::provider::create::{Creation, Found, one_new, reconciled};
 use crate::provider::shared::settle;
 use crate::tfplugin::Diagnostics;
 use async_trait::async_trait;
@@ -60,21 +60,7 @@ impl Creation for ContactCreate<'_> {
             let new = list.into_iter().filter(|c| c.id.as_ref().is_some_and(|id| !self.before.contains(id)));
             Ok(new.filter(|c| same_request(c, self.body)).collect::<Vec<_>>())
         };
-        let mut new = settle(new_matching, Vec::is_empty).await?;
-        Ok(match new.len() {
-            0 => Found::Nothing,
-            1 => Found::Ours(new.remove(0)),
-            _ => {
-                let ids: Vec<String> = new
-                    .into_iter()
-                    .filter_map(|c| c.id)
-                    .map(|id| format!("  terraform import <address> {id}"))
-                    .collect();
-                Found::Unclear(format!(
-                    "several new contacts match it. Import the right one and deactivate the others:\n{}",
-                    ids.join("\n")
-                ))
-            }
-        })
+        let new = settle(new_matching, Vec::is_empty).await?;
+        Ok(one_new(new, |c| c.id.clone(), "contacts"))
     }
 }
