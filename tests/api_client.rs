@@ -22,6 +22,17 @@ struct Script {
     answers: Mutex<VecDeque<(u16, &'static str, Option<&'static str>)>>,
     tokens: Mutex<u32>,
     calls: Mutex<Vec<(String, String)>>,
+    /// `/api/v1/slow` has received a request (and holds its answer until `release`).
+    arrived: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+/// Answers only when the test says so: the request is in flight until then.
+async fn slow(State(s): State<Arc<Script>>, method: axum::http::Method) -> Response {
+    s.calls.lock().unwrap().push((method.to_string(), String::new()));
+    s.arrived.notify_one();
+    s.release.notified().await;
+    axum::Json(serde_json::json!({"done": true})).into_response()
 }
 
 async fn token(State(s): State<Arc<Script>>) -> Response {
@@ -55,6 +66,7 @@ async fn server(answers: Vec<(u16, &'static str, Option<&'static str>)>) -> (Str
         )
         .route("/token", post(token))
         .route("/api/v1/thing", get(thing).post(thing).put(thing).delete(thing))
+        .route("/api/v1/slow", get(slow).post(slow))
         .with_state(script.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (base, script)
@@ -177,4 +189,30 @@ async fn a_cancelled_client_abandons_reads() {
     cancel.cancel();
     assert!(matches!(c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await, Err(ApiError::Cancelled)));
     assert!(s.calls.lock().unwrap().is_empty());
+}
+
+/// StopProvider in the middle of a write: the write is not abandoned (it may already have changed
+/// Digdir), and its answer is returned; a read in flight at the same moment is abandoned.
+#[tokio::test]
+async fn a_write_in_flight_finishes_after_cancel_and_a_read_in_flight_does_not() {
+    let (base, s) = server(vec![]).await;
+    let cancel = CancellationToken::new();
+    let c = client_with(&base, 0, cancel.clone());
+    let write = tokio::spawn({
+        let c = c.clone();
+        async move { c.execute::<serde_json::Value>(Request::post("/slow", NEED)).await }
+    });
+    s.arrived.notified().await;
+    let read = tokio::spawn({
+        let c = c.clone();
+        async move { c.execute::<serde_json::Value>(Request::get("/slow", NEED)).await }
+    });
+    s.arrived.notified().await;
+    cancel.cancel();
+    let read = read.await.unwrap();
+    assert!(matches!(read, Err(ApiError::Cancelled)), "the read in flight is abandoned: {read:?}");
+    s.release.notify_waiters();
+    let written = write.await.unwrap();
+    assert_eq!(written.unwrap(), Some(serde_json::json!({"done": true})), "the write in flight finished");
+    assert_eq!(s.calls.lock().unwrap().len(), 2, "both reached the server, once each");
 }

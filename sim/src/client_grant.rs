@@ -31,8 +31,21 @@ pub fn try_verify(s: &Store, form: &HashMap<String, String>) -> Option<Result<(S
 }
 
 fn verify(s: &Store, assertion: &str, header: &Value, iss: &str) -> Result<(String, Vec<String>), Response> {
-    let d = s.lock();
-    let visible = d.changed.get(iss).is_none_or(|t| t.elapsed() >= s.propagation);
+    let mut d = s.lock();
+    let changed = d.changed.get(iss).copied();
+    let mut visible = changed.is_none_or(|t| t.elapsed() >= s.propagation);
+    if let Some(at) = changed
+        && s.propagation_refusals > 0
+    {
+        let refused = d.propagation_refused.entry(iss.to_string()).or_insert((at, 0));
+        if refused.0 != at {
+            *refused = (at, 0);
+        }
+        if refused.1 < s.propagation_refusals {
+            refused.1 += 1;
+            visible = false;
+        }
+    }
     let client = d
         .clients
         .get(iss)

@@ -6,6 +6,8 @@
 //! * `latency_ms`: the round trip of every request but `/__sim/*`, half spent before the request
 //!   is handled and half after it, so a write commits before its answer arrives (also
 //!   `SimConfig::latency_ms` and `--latency-ms`);
+//! * `answer_delay_after_write_ms`: a write to `/api/` is committed at once and answered this
+//!   much later — the window in which a killed client has changed Digdir without hearing of it;
 //! * `rate_429`: answer 429 with `Retry-After: retry_after_secs` before handling;
 //! * `rate_5xx`: answer 500/502/503 before handling (nothing is committed);
 //! * `rate_lost_after_commit`: handle the request (a write is committed), then answer 502, as a
@@ -33,6 +35,7 @@ use std::time::Duration;
 #[serde(default, deny_unknown_fields)]
 pub struct Faults {
     pub latency_ms: u64,
+    pub answer_delay_after_write_ms: u64,
     pub rate_429: f64,
     pub retry_after_secs: u64,
     pub rate_5xx: f64,

@@ -85,6 +85,9 @@ pub struct SimConfig {
     pub latency_ms: u64,
     /// How long client and key changes take to reach the token endpoint ("0-2 minutter", "Quirks").
     pub propagation_ms: u64,
+    /// The first this-many grants of a client after each change are refused as unpropagated,
+    /// however long ago the change was: a delay a test sees whatever the machine's speed.
+    pub propagation_refusals: u32,
     /// Troubleshooting fault: the API's clock runs this many seconds off (Date header), so it
     /// rejects every token as expired with 401.
     pub date_skew_secs: i64,
@@ -119,6 +122,7 @@ impl SimConfig {
             empty_list_quirk: true,
             latency_ms: 0,
             propagation_ms: 0,
+            propagation_refusals: 0,
             date_skew_secs: 0,
             redirect_api: false,
             hide_deactivated_on_get: false,

@@ -25,7 +25,10 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
     // When the request arrived (ms since the epoch): lets a benchmark see which requests waited
     // on which.
     let at_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
-    let latency = s.faults.lock().unwrap_or_else(|p| p.into_inner()).latency();
+    let (latency, write_delay) = {
+        let f = s.faults.lock().unwrap_or_else(|p| p.into_inner());
+        (f.latency(), std::time::Duration::from_millis(f.faults.answer_delay_after_write_ms))
+    };
     if !latency.is_zero() {
         tokio::time::sleep(latency / 2).await;
     }
@@ -100,6 +103,9 @@ pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Re
     );
     if !latency.is_zero() {
         tokio::time::sleep(latency - latency / 2).await;
+    }
+    if !write_delay.is_zero() && method != "GET" && path.starts_with("/api/") {
+        tokio::time::sleep(write_delay).await;
     }
     resp
 }

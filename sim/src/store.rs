@@ -45,6 +45,9 @@ pub struct Data {
     /// When each client (or its keys) last changed: Maskinporten's runtime sees changes only
     /// after the propagation delay ("Quirks").
     pub changed: HashMap<String, Instant>,
+    /// Grants refused per client since its last change (the change's time, the count), for
+    /// `SimConfig::propagation_refusals`.
+    pub propagation_refused: HashMap<String, (Instant, u32)>,
     pub tokens: HashMap<String, Grant>,
     pub jtis: HashSet<String>,
     /// Every token request: the client, the scopes it asked for and how it ended (`issued` or
@@ -62,6 +65,7 @@ pub struct Store {
     pub token_lifetime: u64,
     pub empty_list_quirk: bool,
     pub propagation: Duration,
+    pub propagation_refusals: u32,
     pub date_skew_secs: i64,
     pub redirect_api: bool,
     pub hide_deactivated_on_get: bool,
@@ -84,6 +88,7 @@ impl Store {
             token_lifetime: cfg.token_lifetime_secs,
             empty_list_quirk: cfg.empty_list_quirk,
             propagation: Duration::from_millis(cfg.propagation_ms),
+            propagation_refusals: cfg.propagation_refusals,
             date_skew_secs: cfg.date_skew_secs,
             redirect_api: cfg.redirect_api,
             hide_deactivated_on_get: cfg.hide_deactivated_on_get,

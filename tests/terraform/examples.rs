@@ -20,16 +20,28 @@ fn every_resource_example_applies_converges_and_destroys() {
     let mut dirs: Vec<_> =
         std::fs::read_dir(examples_dir().join("resources")).unwrap().flatten().map(|e| e.path()).collect();
     dirs.sort();
-    assert!(dirs.len() >= 5, "one example per resource");
+    let names: Vec<String> = dirs.iter().map(|d| d.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, resource_types(), "one example folder per resource type, named for it");
     for dir in dirs {
         let tf = std::fs::read_to_string(dir.join("resource.tf")).expect("resource.tf");
-        assert!(dir.join("import.sh").exists(), "{} has import.sh", dir.display());
+        let imports = import_commands(&dir);
         let sim = Sim::start();
         let mut w = Workdir::new(&sim, "1.15", &tf);
         w.env("TF_VAR_public_key_pem", &public_key());
         w.env("MASKINPORTEN_MERCHANT_DATA_URL", &sim.sim.url());
         w.apply();
         w.assert_converged();
+        // import.sh, run: each address it names is forgotten and imported again by the id of the
+        // object made, which must have the form of the example's id.
+        for (address, example_id) in imports {
+            let id =
+                w.state_values(&address)["id"].as_str().unwrap_or_else(|| panic!("{address} in state")).to_string();
+            let form = |s: &str| s.chars().filter(|c| ",:".contains(*c)).collect::<String>();
+            assert_eq!(form(&example_id), form(&id), "{}: import id {example_id} has the form of {id}", dir.display());
+            w.ok(&["state", "rm", "-no-color", &address]);
+            w.ok(&["import", "-no-color", "-input=false", &address, &id]);
+            w.assert_converged();
+        }
         w.ok(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
         let state = sim.state();
         let active = |kind: &str| state[kind].as_array().into_iter().flatten().filter(|x| x["active"] == true).count();
@@ -40,6 +52,27 @@ fn every_resource_example_applies_converges_and_destroys() {
             dir.display()
         );
     }
+}
+
+/// Every resource type the provider serves, sorted.
+fn resource_types() -> Vec<String> {
+    use terraform_provider_maskinporten::tfplugin::Provider;
+    let provider = terraform_provider_maskinporten::provider::MaskinportenProvider::new(Default::default());
+    let mut types: Vec<String> = provider.resources().iter().map(|r| r.type_name().to_string()).collect();
+    types.sort();
+    types
+}
+
+/// The `terraform import ADDRESS ID` lines of a folder's import.sh (at least one).
+fn import_commands(dir: &Path) -> Vec<(String, String)> {
+    let script = std::fs::read_to_string(dir.join("import.sh")).expect("import.sh");
+    let commands: Vec<(String, String)> = script
+        .lines()
+        .filter_map(|l| l.strip_prefix("terraform import "))
+        .filter_map(|rest| rest.split_once(' ').map(|(a, id)| (a.to_string(), id.trim().to_string())))
+        .collect();
+    assert!(!commands.is_empty(), "{}: import.sh has a terraform import line", dir.display());
+    commands
 }
 
 /// The client id the data-source examples name, replaced by one the simulator generated.

@@ -4,27 +4,37 @@
 
 use crate::harness::{Sim, Workdir};
 use maskinporten_sim::SimConfig;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn scopes(n: usize) -> String {
     (0..n).map(|i| format!("resource \"maskinporten_scope\" \"s{i}\" {{\n  prefix = \"demo\"\n  subscope = \"slow{i}\"\n  description = \"x\"\n}}\n")).collect()
 }
 
-/// Provider processes whose parent is gone (adopted by init or a subreaper).
+/// This test's provider processes (those started in its working directory — terraform starts
+/// providers there) whose parent is gone: adopted by init or a subreaper. Other tests' providers,
+/// running beside this one, are not looked at.
 fn orphans(dir: &std::path::Path) -> Vec<String> {
-    let out = Command::new("ps").args(["-eo", "pid,ppid,args"]).output().expect("ps");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains("terraform-provider-maskinporten") && !l.contains("ps -eo"))
-        .filter(|l| {
-            let ppid: u32 = l.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-            let parent_alive =
-                Command::new("kill").args(["-0", &ppid.to_string()]).status().map(|s| s.success()).unwrap_or(false);
-            ppid <= 1 || !parent_alive
-        })
-        .map(|l| format!("{l} (dir {})", dir.display()))
-        .collect()
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut found = vec![];
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let proc = entry.path();
+        let Ok(cmdline) = std::fs::read(proc.join("cmdline")) else { continue };
+        if !String::from_utf8_lossy(&cmdline).contains("terraform-provider-maskinporten") {
+            continue;
+        }
+        if std::fs::read_link(proc.join("cwd")).ok().as_deref() != Some(dir.as_path()) {
+            continue;
+        }
+        let stat = std::fs::read_to_string(proc.join("stat")).unwrap_or_default();
+        // pid (comm) state ppid …: the fields after the command name, which may hold spaces.
+        let ppid: u32 = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0);
+        let parent_alive = ppid > 1 && std::path::Path::new(&format!("/proc/{ppid}")).exists();
+        if !parent_alive {
+            found.push(format!("{} (parent {ppid})", proc.display()));
+        }
+    }
+    found
 }
 
 fn spawn_apply(w: &Workdir) -> std::process::Child {
@@ -46,6 +56,8 @@ fn ctrl_c_mid_apply_keeps_what_was_written_and_the_next_apply_converges() {
     while sim.state()["scopes"].as_array().map_or(0, Vec::len) < 2 && start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(100));
     }
+    let before = sim.state()["scopes"].as_array().map_or(0, Vec::len);
+    assert!(before >= 2, "two scopes were created before the interrupt, in 60 s ({before})");
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
@@ -54,6 +66,7 @@ fn ctrl_c_mid_apply_keeps_what_was_written_and_the_next_apply_converges() {
     let created: Vec<String> =
         sim.state()["scopes"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
     let state = std::fs::read_to_string(w.dir.path().join("terraform.tfstate")).unwrap_or_default();
+    assert!(created.len() >= 2, "the loop below checks something: {created:?}");
     for name in &created {
         assert!(state.contains(&format!("\"{name}\"")), "{name} was created but is not in state");
     }
@@ -65,19 +78,20 @@ fn ctrl_c_mid_apply_keeps_what_was_written_and_the_next_apply_converges() {
 
 #[test]
 fn a_killed_terraform_leaves_no_provider_process_and_the_next_apply_names_what_to_import() {
+    // Every write is committed at once and answered a minute later: a kill after the first
+    // scope is committed lands before its answer, however slow the machine — it is in the API and
+    // not in state, what a killed apply leaves behind.
     let sim = Sim::with(|mut c: SimConfig| {
-        c.latency_ms = 1200;
+        c.faults.answer_delay_after_write_ms = 60_000;
         c
     });
     let w = Workdir::new(&sim, "1.15", &scopes(4));
     let mut child = spawn_apply(&w);
-    // Kill as soon as a scope is committed: its answer is still on the way (the simulator spends
-    // half of the 1.2 s round trip after handling), so it is in the API and not in state — what a
-    // killed apply leaves behind.
     let start = Instant::now();
     while sim.state()["scopes"].as_array().map_or(0, Vec::len) < 1 && start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(50));
     }
+    assert_eq!(sim.state()["scopes"].as_array().map_or(0, Vec::len), 1, "one scope committed, within 60 s");
     child.kill().unwrap();
     child.wait().unwrap();
     // The provider notices its parent is gone (polled every 0.5 s) and exits.
