@@ -247,6 +247,11 @@ impl Simulator {
         self.store.faults.lock().unwrap_or_else(|p| p.into_inner()).injected
     }
 
+    /// How many reads the lagging read side answered (the consistency fault) so far.
+    pub fn stale_reads(&self) -> u64 {
+        self.store.faults.lock().unwrap_or_else(|p| p.into_inner()).by_kind.get("stale_read").copied().unwrap_or(0)
+    }
+
     /// Every token request so far: `{client_id, scope, outcome}`, the outcome `issued` or the
     /// OAuth error (`invalid_scope` for a scope the client was not granted).
     pub fn token_requests(&self) -> Vec<serde_json::Value> {
