@@ -184,16 +184,6 @@ impl TokenSource {
         Some(st.tokens.get(&None)?.scopes.iter().cloned().collect::<Vec<_>>().join(" "))
     }
 
-    /// The `iss` claim of the current token when it is a JWT (Maskinporten's are), decoded
-    /// without verification: only to explain a 401.
-    pub fn token_issuer(&self) -> Option<String> {
-        let st = self.state.try_lock().ok()?;
-        let payload = st.tokens.get(&None)?.access_token.expose().split('.').nth(1)?.to_string();
-        let claims: serde_json::Value =
-            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-        claims["iss"].as_str().map(String::from)
-    }
-
     /// Forget the cached token (after a 401).
     pub async fn invalidate(&self, rejected: &Secret) {
         let mut st = self.state.lock().await;

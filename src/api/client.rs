@@ -113,11 +113,6 @@ impl ApiClient {
         self.inner.tokens.granted_scope()
     }
 
-    /// The issuer named inside the current token, when it is a JWT (to explain a 401).
-    pub fn token_issuer(&self) -> Option<String> {
-        self.inner.tokens.token_issuer()
-    }
-
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }

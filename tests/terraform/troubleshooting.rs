@@ -34,7 +34,7 @@ fn clock_skew_is_read_from_the_date_header() {
 }
 
 #[test]
-fn a_token_from_another_issuer_is_named() {
+fn an_api_of_another_installation_is_named() {
     let api = Sim::start();
     let other = Sim::start();
     let mut w = Workdir::new(&other, "1.15", SCOPE);
