@@ -78,3 +78,58 @@ fn doc_tables_match_the_schema() {
     assert_eq!(index, provider, "docs/index.md lists the provider's attributes");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Text outside code that a Markdown renderer would take for an HTML tag (`<prefix>`), which
+/// the registry then drops from the page: the words between angle brackets vanish.
+fn bare_tags(page: &str) -> Vec<String> {
+    let mut in_fence = false;
+    let mut found = vec![];
+    for line in page.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        for prose in line.split('`').step_by(2) {
+            let mut rest = prose;
+            while let Some(i) = rest.find('<') {
+                let after = &rest[i + 1..];
+                let word: String = after.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+                if !word.is_empty() && after[word.len()..].starts_with('>') {
+                    found.push(format!("<{word}> in: {}", line.trim()));
+                }
+                rest = after;
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_placeholder_in_a_page_is_taken_for_an_html_tag() {
+    assert_eq!(bare_tags("`<a>` and\n```\n<b>\n```\n"), Vec::<String>::new());
+    assert_eq!(bare_tags("name <prefix>:x").len(), 1, "the check sees a bare tag");
+    let mut pages = docs_gen::render_all(root());
+    // The hand-written pages too: guides, the development notes, the README.
+    let mut dirs = vec![root().join("docs")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("docs dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                pages.push((path.clone(), std::fs::read_to_string(&path).expect("page")));
+            }
+        }
+    }
+    for top in ["README.md", "ARCHITECTURE.md", "CHANGELOG.md"] {
+        pages.push((top.into(), std::fs::read_to_string(root().join(top)).expect("top-level page")));
+    }
+    let problems: Vec<String> = pages
+        .into_iter()
+        .flat_map(|(path, text)| bare_tags(&text).into_iter().map(move |t| format!("{}: {t}", path.display())))
+        .collect();
+    assert!(problems.is_empty(), "write placeholders in backticks:\n  {}", problems.join("\n  "));
+}

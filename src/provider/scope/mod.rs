@@ -56,7 +56,7 @@ impl Resource for ScopeResource {
     }
 
     fn identity(&self) -> Option<Identity> {
-        Some(Identity::new(&[("name", "The scope name, <prefix>:<subscope>.")]))
+        Some(Identity::new(&[("name", "The scope name, `<prefix>:<subscope>`.")]))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
