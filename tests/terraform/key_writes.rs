@@ -8,12 +8,12 @@ use maskinporten_sim::{Faults, SimConfig};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-fn public_key() -> String {
+pub(crate) fn public_key() -> String {
     rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("rsa").public_key_pem()
 }
 
 /// A client and its scope, made out of band (as another team's state would).
-fn client(sim: &Sim) -> String {
+pub(crate) fn client(sim: &Sim) -> String {
     sim.out_of_band(
         "991825827",
         "POST",
@@ -36,7 +36,7 @@ fn key_tf(client_id: &str, name: &str) -> String {
     )
 }
 
-fn kids(sim: &Sim, client_id: &str) -> BTreeSet<String> {
+pub(crate) fn kids(sim: &Sim, client_id: &str) -> BTreeSet<String> {
     sim.state()["keys"][client_id]
         .as_array()
         .into_iter()

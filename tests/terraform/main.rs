@@ -18,6 +18,7 @@ mod harness;
 mod identity;
 mod interrupts;
 mod key_life;
+mod key_rules;
 mod key_writes;
 mod p12;
 mod reconcile;
