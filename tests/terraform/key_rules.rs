@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 
 /// A `maskinporten_client_key` named `k` with the key in `k.pem` and `extra` lines.
 fn key_tf(client_id: &str, extra: &str) -> String {
-    format!("resource \"maskinporten_client_key\" \"k\" {{\n  client_id = \"{client_id}\"\n  key = file(\"k.pem\")\n{extra}}}\n")
+    format!(
+        "resource \"maskinporten_client_key\" \"k\" {{\n  client_id = \"{client_id}\"\n  key = file(\"k.pem\")\n{extra}}}\n"
+    )
 }
 
 /// A JWK of a fresh key under `kid`, as a colleague would register it in Samarbeidsportalen.
