@@ -77,26 +77,26 @@ fn client(base: &str, max_retries: u32) -> ApiClient {
 }
 
 fn client_with(base: &str, max_retries: u32, cancel: CancellationToken) -> ApiClient {
+    ApiClient::new(config(base, max_retries), cancel).unwrap()
+}
+
+fn config(base: &str, max_retries: u32) -> ApiConfig {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
     let cert = rcgen::CertificateParams::new(vec!["x".into()]).unwrap().self_signed(&key).unwrap();
-    ApiClient::new(
-        ApiConfig {
-            api_url: ApiConfig::normalise_api_url(base).unwrap(),
-            issuer: format!("{base}/"),
-            token_endpoint: None,
-            client_id: "admin".into(),
-            signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem().into() },
-            scopes: None,
-            request_timeout: Duration::from_secs(5),
-            max_retries,
-            max_concurrent_requests: 4,
-            user_agent: "test".into(),
-            extra_roots_pem: None,
-            retry_deadline: Duration::from_secs(20),
-        },
-        cancel,
-    )
-    .unwrap()
+    ApiConfig {
+        api_url: ApiConfig::normalise_api_url(base).unwrap(),
+        issuer: format!("{base}/"),
+        token_endpoint: None,
+        client_id: "admin".into(),
+        signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem().into() },
+        scopes: None,
+        request_timeout: Duration::from_secs(5),
+        max_retries,
+        max_concurrent_requests: 4,
+        user_agent: "test".into(),
+        extra_roots_pem: None,
+        retry_deadline: Duration::from_secs(20),
+    }
 }
 
 const ERR: &str = r#"{"status":400,"correlation_id":"abc123","error":"bad","error_description":"bad input"}"#;
@@ -215,4 +215,53 @@ async fn a_write_in_flight_finishes_after_cancel_and_a_read_in_flight_does_not()
     let written = write.await.unwrap();
     assert_eq!(written.unwrap(), Some(serde_json::json!({"done": true})), "the write in flight finished");
     assert_eq!(s.calls.lock().unwrap().len(), 2, "both reached the server, once each");
+}
+
+/// A POST whose answer does not come within `request_timeout` may have been handled: the
+/// timeout counts as a lost answer (`may_have_committed`), and the POST is not sent again,
+/// whatever `max_retries` allows — the reconciled create decides what happens next.
+#[tokio::test]
+async fn a_timed_out_post_counts_as_a_lost_answer_and_is_not_repeated() {
+    let (base, s) = server(vec![]).await;
+    let c = ApiClient::new(
+        ApiConfig { request_timeout: Duration::from_millis(300), ..config(&base, 3) },
+        CancellationToken::new(),
+    )
+    .unwrap();
+    let err = c.execute::<serde_json::Value>(Request::post("/slow", NEED)).await.expect_err("timed out");
+    assert!(err.may_have_committed(), "a timeout may have committed: {err:?}");
+    assert_eq!(s.calls.lock().unwrap().len(), 1, "sent once");
+    s.release.notify_waiters();
+}
+
+/// However many calls are started at once, no more than `max_concurrent_requests` are in
+/// flight: the others wait for a slot.
+#[tokio::test]
+async fn no_more_than_max_concurrent_requests_are_in_flight() {
+    let (base, s) = server(vec![]).await;
+    let c =
+        ApiClient::new(ApiConfig { max_concurrent_requests: 2, ..config(&base, 0) }, CancellationToken::new()).unwrap();
+    let calls: Vec<_> = (0..5)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.execute::<serde_json::Value>(Request::get("/slow", NEED)).await })
+        })
+        .collect();
+    s.arrived.notified().await;
+    s.arrived.notified().await;
+    // Two are held by the server; give the other three every chance to arrive if they could.
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(s.calls.lock().unwrap().len(), 2, "two in flight, three waiting");
+    // Release whoever waits until every call is done (a waiter registers only once it arrived).
+    while !calls.iter().all(|c| c.is_finished()) {
+        s.release.notify_waiters();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(s.calls.lock().unwrap().len(), 5);
+    for call in calls {
+        call.await.unwrap().expect("every call finished");
+    }
 }

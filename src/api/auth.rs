@@ -11,7 +11,6 @@ use super::config::{ApiConfig, check_scheme};
 use super::error::ApiError;
 pub use super::grant::Secret;
 use super::grant::sign_assertion;
-use base64::Engine;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime};

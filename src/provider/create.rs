@@ -104,7 +104,8 @@ pub async fn reconciled<C: Creation>(shared: &Shared, c: &C, diags: &mut Diagnos
                 attempt += 1;
             }
             Ok(Found::Nothing) => {
-                let what = format!("{what} (nothing was created, in {attempt} attempts: applying again is safe)");
+                let attempts = if attempt == 1 { "1 attempt".to_string() } else { format!("{attempt} attempts") };
+                let what = format!("{what} (nothing was created, in {attempts}: applying again is safe)");
                 c.report(shared, diags, &err, &what);
                 return None;
             }
@@ -125,5 +126,135 @@ pub async fn reconciled<C: Creation>(shared: &Shared, c: &C, diags: &mut Diagnos
                 return None;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The reconciled create's outcomes, with a scripted create: what is sent how often, and what
+    //! the user is told. The resources' own `find` is tested end to end (tests/terraform/reconcile.rs).
+    use super::*;
+    use crate::tfplugin::diag::Severity;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use tokio_util::sync::CancellationToken;
+
+    /// Every send's answer is lost; `find` answers from `found`, one per call (the last repeats).
+    struct Scripted {
+        sends: AtomicU32,
+        found: Mutex<Vec<Found<&'static str>>>,
+    }
+
+    impl Scripted {
+        fn new(found: Vec<Found<&'static str>>) -> Self {
+            Scripted { sends: AtomicU32::new(0), found: Mutex::new(found) }
+        }
+    }
+
+    fn lost() -> ApiError {
+        ApiError::Transport {
+            method: "POST".into(),
+            path: "/clients".into(),
+            message: "connection closed before the answer".into(),
+            maybe_committed: true,
+            tls_refused: false,
+        }
+    }
+
+    #[async_trait]
+    impl Creation for Scripted {
+        type Made = &'static str;
+        fn what(&self) -> String {
+            "create client orders".into()
+        }
+        async fn send(&self) -> Result<&'static str, ApiError> {
+            self.sends.fetch_add(1, Ordering::SeqCst);
+            Err(lost())
+        }
+        async fn find(&self) -> Result<Found<&'static str>, ApiError> {
+            let mut found = self.found.lock().unwrap();
+            let next = if found.len() > 1 { found.remove(0) } else { clone(&found[0]) };
+            Ok(next)
+        }
+    }
+
+    fn clone(f: &Found<&'static str>) -> Found<&'static str> {
+        match f {
+            Found::Ours(x) => Found::Ours(x),
+            Found::Nothing => Found::Nothing,
+            Found::Conflict => Found::Conflict,
+            Found::Unclear(s) => Found::Unclear(s.clone()),
+        }
+    }
+
+    async fn run(c: &Scripted, stop: bool) -> (Option<&'static str>, Diagnostics) {
+        let token = CancellationToken::new();
+        if stop {
+            token.cancel();
+        }
+        let shared = Shared::new(token);
+        let mut diags = Diagnostics::default();
+        let made = reconciled(&shared, c, &mut diags).await;
+        (made, diags)
+    }
+
+    fn errors(d: &Diagnostics) -> String {
+        d.iter().filter(|d| d.severity == Severity::Error).map(|d| format!("{}: {}", d.summary, d.detail)).collect()
+    }
+
+    #[tokio::test]
+    async fn a_lost_answer_whose_object_is_found_is_adopted_and_not_sent_again() {
+        let c = Scripted::new(vec![Found::Ours("id-1")]);
+        let (made, diags) = run(&c, false).await;
+        assert_eq!(made, Some("id-1"));
+        assert!(diags.is_empty());
+        assert_eq!(c.sends.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_create_that_made_nothing_is_sent_again_up_to_the_attempts_then_said_so() {
+        let c = Scripted::new(vec![Found::Nothing]);
+        let (made, diags) = run(&c, false).await;
+        assert_eq!(made, None);
+        assert_eq!(c.sends.load(Ordering::SeqCst), CREATE_ATTEMPTS);
+        let text = errors(&diags);
+        assert!(
+            text.contains(&format!("nothing was created, in {CREATE_ATTEMPTS} attempts: applying again is safe")),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_second_attempt_that_lands_is_adopted() {
+        let c = Scripted::new(vec![Found::Nothing, Found::Ours("id-2")]);
+        assert_eq!(run(&c, false).await.0, Some("id-2"));
+        assert_eq!(c.sends.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn after_stop_provider_a_create_is_never_sent_again() {
+        let c = Scripted::new(vec![Found::Nothing]);
+        let (made, diags) = run(&c, true).await;
+        assert_eq!((made, c.sends.load(Ordering::SeqCst)), (None, 1), "sent once, not again after Ctrl-C");
+        assert!(errors(&diags).contains("nothing was created, in 1 attempt:"), "{}", errors(&diags));
+    }
+
+    #[tokio::test]
+    async fn several_new_matching_objects_fail_the_create_with_every_import_command() {
+        let found = one_new(vec!["id-a", "id-b"], |s| Some(s.to_string()), "clients");
+        let c = Scripted::new(vec![found]);
+        let (made, diags) = run(&c, false).await;
+        assert_eq!((made, c.sends.load(Ordering::SeqCst)), (None, 1), "nothing adopted, nothing re-sent");
+        let text = errors(&diags);
+        assert!(text.starts_with("Create client orders: uncertain outcome"), "{text}");
+        for id in ["id-a", "id-b"] {
+            assert!(text.contains(&format!("terraform import <address> {id}")), "{text}");
+        }
+    }
+
+    #[test]
+    fn one_new_object_is_ours_and_none_is_nothing() {
+        assert!(matches!(one_new(vec!["x"], |s| Some(s.to_string()), "clients"), Found::Ours("x")));
+        assert!(matches!(one_new(Vec::<&str>::new(), |s| Some(s.to_string()), "clients"), Found::Nothing));
     }
 }
