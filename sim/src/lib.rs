@@ -161,6 +161,8 @@ pub struct Simulator {
     ca_pem_path: Option<PathBuf>,
     store: Arc<Store>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// TLS handshakes the client broke off (it did not trust the certificate).
+    refused_handshakes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Simulator {
@@ -194,8 +196,9 @@ impl Simulator {
         let _ = store.reader.set((reader.clone(), handlers().with_state(reader)));
         let app = router(store.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(serve::run(listener, app, tls, rx));
-        Ok(Simulator { addr, base, ca_pem_path, store, shutdown: Some(tx) })
+        let refused_handshakes = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        tokio::spawn(serve::run(listener, app, tls, rx, refused_handshakes.clone()));
+        Ok(Simulator { addr, base, ca_pem_path, store, shutdown: Some(tx), refused_handshakes })
     }
 
     /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` with TLS.
@@ -208,6 +211,11 @@ impl Simulator {
     /// The test CA behind the TLS certificate (with `SimConfig::tls`).
     pub fn ca_pem_path(&self) -> Option<PathBuf> {
         self.ca_pem_path.clone()
+    }
+    /// How many TLS handshakes failed (with `SimConfig::tls`): a client that refuses the
+    /// certificate breaks each one off, before any request.
+    pub fn refused_tls_handshakes(&self) -> u64 {
+        self.refused_handshakes.load(std::sync::atomic::Ordering::SeqCst)
     }
     /// The bound address (for a plain TCP client, e.g. a proxy test).
     pub fn addr(&self) -> SocketAddr {

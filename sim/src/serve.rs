@@ -64,12 +64,14 @@ impl hyper::body::Body for CutBody {
     }
 }
 
-/// Accept connections until `stop` fires; each connection is served on its own task.
+/// Accept connections until `stop` fires; each connection is served on its own task. Failed TLS
+/// handshakes are counted in `refused`.
 pub async fn run(
     listener: tokio::net::TcpListener,
     app: Router,
     tls: Option<Arc<tokio_rustls::TlsAcceptor>>,
     mut stop: tokio::sync::oneshot::Receiver<()>,
+    refused: Arc<std::sync::atomic::AtomicU64>,
 ) {
     loop {
         let tcp = tokio::select! {
@@ -79,7 +81,7 @@ pub async fn run(
                 Err(_) => continue,
             },
         };
-        let (app, tls) = (app.clone(), tls.clone());
+        let (app, tls, refused) = (app.clone(), tls.clone(), refused.clone());
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let app = app.clone();
@@ -93,7 +95,10 @@ pub async fn run(
             let _ = match tls {
                 Some(acceptor) => match acceptor.accept(tcp).await {
                     Ok(stream) => http.serve_connection(TokioIo::new(stream), service).await,
-                    Err(_) => return,
+                    Err(_) => {
+                        refused.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        return;
+                    }
                 },
                 None => http.serve_connection(TokioIo::new(tcp), service).await,
             };

@@ -167,7 +167,12 @@ impl TokenSource {
                     Err(ApiError::Token { ref error, .. }) if error == "invalid_scope" && probing.is_some() => {
                         st.knowledge.refused_probe(probing.as_deref().unwrap_or_default());
                     }
-                    Err(e @ ApiError::Token { status: 400..=499, .. }) => {
+                    // Refusals that asking again cannot change: a client error of the token
+                    // endpoint, and a TLS certificate this machine does not trust. Every later
+                    // call of this process gets the same answer without a new handshake.
+                    Err(
+                        e @ (ApiError::Token { status: 400..=499, .. } | ApiError::Transport { tls_refused: true, .. }),
+                    ) => {
                         st.fatal = Some(e.clone());
                         return Err(e);
                     }

@@ -34,6 +34,9 @@ fn the_api_is_trusted_through_the_ca_bundle_and_only_through_it() {
     assert!(text.contains("invalid peer certificate"), "the error names the certificate: {text}");
     assert!(text.contains("ca_bundle_file"), "and says what to do: {text}");
     assert!(sim.requests().is_empty(), "no request was answered: {:?}", sim.requests());
+    // Repeating cannot help (ARCHITECTURE.md, "Rules every resource follows"): one handshake,
+    // no retry, although max_retries allows three.
+    assert_eq!(sim.sim.refused_tls_handshakes(), 1, "the refused certificate was tried once: {text}");
 
     let w = Workdir::new(&sim, "1.15", SCOPE);
     w.apply();
