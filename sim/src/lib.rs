@@ -260,7 +260,8 @@ impl Simulator {
         self.store.faults.lock().unwrap_or_else(|p| p.into_inner()).by_kind.get("stale_read").copied().unwrap_or(0)
     }
 
-    /// Every token request so far: `{client_id, scope, outcome}`, the outcome `issued` or the
+    /// Every token request so far: `{client_id, scope, resource, signed_with, outcome}` (`signed_with`
+    /// `x5c` or the grant's `kid`), the outcome `issued` or the
     /// OAuth error (`invalid_scope` for a scope the client was not granted).
     pub fn token_requests(&self) -> Vec<serde_json::Value> {
         self.store.lock().token_log.clone()

@@ -2,8 +2,9 @@
 //! docs/development/digdir-api.md says ("Token endpoint and the admin grant"; every section cited
 //! in this file is a heading of that page): RS256/384/512; `x5c` a JSON array of standard-base64
 //! DER (MP-123 otherwise) whose leaf is a certificate our CA issued (anything else MP-120) and
-//! belongs to the client's organisation (MP-122), or a `kid` (unknown here: the sim's admin clients
-//! have no registered keys); `iss` a known client (MP-100); `aud` exactly the issuer (MP-110); exp
+//! belongs to the client's organisation (MP-122), or a `kid` registered on the client (each
+//! administration client here has one: its organisation's key, as `admin-<orgno>`; any other kid is
+//! unknown); `iss` a known client (MP-100); `aud` exactly the issuer (MP-110); exp
 //! − iat ≤ 120 s; `iat` within ±10 s; not expired (MP-130); a fresh `jti` (MP-012); only documented
 //! claims; every requested scope granted to the organisation's administration client, or the whole
 //! request is refused (MP-200 `invalid_scope`, "Admin scopes"). Each request and its outcome goes
@@ -45,17 +46,21 @@ pub async fn token(State(s): State<Arc<Store>>, Form(form): Form<HashMap<String,
         }
         Err(r) => r,
     };
-    // The claims as sent, unverified: only to say who asked for what.
-    let claims = form
-        .get("assertion")
-        .and_then(|a| a.split('.').nth(1))
-        .and_then(|c| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok())
-        .and_then(|c| serde_json::from_slice::<Value>(&c).ok())
-        .unwrap_or(Value::Null);
+    // The header and claims as sent, unverified: only to say who asked for what, signed how.
+    let part = |i: usize| {
+        form.get("assertion")
+            .and_then(|a| a.split('.').nth(i))
+            .and_then(|c| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok())
+            .and_then(|c| serde_json::from_slice::<Value>(&c).ok())
+            .unwrap_or(Value::Null)
+    };
+    let (header, claims) = (part(0), part(1));
+    let signed_with = if header["x5c"].is_null() { header["kid"].clone() } else { json!("x5c") };
     let outcome = resp.extensions().get::<OAuthError>().map_or_else(|| "issued".to_string(), |e| e.0.clone());
-    s.lock().token_log.push(
-        json!({"client_id": claims["iss"], "scope": claims["scope"], "resource": claims["resource"], "outcome": outcome}),
-    );
+    s.lock().token_log.push(json!({
+        "client_id": claims["iss"], "scope": claims["scope"], "resource": claims["resource"],
+        "signed_with": signed_with, "outcome": outcome,
+    }));
     resp
 }
 
@@ -101,7 +106,11 @@ fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<Stri
                 .ok_or_else(|| oauth("invalid_grant", "MP-120 Invalid certificate"))?
         }
         (Value::String(_), _) => return Err(oauth("invalid_grant", "MP-123 Invalid JWT header x5c")),
-        (_, Value::String(_)) => return Err(oauth("invalid_grant", "Unknown key identifier (kid) for client")),
+        (_, Value::String(kid)) => s
+            .orgs
+            .iter()
+            .find(|o| format!("admin-{}", o.orgno) == *kid)
+            .ok_or_else(|| oauth("invalid_grant", "Unknown key identifier (kid) for client"))?,
         _ => return Err(oauth("invalid_grant", "Invalid assertion: either x5c or kid is required")),
     };
     let key = jsonwebtoken::DecodingKey::from_rsa_pem(org.public_key_pem.as_bytes())
@@ -123,6 +132,10 @@ fn verify(s: &Store, form: &HashMap<String, String>) -> Result<(String, Vec<Stri
         .find(|o| o.client_id == iss)
         .ok_or_else(|| oauth("invalid_grant", "MP-100 Invalid client: client not found"))?;
     if client.orgno != org.orgno {
+        if header_json["x5c"].is_null() {
+            // A kid registered on another client is not one of this client's keys.
+            return Err(oauth("invalid_grant", "Unknown key identifier (kid) for client"));
+        }
         return Err(oauth("invalid_grant", "MP-122 Certificate organization number does not match the client's"));
     }
     if claims.get("aud").and_then(Value::as_str) != Some(format!("{}/", s.base).as_str()) {

@@ -25,5 +25,6 @@ mod reconcile;
 mod scale;
 mod scope;
 mod secrets;
+mod signing;
 mod transport;
 mod troubleshooting;
