@@ -131,6 +131,30 @@ fn plain_http_is_refused_beyond_loopback() {
     assert!(sim.requests().iter().all(|r| !r["path"].as_str().unwrap_or("").starts_with("/api/")), "no API call");
 }
 
+/// Test credentials never travel to production and back: an `api_url` or `issuer` of the other
+/// environment is refused at configure, named by its attribute, before anything is sent.
+#[test]
+fn the_other_environment_s_urls_are_refused_before_anything_is_sent() {
+    let sim = Sim::start();
+    for (var, url, env) in [
+        ("MASKINPORTEN_API_URL", "https://api.samarbeid.digdir.no", "test"),
+        ("MASKINPORTEN_ISSUER", "https://maskinporten.no/", "test"),
+        ("MASKINPORTEN_API_URL", "https://api.test.samarbeid.digdir.no", "prod"),
+        ("MASKINPORTEN_ISSUER", "https://test.maskinporten.no/", "prod"),
+    ] {
+        let mut w = Workdir::new(&sim, "1.15", SCOPE);
+        w.env("MASKINPORTEN_ENVIRONMENT", env);
+        w.env(var, url);
+        let run = w.run(&["plan", "-no-color", "-input=false"]);
+        assert_ne!(run.code, 0, "{var}={url} with environment {env}");
+        let attr = var.trim_start_matches("MASKINPORTEN_").to_lowercase();
+        let text = run.flat_text();
+        assert!(text.contains(&format!("{attr} = \"{url}\" belongs to Digdir's other environment")), "{text}");
+    }
+    assert!(sim.requests().is_empty(), "nothing was sent: {:?}", sim.requests());
+    assert!(sim.sim.token_requests().is_empty(), "no token was asked for");
+}
+
 /// The issuer is where the signed grant goes: plain http to another machine is refused before
 /// anything is sent, and metadata that names another issuer is refused (RFC 8414 §3.3).
 #[test]
