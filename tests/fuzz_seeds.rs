@@ -15,6 +15,17 @@ use terraform_provider_maskinporten::provider::MaskinportenProvider;
 use terraform_provider_maskinporten::tfplugin::value::{Number, decode_msgpack, encode_json, encode_msgpack};
 use terraform_provider_maskinporten::tfplugin::{Provider, Type, Value};
 
+// The fuzz targets themselves, built here on stable Rust (their libFuzzer entry point exists only
+// under cargo-fuzz's `--cfg fuzzing`).
+#[path = "../fuzz/fuzz_targets/api_response.rs"]
+mod api_response;
+#[path = "../fuzz/fuzz_targets/dynamic_value.rs"]
+mod dynamic_value;
+#[path = "../fuzz/fuzz_targets/key_material.rs"]
+mod key_material;
+#[path = "../fuzz/fuzz_targets/pkcs12.rs"]
+mod pkcs12;
+
 const PROVIDER_ORG: &str = "991825827";
 const CONSUMER_ORG: &str = "889640782";
 
@@ -42,6 +53,71 @@ impl Seeds {
     fn write(&mut self, name: &str, bytes: &[u8]) {
         self.written += 1;
         std::fs::write(self.dir.join(format!("{:03}-{name}", self.written)), bytes).unwrap();
+    }
+
+    /// A short fuzz run of `target` on stable Rust: every seed written, then `mutations`
+    /// deterministic mutations of each (a byte flipped, replaced, inserted or removed, the input
+    /// cut or a slice repeated). An input that panics fails the test and is shown. The long,
+    /// coverage-guided runs are `cargo xtask fuzz`'s.
+    fn short_run(&self, target: fn(&[u8]), mutations: usize) {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&self.dir).unwrap().map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        assert!(!paths.is_empty(), "seeds to start from");
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut runs = 0;
+        for path in paths {
+            let seed = std::fs::read(&path).unwrap();
+            for i in 0..=mutations {
+                let input = if i == 0 { seed.clone() } else { rng.mutate(&seed) };
+                if let Err(panic) = std::panic::catch_unwind(|| target(&input)) {
+                    let why = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
+                    panic!(
+                        "{} (mutation {i}) panicked: {}\ninput: {:?}",
+                        path.display(),
+                        why.unwrap_or_default(),
+                        String::from_utf8_lossy(&input)
+                    );
+                }
+                runs += 1;
+            }
+        }
+        eprintln!("{}: {runs} inputs, none panicked", self.dir.display());
+    }
+}
+
+/// xorshift64: mutations that are the same on every run, so a failure repeats.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 as usize
+    }
+
+    fn mutate(&mut self, seed: &[u8]) -> Vec<u8> {
+        let mut v = seed.to_vec();
+        for _ in 0..1 + self.next() % 4 {
+            let at = if v.is_empty() { 0 } else { self.next() % v.len() };
+            match self.next() % 6 {
+                0 if !v.is_empty() => v[at] ^= 1 << (self.next() % 8),
+                1 if !v.is_empty() => v[at] = [0, 0xff, b'"', b'{', b'-', b'9', 0xc0, 0x80][self.next() % 8],
+                2 => v.insert(at, self.next() as u8),
+                3 if !v.is_empty() => drop(v.remove(at)),
+                4 => v.truncate(at),
+                _ if !v.is_empty() => {
+                    let end = (at + 1 + self.next() % 16).min(v.len());
+                    let chunk = v[at..end].to_vec();
+                    v.splice(at..at, chunk);
+                }
+                _ => v.push(self.next() as u8),
+            }
+        }
+        v
     }
 }
 
@@ -144,6 +220,7 @@ fn dynamic_values_of_every_schema_are_seeds_and_encode_stably() {
         "a dynamic value carries its type"
     );
     seeds.write("dynamic", &typed(&Type::Dynamic, &dynamic));
+    seeds.short_run(dynamic_value::run, 40);
 }
 
 /// Which words the api_response target understands, read from its source (the one authority).
@@ -274,6 +351,7 @@ async fn answers_of_every_endpoint_we_read_are_seeds_and_parse() {
         assert!(words.contains(&word), "the api_response target reads {word:?} (it reads {words:?})");
     }
     assert!(s.written >= 25, "{} seeds", s.written);
+    s.short_run(api_response::run, 200);
 }
 
 #[test]
@@ -299,6 +377,7 @@ fn key_material_users_write_is_a_seed() {
         // run asked for seeds, and the fuzz corpus is never committed.
         s.write(name, text.as_bytes());
     }
+    s.short_run(key_material::run, 200);
 }
 
 #[test]
@@ -320,4 +399,5 @@ fn pkcs12_fixtures_are_seeds() {
         // Throwaway test keys, committed as fixtures already.
         s.write(name, &bytes);
     }
+    s.short_run(pkcs12::run, 30);
 }

@@ -7,9 +7,8 @@
 //! Decoding must never panic; whatever decodes must encode, and encoding what that encoding
 //! decodes to must give the same bytes (the codec is stable on its own output).
 
-#![no_main]
+#![cfg_attr(fuzzing, no_main)]
 
-use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use terraform_provider_maskinporten::provider::MaskinportenProvider;
 use terraform_provider_maskinporten::tfplugin::value::{decode_json, decode_msgpack, encode_json, encode_msgpack};
@@ -42,7 +41,13 @@ fn split(data: &[u8]) -> Option<(Type, &[u8])> {
     Some((all[n % all.len()].clone(), rest))
 }
 
-fuzz_target!(|data: &[u8]| {
+#[cfg(fuzzing)]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| run(data));
+
+/// One input. cargo-fuzz calls it under libFuzzer; `tests/fuzz_seeds.rs` calls it on every seed
+/// and a few thousand mutations of them on stable Rust, so the target is built and exercised by
+/// the test suite.
+pub fn run(data: &[u8]) {
     let Some((ty, payload)) = split(data) else { return };
     let ty = &ty;
     if let Ok(v) = decode_msgpack(payload, ty) {
@@ -55,4 +60,4 @@ fuzz_target!(|data: &[u8]| {
         let back = decode_json(&once, ty).expect("our own encoding decodes");
         assert_eq!(encode_json(&back, ty).expect("encodes again"), once, "JSON encoding is stable");
     }
-});
+}

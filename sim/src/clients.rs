@@ -170,11 +170,7 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
         return Err(errors::forbidden());
     }
     let mut c = normalise(&s, &org, b, None)?;
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = now_rfc3339();
-    c.insert("client_id".into(), json!(id));
-    c.insert("created".into(), json!(now));
-    c.insert("last_updated".into(), json!(now));
+    let id = errors::stamp_new(&mut c, "client_id");
     c.insert("jwks_uri".into(), json!(format!("/clients/{id}/jwks")));
     c.insert("owner_orgno".into(), json!(org));
     let mut d = s.lock();

@@ -149,11 +149,7 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
     let org = require(&s, &h, WRITE)?.org;
     let Some(Json(Value::Object(b))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
     let mut c = validate(&s, &org, b, None)?;
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = now_rfc3339();
-    c.insert("id".into(), json!(id));
-    c.insert("created".into(), json!(now));
-    c.insert("last_updated".into(), json!(now));
+    let id = errors::stamp_new(&mut c, "id");
     s.lock().contacts.insert(id, c.clone());
     Ok(Json(Value::Object(c)).into_response())
 }

@@ -11,6 +11,16 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string()
 }
 
+/// A new object's server-set fields: a fresh id under `id_key` (`client_id`, `id`), and
+/// `created` and `last_updated` both now. Returns the id.
+pub fn stamp_new(object: &mut serde_json::Map<String, serde_json::Value>, id_key: &str) -> String {
+    let (id, now) = (uuid::Uuid::new_v4().to_string(), now_rfc3339());
+    object.insert(id_key.into(), json!(id));
+    object.insert("created".into(), json!(now));
+    object.insert("last_updated".into(), json!(now));
+    id
+}
+
 fn correlation_id() -> String {
     format!("{:032x}", fastrand::u128(..))
 }
