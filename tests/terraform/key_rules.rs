@@ -1,6 +1,7 @@
 //! The key rules the README and docs/guides/key-rotation.md promise, each seen from the outside:
 //! a kid that already names another key is refused with nothing written; a kid re-pointed
-//! outside Terraform is left in place on destroy; removing a client's last key warns that the
+//! outside Terraform is left in place on destroy; an existing client's first key warns that it
+//! must sign with kid from now on, and removing its last key warns that the
 //! client is back on its enterprise certificate; RS512 is registered as such; a registered key
 //! expiring within 30 days warns at every plan; a key write whose answer was lost is adopted when Digdir shows
 //! the key.
@@ -77,7 +78,9 @@ fn removing_the_last_key_warns_that_the_client_is_back_on_its_certificate() {
         });
         let id = client(&sim);
         let w = workdir(&sim, &key_tf(&id, ""));
-        w.apply();
+        let first = w.apply().flat_text();
+        // The client existed before this apply: its first key changes how it must sign.
+        assert!(first.contains(&format!("First key on client {id}")), "{first}");
         assert_eq!(kids(&sim, &id).len(), 1);
         w.write("");
         let text = w.apply().flat_text();

@@ -52,9 +52,9 @@ async fn warn_unusable_scopes(shared: &Shared, client: &ApiClient, ctx: &mut Pla
         if sets.open.contains(&s) || sets.delegated.contains(&s) {
             continue;
         }
-        match &sets.private {
-            Ok(ours) if ours.contains(&s) => {}
-            Ok(_) => ctx.diags.push(
+        match sets.ours(&s) {
+            Ok(true) => {}
+            Ok(false) => ctx.diags.push(
                 crate::tfplugin::Diagnostic::warning(
                     format!("Scope {s} may not be usable by your organisation"),
                     format!("Your organisation has no approved grant for {s}, does not own it, and it is not accessible to all. Digdir will refuse the client unless the API provider grants access first. If the grant is made in this same apply (for example by another provider configuration), ignore this warning."),

@@ -189,10 +189,14 @@ impl Reads {
                 // Four lists that depend on nothing but the token: side by side, not in a row
                 // (each one is a round trip on the path of every client's plan).
                 let private = async {
-                    let (own, received) = tokio::try_join!(client.list_scopes(false), client.list_received_accesses())?;
+                    let (own, received, prefixes) = tokio::try_join!(
+                        client.list_scopes(false),
+                        client.list_received_accesses(),
+                        self.prefixes(client)
+                    )?;
                     let mut ours: BTreeSet<String> = own.into_iter().filter_map(|s| s.name).collect();
                     ours.extend(received.into_iter().filter(|g| g.is_approved()).filter_map(|g| g.scope));
-                    Ok::<_, ApiError>(ours)
+                    Ok::<_, ApiError>((ours, prefixes))
                 };
                 let (open_q, delegated_q) =
                     ([("accessible_for_all", "true".into())], [("delegated_sources", "true".into())]);
@@ -218,7 +222,17 @@ impl Reads {
 pub struct UsableScopes {
     pub open: BTreeSet<String>,
     pub delegated: BTreeSet<String>,
-    /// Own scopes and APPROVED grants to us, or why they cannot be read with the admin scopes
-    /// this process has.
-    pub private: Result<BTreeSet<String>, ApiError>,
+    /// Own scopes and APPROVED grants to us, and our prefixes, or why they cannot be read with
+    /// the admin scopes this process has.
+    pub private: Result<(BTreeSet<String>, Vec<String>), ApiError>,
+}
+
+impl UsableScopes {
+    /// Whether `scope` is ours or granted to us: listed, or under one of our prefixes (a scope
+    /// this same apply creates is not listed yet, and it will be ours).
+    pub fn ours(&self, scope: &str) -> Result<bool, &ApiError> {
+        let (listed, prefixes) = self.private.as_ref()?;
+        let prefix = scope.split_once(':').map_or("", |(p, _)| p);
+        Ok(listed.contains(scope) || prefixes.iter().any(|p| p == prefix))
+    }
 }
