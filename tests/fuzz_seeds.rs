@@ -23,8 +23,11 @@ mod api_response;
 mod dynamic_value;
 #[path = "../fuzz/fuzz_targets/key_material.rs"]
 mod key_material;
+#[path = "common/mutate.rs"]
+mod mutate;
 #[path = "../fuzz/fuzz_targets/pkcs12.rs"]
 mod pkcs12;
+use mutate::Rng;
 
 const PROVIDER_ORG: &str = "991825827";
 const CONSUMER_ORG: &str = "889640782";
@@ -85,39 +88,6 @@ impl Seeds {
             }
         }
         eprintln!("{}: {runs} inputs, none panicked", self.dir.display());
-    }
-}
-
-/// xorshift64: mutations that are the same on every run, so a failure repeats.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 as usize
-    }
-
-    fn mutate(&mut self, seed: &[u8]) -> Vec<u8> {
-        let mut v = seed.to_vec();
-        for _ in 0..1 + self.next() % 4 {
-            let at = if v.is_empty() { 0 } else { self.next() % v.len() };
-            match self.next() % 6 {
-                0 if !v.is_empty() => v[at] ^= 1 << (self.next() % 8),
-                1 if !v.is_empty() => v[at] = [0, 0xff, b'"', b'{', b'-', b'9', 0xc0, 0x80][self.next() % 8],
-                2 => v.insert(at, self.next() as u8),
-                3 if !v.is_empty() => drop(v.remove(at)),
-                4 => v.truncate(at),
-                _ if !v.is_empty() => {
-                    let end = (at + 1 + self.next() % 16).min(v.len());
-                    let chunk = v[at..end].to_vec();
-                    v.splice(at..at, chunk);
-                }
-                _ => v.push(self.next() as u8),
-            }
-        }
-        v
     }
 }
 

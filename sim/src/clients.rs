@@ -164,7 +164,7 @@ pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Answer {
 pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Answer {
     let caller = require(&s, &h, "POST /api/v1/clients")?;
     let org = caller.org.clone();
-    let Some(Json(Value::Object(b))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
+    let b = errors::body_object(body)?;
     // A supplier registers for another organisation with idporten:dcr.supplier ("Admin scopes").
     if b.get("client_orgno").and_then(Value::as_str).is_some_and(|c| c != org) && !caller.has("idporten:dcr.supplier") {
         return Err(errors::forbidden());
@@ -196,7 +196,7 @@ pub async fn update(
     body: Option<Json<Value>>,
 ) -> Answer {
     let org = require(&s, &h, "PUT /api/v1/clients/{id}")?.org;
-    let Some(Json(Value::Object(b))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
+    let b = errors::body_object(body)?;
     let existing = owned(&mut s.lock(), &org, &id)?.clone();
     let mut c = normalise(&s, &org, b, Some(&existing))?;
     for k in ["client_id", "created", "jwks_uri", "owner_orgno"] {

@@ -147,7 +147,7 @@ pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, Query(q): Query<Has
 
 pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Answer {
     let org = require(&s, &h, WRITE)?.org;
-    let Some(Json(Value::Object(b))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
+    let b = errors::body_object(body)?;
     let mut c = validate(&s, &org, b, None)?;
     let id = errors::stamp_new(&mut c, "id");
     s.lock().contacts.insert(id, c.clone());
@@ -175,7 +175,7 @@ pub async fn update(
 ) -> Answer {
     let org = require(&s, &h, WRITE)?.org;
     let existing = owned(&s, &org, &id)?;
-    let Some(Json(Value::Object(b))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
+    let b = errors::body_object(body)?;
     let mut c = validate(&s, &org, b, Some(&existing))?;
     for k in ["id", "created"] {
         c.insert(k.into(), existing[k].clone());

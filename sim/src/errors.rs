@@ -11,6 +11,17 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string()
 }
 
+/// A request body that must be a JSON object, as every create and update takes; anything else is
+/// Digdir's 400.
+pub fn body_object(
+    body: Option<Json<serde_json::Value>>,
+) -> Result<serde_json::Map<String, serde_json::Value>, Response> {
+    match body {
+        Some(Json(serde_json::Value::Object(m))) => Ok(m),
+        _ => Err(api(400, "Input ikke i korrekt format: a JSON object is required")),
+    }
+}
+
 /// A new object's server-set fields: a fresh id under `id_key` (`client_id`, `id`), and
 /// `created` and `last_updated` both now. Returns the id.
 pub fn stamp_new(object: &mut serde_json::Map<String, serde_json::Value>, id_key: &str) -> String {

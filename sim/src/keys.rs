@@ -159,7 +159,7 @@ pub async fn put_key(
 ) -> Answer {
     per_key_available(&s)?;
     let org = require(&s, &h, "PUT /api/v1/clients/{clientId}/jwks/{kid}")?.org;
-    let Some(Json(Value::Object(mut k))) = body else { return Err(errors::api(400, "Input ikke i korrekt format")) };
+    let mut k = errors::body_object(body)?;
     match k.get("kid") {
         None => {
             k.insert("kid".into(), json!(kid));

@@ -101,13 +101,6 @@ fn normalise(mut body: Map<String, Value>, creating: bool) -> Result<Map<String,
     Ok(body)
 }
 
-fn body_object(body: Option<Json<Value>>) -> Result<Map<String, Value>, Response> {
-    match body {
-        Some(Json(Value::Object(m))) => Ok(m),
-        _ => Err(errors::api(400, "Input ikke i korrekt format: a JSON object is required")),
-    }
-}
-
 pub async fn list(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Answer {
     let org = require(&s, &h, "GET /api/v1/scopes")?.org;
     let inactive = flag(&q, "inactive");
@@ -136,7 +129,7 @@ pub async fn get_one(State(s): State<Arc<Store>>, h: HeaderMap, q: Q) -> Answer 
 
 pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json<Value>>) -> Answer {
     let org = require(&s, &h, "POST /api/v1/scopes")?.org;
-    let mut b = normalise(body_object(body)?, true)?;
+    let mut b = normalise(errors::body_object(body)?, true)?;
     let (prefix, subscope) =
         (b["prefix"].as_str().unwrap_or("").to_string(), b["subscope"].as_str().unwrap_or("").to_string());
     // "Den autentiserte organisasjonen vil bli eier" — only of its own prefixes ("Scopes" [I]).
@@ -163,7 +156,7 @@ pub async fn create(State(s): State<Arc<Store>>, h: HeaderMap, body: Option<Json
 pub async fn update(State(s): State<Arc<Store>>, h: HeaderMap, q: Q, body: Option<Json<Value>>) -> Answer {
     let org = require(&s, &h, "PUT /api/v1/scopes")?.org;
     let name = q.get("scope").cloned().unwrap_or_default();
-    let mut b = normalise(body_object(body)?, false)?;
+    let mut b = normalise(errors::body_object(body)?, false)?;
     let mut d = s.lock();
     let Some(existing) = d.scopes.get(&name).cloned() else {
         return Err(errors::api(404, &format!("Scope {name} not found")));
