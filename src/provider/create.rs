@@ -18,6 +18,7 @@ use async_trait::async_trait;
 pub const CREATE_ATTEMPTS: u32 = 3;
 
 /// What reading says about a create whose answer was lost.
+#[derive(Clone)]
 pub enum Found<T> {
     /// Exactly one object that the lost create made: ours.
     Ours(T),
@@ -173,17 +174,8 @@ mod tests {
         }
         async fn find(&self) -> Result<Found<&'static str>, ApiError> {
             let mut found = self.found.lock().unwrap();
-            let next = if found.len() > 1 { found.remove(0) } else { clone(&found[0]) };
+            let next = if found.len() > 1 { found.remove(0) } else { found[0].clone() };
             Ok(next)
-        }
-    }
-
-    fn clone(f: &Found<&'static str>) -> Found<&'static str> {
-        match f {
-            Found::Ours(x) => Found::Ours(x),
-            Found::Nothing => Found::Nothing,
-            Found::Conflict => Found::Conflict,
-            Found::Unclear(s) => Found::Unclear(s.clone()),
         }
     }
 

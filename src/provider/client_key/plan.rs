@@ -1,8 +1,8 @@
 //! The plan of `maskinporten_client_key` under the key rules of ARCHITECTURE.md, "Rules every
 //! resource follows": the thumbprint is the key's identity (a different key is a replacement with
 //! a new derived kid), a kid set by hand is never silently re-pointed, an expiry must lie within
-//! Maskinporten's year, and warnings come 30 days before expiry and for the first key of a client that existed before
-//! (which switches it from certificate to kid authentication).
+//! Maskinporten's year, and warnings come 30 days before expiry and for the first key of a client
+//! that existed before (which switches it from certificate to kid authentication).
 
 use super::model::{default_kid, exp_of};
 use crate::api::{ApiClient, ApiError, Jwk};
@@ -66,7 +66,7 @@ pub async fn plan(shared: &Shared, ctx: &mut PlanCtx<'_>) {
             // A client made by this very apply has never signed a grant with x5c: only a client
             // that existed before gets the warning (and a warning per new client made an apply
             // of many clients slow: Terraform renders each with its source snippet).
-            let existed = client_id.as_deref().is_some_and(|c| shared.writes.keys_of_created(c).is_none());
+            let existed = client_id.as_deref().is_some_and(|c| !shared.writes.created_here(c));
             if let (true, Some(c), Some(api)) = (existed, &client_id, shared.api.client_for_plan())
                 && let Ok(list) = keys_of(shared, &api, c).await
                 && list.is_empty()

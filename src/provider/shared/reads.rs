@@ -186,7 +186,7 @@ impl Reads {
     pub async fn usable_scopes(&self, client: &ApiClient) -> Result<Arc<UsableScopes>, ApiError> {
         self.usable_scopes
             .get(ALL, || async {
-                // Four lists that depend on nothing but the token: side by side, not in a row
+                // Five lists that depend on nothing but the token: side by side, not in a row
                 // (each one is a round trip on the path of every client's plan).
                 let private = async {
                     let (own, received, prefixes) = tokio::try_join!(
@@ -232,7 +232,8 @@ impl UsableScopes {
     /// this same apply creates is not listed yet, and it will be ours).
     pub fn ours(&self, scope: &str) -> Result<bool, &ApiError> {
         let (listed, prefixes) = self.private.as_ref()?;
-        let prefix = scope.split_once(':').map_or("", |(p, _)| p);
-        Ok(listed.contains(scope) || prefixes.iter().any(|p| p == prefix))
+        let under_ours =
+            crate::provider::scope_name::ScopeName::parse(scope).is_ok_and(|n| prefixes.iter().any(|p| p == n.prefix));
+        Ok(listed.contains(scope) || under_ours)
     }
 }

@@ -33,10 +33,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Writes {
+    /// Whether this process created `client_id`.
+    pub fn created_here(&self, client_id: &str) -> bool {
+        lock(&self.created_clients).contains(client_id)
+    }
+
     /// The keys of a client this process created — exactly those it wrote, so no read is
     /// needed; `None` for any other client.
     pub fn keys_of_created(&self, client_id: &str) -> Option<Vec<Jwk>> {
-        if !lock(&self.created_clients).contains(client_id) {
+        if !self.created_here(client_id) {
             return None;
         }
         Some(lock(&self.written_keys).get(client_id).map(|(_, keys)| keys.clone()).unwrap_or_default())
