@@ -113,19 +113,10 @@ fn no_placeholder_in_a_page_is_taken_for_an_html_tag() {
     assert_eq!(bare_tags("name <prefix>:x").len(), 1, "the check sees a bare tag");
     let mut pages = docs_gen::render_all(root());
     // The hand-written pages too: guides, the development notes, the README.
-    let mut dirs = vec![root().join("docs")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("docs dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") {
-                pages.push((path.clone(), std::fs::read_to_string(&path).expect("page")));
-            }
-        }
-    }
-    for top in ["README.md", "ARCHITECTURE.md", "CHANGELOG.md"] {
-        pages.push((top.into(), std::fs::read_to_string(root().join(top)).expect("top-level page")));
+    let top = ["README.md", "ARCHITECTURE.md", "CHANGELOG.md"].map(|f| root().join(f));
+    for path in docs_gen::list_files(&root().join("docs"), ".md").into_iter().chain(top) {
+        let text = std::fs::read_to_string(&path).expect("page");
+        pages.push((path, text));
     }
     let problems: Vec<String> = pages
         .into_iter()

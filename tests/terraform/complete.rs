@@ -3,8 +3,9 @@
 //! side — applied end to end on every supported Terraform minor, and at TRACE without a secret in
 //! any log. Other tests (admin scopes, faults, scale) build on the same two organisations.
 
-use crate::examples::{examples_dir, public_key};
+use crate::examples::examples_dir;
 use crate::harness::{Sim, Workdir};
+use crate::key_writes::public_key;
 use maskinporten_sim::SimConfig;
 /// The admin scopes Digdir typically grants each side (examples/complete/README.md).
 pub const PROVIDER_SCOPES: &[&str] = &["scopes.read", "scopes.write"];

@@ -3,16 +3,13 @@
 //! examples are evaluated and the ephemeral-resource example applied.
 
 use crate::harness::{Sim, Workdir};
+use crate::key_writes::{jwk_by_hand, public_key};
 use maskinporten_sim::SimConfig;
 use serde_json::{Value, json};
 use std::path::Path;
 
 pub fn examples_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
-}
-
-pub fn public_key() -> String {
-    rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("rsa").public_key_pem()
 }
 
 #[test]
@@ -102,8 +99,7 @@ fn every_data_source_example_plans_and_reads_what_it_names() {
     let body = json!({"integration_type": "maskinporten", "client_name": "legacy-client", "description": "Made in Samarbeidsportalen", "scopes": ["demo:orders.read"]});
     let client = sim.out_of_band(me, "POST", "/api/v1/clients", Some(body));
     let client_id = client["client_id"].as_str().expect("client_id").to_string();
-    let key = terraform_provider_maskinporten::provider::keys::parse(&public_key()).expect("a public key");
-    let jwk = json!({"kty": "RSA", "kid": "by-hand", "use": "sig", "alg": "RS256", "n": key.n_b64(), "e": key.e_b64()});
+    let jwk = jwk_by_hand("by-hand");
     sim.out_of_band(me, "PUT", &format!("/api/v1/clients/{client_id}/jwks/by-hand"), Some(jwk));
     sim.out_of_band(me, "DELETE", &format!("/api/v1/clients/{client_id}"), None);
     scope(other, "other", "invoices.read");

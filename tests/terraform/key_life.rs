@@ -3,11 +3,8 @@
 //! Terraform does not manage — and a `check` block that alerts on expiry with it.
 
 use crate::harness::{Sim, Workdir};
+use crate::key_writes::{jwk_by_hand, public_key};
 use serde_json::Value;
-
-fn public_key() -> String {
-    rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("rsa").public_key_pem()
-}
 
 /// The RFC 3339 text of now + `days` whole days, at midnight UTC, as a team would write it.
 fn days_ahead(days: u64) -> String {
@@ -77,8 +74,7 @@ fn a_chosen_expiry_is_registered_listed_and_checked() {
     assert_eq!(stored["exp"], Value::from(epoch(&expiry)), "Digdir got exp");
 
     // A key Terraform does not manage is listed too.
-    let other = terraform_provider_maskinporten::provider::keys::parse(&public_key()).unwrap();
-    let jwk = serde_json::json!({"kty": "RSA", "kid": "by-hand", "use": "sig", "alg": "RS256", "n": other.n_b64(), "e": other.e_b64()});
+    let jwk = jwk_by_hand("by-hand");
     sim.out_of_band("991825827", "PUT", &format!("/api/v1/clients/{client_id}/jwks/by-hand"), Some(jwk));
     let listed = w.state_values("data.maskinporten_client_keys.all");
     assert_eq!(listed["keys"].as_array().map(Vec::len), Some(1), "read at the last apply");

@@ -7,21 +7,15 @@
 //! the key.
 
 use crate::harness::{Sim, Workdir};
-use crate::key_writes::{client, kids, public_key};
+use crate::key_writes::{client, jwk_by_hand, kids, public_key};
 use maskinporten_sim::{Faults, SimConfig};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// A `maskinporten_client_key` named `k` with the key in `k.pem` and `extra` lines.
 fn key_tf(client_id: &str, extra: &str) -> String {
     format!(
         "resource \"maskinporten_client_key\" \"k\" {{\n  client_id = \"{client_id}\"\n  key = file(\"k.pem\")\n{extra}}}\n"
     )
-}
-
-/// A JWK of a fresh key under `kid`, as a colleague would register it in Samarbeidsportalen.
-fn jwk(kid: &str) -> Value {
-    let k = terraform_provider_maskinporten::provider::keys::parse(&public_key()).expect("a public key");
-    json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": k.n_b64(), "e": k.e_b64()})
 }
 
 /// The stored JWK of `kid` on the client.
@@ -40,7 +34,7 @@ fn workdir(sim: &Sim, main_tf: &str) -> Workdir {
 fn a_kid_that_names_another_key_is_refused_at_the_attribute_and_nothing_is_written() {
     let sim = Sim::start();
     let id = client(&sim);
-    let theirs = jwk("k1");
+    let theirs = jwk_by_hand("k1");
     sim.out_of_band("991825827", "PUT", &format!("/api/v1/clients/{id}/jwks/k1"), Some(theirs.clone()));
     let w = workdir(&sim, &key_tf(&id, "  kid = \"k1\"\n"));
     let r = w.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
@@ -60,7 +54,7 @@ fn a_kid_re_pointed_outside_terraform_is_left_in_place_on_destroy() {
     let w = workdir(&sim, &key_tf(&id, "  kid = \"k1\"\n"));
     w.apply();
     w.assert_converged();
-    let theirs = jwk("k1");
+    let theirs = jwk_by_hand("k1");
     sim.out_of_band("991825827", "PUT", &format!("/api/v1/clients/{id}/jwks/k1"), Some(theirs.clone()));
     // Without a refresh, the state still holds our key's thumbprint: the kid now names another.
     let r = w.ok(&["destroy", "-auto-approve", "-input=false", "-no-color", "-refresh=false"]);

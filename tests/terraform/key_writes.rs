@@ -36,6 +36,12 @@ fn key_tf(client_id: &str, name: &str) -> String {
     )
 }
 
+/// A JWK of a fresh key under `kid`, as a colleague would register it in Samarbeidsportalen.
+pub(crate) fn jwk_by_hand(kid: &str) -> Value {
+    let k = terraform_provider_maskinporten::provider::keys::parse(&public_key()).expect("a public key");
+    serde_json::json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": k.n_b64(), "e": k.e_b64()})
+}
+
 pub(crate) fn kids(sim: &Sim, client_id: &str) -> BTreeSet<String> {
     sim.state()["keys"][client_id]
         .as_array()

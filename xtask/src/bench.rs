@@ -103,7 +103,7 @@ fn step(tf: &Tf, sim: Option<&SimProc>, phase: &str, args: &[&str]) -> Result<St
     let mut by_path: std::collections::BTreeMap<String, usize> = Default::default();
     if let Some(sim) = sim {
         let log = sim.take_requests()?;
-        std::fs::write(tf.dir.join(format!("requests-{phase}.json")), serde_json::to_vec_pretty(&log)?)?;
+        std::fs::write(tf.dir().join(format!("requests-{phase}.json")), serde_json::to_vec_pretty(&log)?)?;
         for r in log {
             let path = r["path"].as_str().unwrap_or("");
             api += usize::from(path.starts_with("/api/"));

@@ -11,9 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
-}
+pub use devkit::root;
 
 /// Build the provider and the simulator; returns the directory holding both binaries.
 pub fn build(release: bool) -> Result<PathBuf> {
@@ -199,7 +197,6 @@ fn dechunk(mut s: &str) -> String {
 /// [`Tf::with_floor`], the benchmark's `bench/maskinporten` from `bin_dir/floor`), made by the
 /// dev kit.
 pub struct Tf {
-    pub dir: PathBuf,
     kit: devkit::Workdir,
 }
 
@@ -212,8 +209,7 @@ pub struct Out {
 
 impl Tf {
     pub fn new(dir: &Path, terraform: &Path, bin_dir: &Path, env: Vec<(String, String)>) -> Result<Tf> {
-        let kit = devkit::Workdir::new(dir, terraform.to_path_buf(), bin_dir, &[], env)?;
-        Ok(Tf { dir: dir.to_path_buf(), kit })
+        Ok(Tf { kit: devkit::Workdir::new(dir, terraform.to_path_buf(), bin_dir, &[], env)? })
     }
 
     /// [`Tf::new`], with the benchmark's plugin floor as `bench/maskinporten` from
@@ -221,8 +217,12 @@ impl Tf {
     pub fn with_floor(dir: &Path, terraform: &Path, bin_dir: &Path, env: Vec<(String, String)>) -> Result<Tf> {
         let floor = bin_dir.join("floor");
         let more = [("registry.terraform.io/bench/maskinporten", floor.as_path())];
-        let kit = devkit::Workdir::new(dir, terraform.to_path_buf(), bin_dir, &more, env)?;
-        Ok(Tf { dir: dir.to_path_buf(), kit })
+        Ok(Tf { kit: devkit::Workdir::new(dir, terraform.to_path_buf(), bin_dir, &more, env)? })
+    }
+
+    /// Where main.tf goes and every command runs.
+    pub fn dir(&self) -> &Path {
+        &self.kit.dir
     }
 
     /// A terraform command for this directory, not yet started (clean environment, our CLI
@@ -232,7 +232,7 @@ impl Tf {
     }
 
     pub fn write(&self, main_tf: &str) -> Result<()> {
-        Ok(std::fs::write(self.dir.join("main.tf"), main_tf)?)
+        Ok(std::fs::write(self.dir().join("main.tf"), main_tf)?)
     }
 
     pub fn run(&self, args: &[&str]) -> Result<Out> {

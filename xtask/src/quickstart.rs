@@ -85,9 +85,9 @@ pub fn run(args: &Args) -> Result<()> {
              cd {}\n  while IFS= read -r l; do [ -n \"$l\" ] && export \"$l\"; done < {}\n  \
              export TF_CLI_CONFIG_FILE={} TF_VAR_consumer_orgno={CONSUMER_ORG}\n  {} plan\n\
              (the consumer's credentials are in {}). Stop it with: kill {pid}",
-            provider.dir.display(),
+            provider.dir().display(),
             dir.join(format!("{PROVIDER_ORG}.env")).display(),
-            provider.dir.join("terraformrc").display(),
+            provider.dir().join("terraformrc").display(),
             terraform.display(),
             dir.join(format!("{CONSUMER_ORG}.env")).display(),
         );
@@ -100,7 +100,7 @@ pub fn run(args: &Args) -> Result<()> {
 fn shown(tf: &Tf, args: &[&str]) -> Result<()> {
     let status = tf.command(args).status().context("run terraform")?;
     if !status.success() {
-        bail!("terraform {} in {} exited {status}", args.join(" "), tf.dir.display());
+        bail!("terraform {} in {} exited {status}", args.join(" "), tf.dir().display());
     }
     Ok(())
 }

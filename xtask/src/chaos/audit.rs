@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What the state files hold, by kind: scope names, grants, client ids, keys.
 fn state_objects(tfs: &[&Tf]) -> Result<BTreeMap<&'static str, Vec<Value>>> {
     let mut m: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
-    let states = tfs.iter().filter_map(|tf| std::fs::read_to_string(tf.dir.join("terraform.tfstate")).ok());
+    let states = tfs.iter().filter_map(|tf| std::fs::read_to_string(tf.dir().join("terraform.tfstate")).ok());
     let states: Vec<Value> =
         states.map(|t| serde_json::from_str(&t).context("terraform.tfstate")).collect::<Result<_>>()?;
     let resources = states.iter().flat_map(|s| s["resources"].as_array().cloned().unwrap_or_default());

@@ -317,14 +317,14 @@ fn repeat(
 /// failed and its debug log is kept; the second value says where (`None`: it did not fail).
 fn run_counted(tf: &Tf, args: &[&str], ok: &[i32], t: &mut Tally, what: &str) -> Result<(Out, Option<String>)> {
     t.commands += 1;
-    let log = tf.dir.join(COMMAND_LOG);
+    let log = tf.dir().join(COMMAND_LOG);
     let _ = std::fs::remove_file(&log);
     let out = tf.run(args)?;
     if ok.contains(&out.code) {
         return Ok((out, None));
     }
     t.failed_commands += 1;
-    let run = tf.dir.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned());
+    let run = tf.dir().parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned());
     Ok((out, Some(keep_log(&log, &format!("{} {what} {} {}", run.unwrap_or_default(), args[0], t.failed_commands)))))
 }
 

@@ -261,7 +261,7 @@ pub fn render_all(root: &Path) -> Vec<(PathBuf, String)> {
 }
 
 /// Files under `dir` (recursively) whose names end in `suffix`, sorted.
-fn list_files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+pub fn list_files(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     let mut out = vec![];
     let Ok(entries) = std::fs::read_dir(dir) else { return out };
     for e in entries.flatten() {
