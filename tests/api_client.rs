@@ -171,8 +171,10 @@ async fn retries_stop_at_max_retries() {
 
 #[tokio::test]
 async fn any_2xx_is_success_with_or_without_a_body() {
-    let (base, _) = server(vec![(200, "", None), (204, "", None), (201, r#"{"a":1}"#, None)]).await;
+    let (base, _) =
+        server(vec![(200, " \r\n", None), (200, "", None), (204, "", None), (201, r#"{"a":1}"#, None)]).await;
     let c = client(&base, 0);
+    assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing", NEED)).await.unwrap(), None, "blank");
     assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing", NEED)).await.unwrap(), None);
     assert_eq!(c.execute::<serde_json::Value>(Request::delete("/thing", NEED)).await.unwrap(), None);
     assert_eq!(
@@ -182,13 +184,17 @@ async fn any_2xx_is_success_with_or_without_a_body() {
 }
 
 #[tokio::test]
-async fn a_cancelled_client_abandons_reads() {
-    let (base, s) = server(vec![]).await;
+async fn a_cancelled_client_abandons_reads_and_still_carries_out_writes() {
+    let (base, s) = server(vec![(201, r#"{"id":1}"#, None)]).await;
     let cancel = CancellationToken::new();
     let c = client_with(&base, 0, cancel.clone());
     cancel.cancel();
     assert!(matches!(c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await, Err(ApiError::Cancelled)));
-    assert!(s.calls.lock().unwrap().is_empty());
+    assert!(s.calls.lock().unwrap().is_empty(), "the read was not sent");
+    // Whichever write an apply has begun is finished, so that no change is left half made.
+    let written = c.execute::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap();
+    assert_eq!(written, Some(serde_json::json!({"id": 1})));
+    assert_eq!(s.calls.lock().unwrap().len(), 1);
 }
 
 /// StopProvider in the middle of a write: the write is not abandoned (it may already have changed
@@ -264,4 +270,44 @@ async fn no_more_than_max_concurrent_requests_are_in_flight() {
     for call in calls {
         call.await.unwrap().expect("every call finished");
     }
+}
+
+/// The typed verbs say what an answer means, so that no endpoint re-derives it: `lookup` reads
+/// Digdir's 404 as "not there" and nothing else; `list` reads an empty answer and Digdir's "does
+/// not have any" error as `[]`, but not a plain 404; `fetch` refuses an empty answer; `send`
+/// passes errors on. One token serves them all, and the scopes it carries are known.
+#[tokio::test]
+async fn each_verb_reads_an_answer_as_what_it_means() {
+    const NOT_FOUND: &str = r#"{"error":"not_found","error_description":"no such thing"}"#;
+    const NONE: &str = r#"{"error":"invalid_request","error_description":"Organization 1 does not have any scopes"}"#;
+    let (base, s) = server(vec![
+        (200, r#"{"a":1}"#, None),
+        (404, NOT_FOUND, None),
+        (400, ERR, None),
+        (200, "[1,2]", None),
+        (200, "", None),
+        (404, NONE, None),
+        (404, NOT_FOUND, None),
+        (200, "", None),
+        (400, ERR, None),
+        (204, "", None),
+    ])
+    .await;
+    let c = client(&base, 0);
+    let get = || Request::get("/thing", NEED);
+    assert_eq!(c.lookup::<serde_json::Value>(get()).await.unwrap(), Some(serde_json::json!({"a": 1})));
+    assert_eq!(c.lookup::<serde_json::Value>(get()).await.unwrap(), None, "a 404 is nothing there");
+    assert_eq!(c.lookup::<serde_json::Value>(get()).await.unwrap_err().status(), Some(400), "a 400 stays an error");
+    assert_eq!(c.list::<u8>(get()).await.unwrap(), [1, 2]);
+    assert_eq!(c.list::<u8>(get()).await.unwrap(), [0u8; 0], "an empty answer is an empty list");
+    assert_eq!(c.list::<u8>(get()).await.unwrap(), [0u8; 0], "\"does not have any\" is an empty list");
+    assert_eq!(c.list::<u8>(get()).await.unwrap_err().status(), Some(404), "a plain 404 stays an error");
+    let e = c.fetch::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap_err();
+    assert!(matches!(&e, ApiError::Decode { message, .. } if message == "empty response body"), "{e:?}");
+    assert_eq!(c.send(Request::delete("/thing", NEED)).await.unwrap_err().status(), Some(400));
+    c.send(Request::delete("/thing", NEED)).await.unwrap();
+    assert_eq!(s.calls.lock().unwrap().len(), 10, "nothing retried");
+    assert_eq!((c.token_requests(), *s.tokens.lock().unwrap()), (1, 1));
+    // Asked for the broader scope first; asked for is granted (Maskinporten refuses otherwise).
+    assert_eq!(c.granted_scope().as_deref(), Some("idporten:scopes.write"));
 }

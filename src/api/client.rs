@@ -7,7 +7,7 @@
 //! it was refused unhandled. Other 4xx, and a TLS handshake refused over the certificate, are
 //! never retried, except that the first 401 renews the token and retries once. A POST is never
 //! repeated after it may have been handled. Terraform's StopProvider cancels waits, backoffs
-//! and reads — never a write in flight.
+//! and reads — never a write the provider has begun, whether in flight or waiting for its turn.
 
 use super::admin_scopes::Need;
 use super::auth::TokenSource;
@@ -52,8 +52,13 @@ mod bytes_body {
 /// NO_PROXY honoured and loopback addresses always reached directly: a proxy has no business
 /// seeing traffic to this machine (the simulator, a local tunnel).
 fn with_env_proxies(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
-    let var =
-        |k: &str| std::env::var(k).or_else(|_| std::env::var(k.to_ascii_lowercase())).ok().filter(|v| !v.is_empty());
+    with_proxies(builder, |k| std::env::var(k).ok())
+}
+
+/// [`with_env_proxies`] with the environment given as `env` (a variable's value, if set), so that
+/// tests need not change the process's environment.
+fn with_proxies(builder: reqwest::ClientBuilder, env: impl Fn(&str) -> Option<String>) -> reqwest::ClientBuilder {
+    let var = |k: &str| env(k).or_else(|| env(&k.to_ascii_lowercase())).filter(|v| !v.is_empty());
     let no_proxy = format!("{},localhost,127.0.0.1,::1", var("NO_PROXY").unwrap_or_default());
     let mut builder = builder.no_proxy();
     for (name, kind) in [("HTTPS_PROXY", "https"), ("HTTP_PROXY", "http"), ("ALL_PROXY", "all")] {
@@ -208,10 +213,17 @@ impl ApiClient {
 
     async fn once(&self, req: &Request, renewed: &mut bool) -> Attempt {
         let method = req.method.to_string();
-        let _permit = tokio::select! {
-            _ = self.inner.cancel.cancelled() => return Attempt::Fail(ApiError::Cancelled),
-            p = self.inner.limit.acquire() => match p { Ok(p) => p, Err(_) => return Attempt::Fail(ApiError::Cancelled) },
+        // A write the provider has begun is carried out even after StopProvider, so that no
+        // change is left half made; a read gives up its place in the queue.
+        let permit = if req.is_write() {
+            self.inner.limit.acquire().await.ok()
+        } else {
+            tokio::select! {
+                _ = self.inner.cancel.cancelled() => None,
+                p = self.inner.limit.acquire() => p.ok(),
+            }
         };
+        let Some(_permit) = permit else { return Attempt::Fail(ApiError::Cancelled) };
         let token = if req.need.is_none() {
             None
         } else {
@@ -333,3 +345,7 @@ impl ApiClient {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "client_tests.rs"]
+mod tests;
