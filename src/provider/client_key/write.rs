@@ -227,3 +227,7 @@ pub async fn remove(shared: &Shared, api: &ApiClient, prior: &Value, diags: &mut
         );
     }
 }
+
+#[cfg(test)]
+#[path = "write_tests.rs"]
+mod tests;
