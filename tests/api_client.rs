@@ -22,6 +22,10 @@ struct Script {
     answers: Mutex<VecDeque<(u16, &'static str, Option<&'static str>)>>,
     tokens: Mutex<u32>,
     calls: Mutex<Vec<(String, String)>>,
+    /// The query string of each call to `/api/v1/thing` (empty without one).
+    queries: Mutex<Vec<String>>,
+    /// Scripted answers of the token endpoint (status, body), before it issues tokens.
+    token_answers: Mutex<VecDeque<(u16, &'static str)>>,
     /// `/api/v1/slow` has received a request (and holds its answer until `release`).
     arrived: tokio::sync::Notify,
     release: tokio::sync::Notify,
@@ -36,14 +40,23 @@ async fn slow(State(s): State<Arc<Script>>, method: axum::http::Method) -> Respo
 }
 
 async fn token(State(s): State<Arc<Script>>) -> Response {
+    if let Some((status, body)) = s.token_answers.lock().unwrap().pop_front() {
+        return (StatusCode::from_u16(status).unwrap(), body.to_string()).into_response();
+    }
     let mut n = s.tokens.lock().unwrap();
     *n += 1;
     axum::Json(serde_json::json!({"access_token": format!("t{n}"), "token_type": "Bearer", "expires_in": 3600, "scope": "idporten:scopes.read"})).into_response()
 }
 
-async fn thing(State(s): State<Arc<Script>>, method: axum::http::Method, h: HeaderMap) -> Response {
+async fn thing(
+    State(s): State<Arc<Script>>,
+    method: axum::http::Method,
+    h: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
     let auth = h.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     s.calls.lock().unwrap().push((method.to_string(), auth));
+    s.queries.lock().unwrap().push(query.unwrap_or_default());
     let (status, body, retry_after) = s.answers.lock().unwrap().pop_front().unwrap_or((200, "{}", None));
     let mut resp = (StatusCode::from_u16(status).unwrap(), body.to_string()).into_response();
     if let Some(r) = retry_after {
@@ -295,7 +308,8 @@ async fn each_verb_reads_an_answer_as_what_it_means() {
     .await;
     let c = client(&base, 0);
     let get = || Request::get("/thing", NEED);
-    assert_eq!(c.lookup::<serde_json::Value>(get()).await.unwrap(), Some(serde_json::json!({"a": 1})));
+    let found = c.lookup::<serde_json::Value>(get().query("inactive", "true")).await.unwrap();
+    assert_eq!(found, Some(serde_json::json!({"a": 1})));
     assert_eq!(c.lookup::<serde_json::Value>(get()).await.unwrap(), None, "a 404 is nothing there");
     assert_eq!(c.lookup::<serde_json::Value>(get()).await.unwrap_err().status(), Some(400), "a 400 stays an error");
     assert_eq!(c.list::<u8>(get()).await.unwrap(), [1, 2]);
@@ -307,7 +321,63 @@ async fn each_verb_reads_an_answer_as_what_it_means() {
     assert_eq!(c.send(Request::delete("/thing", NEED)).await.unwrap_err().status(), Some(400));
     c.send(Request::delete("/thing", NEED)).await.unwrap();
     assert_eq!(s.calls.lock().unwrap().len(), 10, "nothing retried");
+    assert_eq!(s.queries.lock().unwrap()[..2], ["inactive=true", ""], "the query goes with its request only");
     assert_eq!((c.token_requests(), *s.tokens.lock().unwrap()), (1, 1));
     // Asked for the broader scope first; asked for is granted (Maskinporten refuses otherwise).
     assert_eq!(c.granted_scope().as_deref(), Some("idporten:scopes.write"));
+}
+
+/// Maskinporten busy (429, 5xx) is retried like any read; a token refused (4xx) is not.
+#[tokio::test]
+async fn a_busy_token_endpoint_is_retried_and_a_refusal_is_not() {
+    let (base, s) = server(vec![]).await;
+    s.token_answers.lock().unwrap().extend([(503, "{}"), (429, "{}")]);
+    client(&base, 3).execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap();
+    assert_eq!((*s.tokens.lock().unwrap(), s.calls.lock().unwrap().len()), (1, 1), "issued on the third try");
+
+    let (base, s) = server(vec![]).await;
+    s.token_answers.lock().unwrap().push_back((400, r#"{"error":"invalid_client","error_description":"MP-123 x"}"#));
+    let e = client(&base, 3).execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap_err();
+    assert_eq!(e.status(), Some(400), "{e:?}");
+    assert!(s.token_answers.lock().unwrap().is_empty() && s.calls.lock().unwrap().is_empty());
+    assert_eq!(*s.tokens.lock().unwrap(), 0, "asked once, not again");
+}
+
+/// A server that accepts each connection and closes it unanswered, counting them.
+async fn hang_up() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((conn, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    (base, accepted)
+}
+
+/// A request that reached the server and lost its answer: a read is retried and commits nothing;
+/// a POST is not repeated and may have committed. A request that never connected committed
+/// nothing, so even a POST is tried again.
+#[tokio::test]
+async fn a_lost_answer_is_retried_for_reads_only_and_a_refused_connection_for_all() {
+    let (base, _) = server(vec![]).await;
+    let (gone, accepted) = hang_up().await;
+    let at = |api: &str| ApiConfig { api_url: ApiConfig::normalise_api_url(api).unwrap(), ..config(&base, 2) };
+    let c = ApiClient::new(at(&gone), CancellationToken::new()).unwrap();
+    let read = c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap_err();
+    assert!(!read.may_have_committed(), "{read:?}");
+    assert_eq!(accepted.swap(0, std::sync::atomic::Ordering::SeqCst), 3, "1 try + 2 retries");
+    let write = c.execute::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap_err();
+    assert!(write.may_have_committed(), "{write:?}");
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1, "a POST is sent once");
+
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let c = ApiClient::new(at(&format!("http://127.0.0.1:{port}")), CancellationToken::new()).unwrap();
+    let refused = c.execute::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap_err();
+    assert!(matches!(refused, ApiError::Transport { maybe_committed: false, .. }), "{refused:?}");
 }

@@ -168,10 +168,12 @@ impl TokenSource {
                         st.knowledge.refused_probe(probing.as_deref().unwrap_or_default());
                     }
                     // Refusals that asking again cannot change: a client error of the token
-                    // endpoint, and a TLS certificate this machine does not trust. Every later
-                    // call of this process gets the same answer without a new handshake.
+                    // endpoint (not 429, "busy", which the caller retries), and a TLS certificate
+                    // this machine does not trust. Every later call of this process gets the same
+                    // answer without a new handshake.
                     Err(
-                        e @ (ApiError::Token { status: 400..=499, .. } | ApiError::Transport { tls_refused: true, .. }),
+                        e @ (ApiError::Token { status: 400..=428 | 430..=499, .. }
+                        | ApiError::Transport { tls_refused: true, .. }),
                     ) => {
                         st.fatal = Some(e.clone());
                         return Err(e);
