@@ -16,14 +16,16 @@ pub use devkit::root;
 /// Build the provider and the simulator; returns the directory holding both binaries.
 pub fn build(release: bool) -> Result<PathBuf> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    // `--workspace`, so that dependency features resolve as for the tests and the release, and
+    // this reuses their build (see xtask/Cargo.toml).
     cmd.current_dir(root()).args([
         "build",
         "--quiet",
-        "-p",
+        "--workspace",
+        "--bin",
         "terraform-provider-maskinporten",
-        "-p",
+        "--bin",
         "maskinporten-sim",
-        "--bins",
     ]);
     if release {
         cmd.arg("--release");
