@@ -47,8 +47,7 @@ async fn proxied(vars: &[(&str, &str)], url: &str) -> Vec<String> {
         .build()
         .unwrap();
     let _ = client.get(url.replace("SELF", proxy.trim_start_matches("http://"))).send().await;
-    let lines = seen.lock().unwrap().clone();
-    lines
+    seen.lock().unwrap().clone()
 }
 
 #[tokio::test]

@@ -247,4 +247,34 @@ mod tests {
         assert!(e.is_does_not_have_any());
         assert!(e.to_string().contains("does not have any scopes"));
     }
+
+    fn http(body: Option<ApiErrorResponse>, raw: Option<&str>) -> ApiError {
+        ApiError::Http {
+            method: "GET".into(),
+            path: "/scopes".into(),
+            status: 400,
+            body,
+            correlation_id: None,
+            date: None,
+            raw: raw.map(str::to_string),
+        }
+    }
+
+    /// The message explains with Digdir's words when there are any: the parsed body, else the raw
+    /// text, else nothing (never a dangling colon); a field error without a field name is the
+    /// message alone.
+    #[test]
+    fn the_message_says_what_digdir_said_and_nothing_empty() {
+        let unnamed: ApiErrorResponse =
+            serde_json::from_str(r#"{"errors":[{"errorMessage":"too long","fieldIdentifier":""}]}"#).unwrap();
+        assert_eq!(unnamed.explanation(), "too long");
+        let empty = ApiErrorResponse::default();
+        assert_eq!(
+            http(Some(empty.clone()), Some("plain text")).to_string(),
+            "GET /scopes returned HTTP 400: plain text"
+        );
+        assert_eq!(http(Some(empty), Some("")).to_string(), "GET /scopes returned HTTP 400");
+        assert_eq!(http(None, None).to_string(), "GET /scopes returned HTTP 400");
+        assert_eq!(http(Some(unnamed), Some("raw")).to_string(), "GET /scopes returned HTTP 400: too long");
+    }
 }

@@ -1,118 +1,14 @@
 //! ApiClient against a scripted HTTP server: token discovery and caching, the single 401
 //! refresh, which failures are retried (and which never are), Retry-After, and 2xx bodies.
+//! The transport cases (lost answers, refused connections, TLS) are in `transport.rs`.
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+mod script;
+mod transport;
+
+use script::{ERR, NEED, client, client_with, config, server};
 use std::time::{Duration, Instant};
-use terraform_provider_maskinporten::api::admin_scopes::Need;
-use terraform_provider_maskinporten::api::{ApiClient, ApiConfig, ApiError, Request, Signing};
-
-/// What the scripted operations need: scopes.write or scopes.read.
-const NEED: Need = Need::SCOPES_READ;
+use terraform_provider_maskinporten::api::{ApiClient, ApiConfig, ApiError, Request};
 use tokio_util::sync::CancellationToken;
-
-/// Scripted answers for `/api/v1/thing`, and counters.
-#[derive(Default)]
-struct Script {
-    answers: Mutex<VecDeque<(u16, &'static str, Option<&'static str>)>>,
-    tokens: Mutex<u32>,
-    calls: Mutex<Vec<(String, String)>>,
-    /// The query string of each call to `/api/v1/thing` (empty without one).
-    queries: Mutex<Vec<String>>,
-    /// Scripted answers of the token endpoint (status, body), before it issues tokens.
-    token_answers: Mutex<VecDeque<(u16, &'static str)>>,
-    /// `/api/v1/slow` has received a request (and holds its answer until `release`).
-    arrived: tokio::sync::Notify,
-    release: tokio::sync::Notify,
-}
-
-/// Answers only when the test says so: the request is in flight until then.
-async fn slow(State(s): State<Arc<Script>>, method: axum::http::Method) -> Response {
-    s.calls.lock().unwrap().push((method.to_string(), String::new()));
-    s.arrived.notify_one();
-    s.release.notified().await;
-    axum::Json(serde_json::json!({"done": true})).into_response()
-}
-
-async fn token(State(s): State<Arc<Script>>) -> Response {
-    if let Some((status, body)) = s.token_answers.lock().unwrap().pop_front() {
-        return (StatusCode::from_u16(status).unwrap(), body.to_string()).into_response();
-    }
-    let mut n = s.tokens.lock().unwrap();
-    *n += 1;
-    axum::Json(serde_json::json!({"access_token": format!("t{n}"), "token_type": "Bearer", "expires_in": 3600, "scope": "idporten:scopes.read"})).into_response()
-}
-
-async fn thing(
-    State(s): State<Arc<Script>>,
-    method: axum::http::Method,
-    h: HeaderMap,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
-) -> Response {
-    let auth = h.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    s.calls.lock().unwrap().push((method.to_string(), auth));
-    s.queries.lock().unwrap().push(query.unwrap_or_default());
-    let (status, body, retry_after) = s.answers.lock().unwrap().pop_front().unwrap_or((200, "{}", None));
-    let mut resp = (StatusCode::from_u16(status).unwrap(), body.to_string()).into_response();
-    if let Some(r) = retry_after {
-        resp.headers_mut().insert("retry-after", r.parse().unwrap());
-    }
-    resp
-}
-
-async fn server(answers: Vec<(u16, &'static str, Option<&'static str>)>) -> (String, Arc<Script>) {
-    let script = Arc::new(Script { answers: Mutex::new(answers.into()), ..Default::default() });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let b = base.clone();
-    let app = Router::new()
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(move || async move {
-                axum::Json(serde_json::json!({"issuer": format!("{b}/"), "token_endpoint": format!("{b}/token")}))
-            }),
-        )
-        .route("/token", post(token))
-        .route("/api/v1/thing", get(thing).post(thing).put(thing).delete(thing))
-        .route("/api/v1/slow", get(slow).post(slow))
-        .with_state(script.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, script)
-}
-
-fn client(base: &str, max_retries: u32) -> ApiClient {
-    client_with(base, max_retries, CancellationToken::new())
-}
-
-fn client_with(base: &str, max_retries: u32, cancel: CancellationToken) -> ApiClient {
-    ApiClient::new(config(base, max_retries), cancel).unwrap()
-}
-
-fn config(base: &str, max_retries: u32) -> ApiConfig {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["x".into()]).unwrap().self_signed(&key).unwrap();
-    ApiConfig {
-        api_url: ApiConfig::normalise_api_url(base).unwrap(),
-        issuer: format!("{base}/"),
-        token_endpoint: None,
-        client_id: "admin".into(),
-        signing: Signing::X5c { chain_der: vec![cert.der().to_vec()], key_pem: key.serialize_pem().into() },
-        scopes: None,
-        request_timeout: Duration::from_secs(5),
-        max_retries,
-        max_concurrent_requests: 4,
-        user_agent: "test".into(),
-        extra_roots_pem: None,
-        retry_deadline: Duration::from_secs(20),
-    }
-}
-
-const ERR: &str = r#"{"status":400,"correlation_id":"abc123","error":"bad","error_description":"bad input"}"#;
 
 #[tokio::test]
 async fn one_token_serves_many_calls_and_a_401_renews_it_once() {
@@ -341,43 +237,4 @@ async fn a_busy_token_endpoint_is_retried_and_a_refusal_is_not() {
     assert_eq!(e.status(), Some(400), "{e:?}");
     assert!(s.token_answers.lock().unwrap().is_empty() && s.calls.lock().unwrap().is_empty());
     assert_eq!(*s.tokens.lock().unwrap(), 0, "asked once, not again");
-}
-
-/// A server that accepts each connection and closes it unanswered, counting them.
-async fn hang_up() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let count = accepted.clone();
-    tokio::spawn(async move {
-        while let Ok((conn, _)) = listener.accept().await {
-            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            drop(conn);
-        }
-    });
-    (base, accepted)
-}
-
-/// A request that reached the server and lost its answer: a read is retried and commits nothing;
-/// a POST is not repeated and may have committed. A request that never connected committed
-/// nothing, so even a POST is tried again.
-#[tokio::test]
-async fn a_lost_answer_is_retried_for_reads_only_and_a_refused_connection_for_all() {
-    let (base, _) = server(vec![]).await;
-    let (gone, accepted) = hang_up().await;
-    let at = |api: &str| ApiConfig { api_url: ApiConfig::normalise_api_url(api).unwrap(), ..config(&base, 2) };
-    let c = ApiClient::new(at(&gone), CancellationToken::new()).unwrap();
-    let read = c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap_err();
-    assert!(!read.may_have_committed(), "{read:?}");
-    assert_eq!(accepted.swap(0, std::sync::atomic::Ordering::SeqCst), 3, "1 try + 2 retries");
-    let write = c.execute::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap_err();
-    assert!(write.may_have_committed(), "{write:?}");
-    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1, "a POST is sent once");
-
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let c = ApiClient::new(at(&format!("http://127.0.0.1:{port}")), CancellationToken::new()).unwrap();
-    let refused = c.execute::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap_err();
-    assert!(matches!(refused, ApiError::Transport { maybe_committed: false, .. }), "{refused:?}");
 }
