@@ -140,15 +140,31 @@ mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
     use tokio_util::sync::CancellationToken;
 
-    /// Every send's answer is lost; `find` answers from `found`, one per call (the last repeats).
+    /// Every send's answer is lost, or from send `conflict_from` on (1-based; 0: never) refused
+    /// as a conflict (409); `find` answers from `found`, one per call (the last repeats); a
+    /// conflict is settled as "theirs".
     struct Scripted {
         sends: AtomicU32,
+        finds: AtomicU32,
+        conflict_from: u32,
         found: Mutex<Vec<Found<&'static str>>>,
     }
 
     impl Scripted {
         fn new(found: Vec<Found<&'static str>>) -> Self {
-            Scripted { sends: AtomicU32::new(0), found: Mutex::new(found) }
+            Scripted { sends: AtomicU32::new(0), finds: AtomicU32::new(0), conflict_from: 0, found: Mutex::new(found) }
+        }
+    }
+
+    fn conflict() -> ApiError {
+        ApiError::Http {
+            method: "POST".into(),
+            path: "/scopes".into(),
+            status: 409,
+            body: None,
+            correlation_id: None,
+            date: None,
+            raw: None,
         }
     }
 
@@ -169,13 +185,20 @@ mod tests {
             "create client orders".into()
         }
         async fn send(&self) -> Result<&'static str, ApiError> {
-            self.sends.fetch_add(1, Ordering::SeqCst);
-            Err(lost())
+            let n = 1 + self.sends.fetch_add(1, Ordering::SeqCst);
+            Err(if self.conflict_from != 0 && n >= self.conflict_from { conflict() } else { lost() })
         }
         async fn find(&self) -> Result<Found<&'static str>, ApiError> {
+            self.finds.fetch_add(1, Ordering::SeqCst);
             let mut found = self.found.lock().unwrap();
             let next = if found.len() > 1 { found.remove(0) } else { found[0].clone() };
             Ok(next)
+        }
+        fn is_conflict(&self, err: &ApiError) -> bool {
+            err.status() == Some(409)
+        }
+        async fn conflict(&self, _diags: &mut Diagnostics) -> Option<&'static str> {
+            Some("theirs")
         }
     }
 
@@ -248,5 +271,26 @@ mod tests {
     fn one_new_object_is_ours_and_none_is_nothing() {
         assert!(matches!(one_new(vec!["x"], |s| Some(s.to_string()), "clients"), Found::Ours("x")));
         assert!(matches!(one_new(Vec::<&str>::new(), |s| Some(s.to_string()), "clients"), Found::Nothing));
+    }
+
+    #[tokio::test]
+    async fn a_conflict_on_the_first_send_is_settled_by_the_resource_without_reading() {
+        let c = Scripted { conflict_from: 1, ..Scripted::new(vec![Found::Ours("never")]) };
+        assert_eq!(run(&c, false).await.0, Some("theirs"));
+        assert_eq!((c.sends.load(Ordering::SeqCst), c.finds.load(Ordering::SeqCst)), (1, 0));
+    }
+
+    /// A repeat refused as a conflict is the earlier attempt landing late: ours when it reads so,
+    /// and settled by the resource when it does not.
+    #[tokio::test]
+    async fn a_conflict_on_a_repeat_is_the_earlier_attempt_landing_late() {
+        let c = Scripted { conflict_from: 2, ..Scripted::new(vec![Found::Nothing, Found::Ours("late")]) };
+        assert_eq!(run(&c, false).await.0, Some("late"));
+        assert_eq!((c.sends.load(Ordering::SeqCst), c.finds.load(Ordering::SeqCst)), (2, 2));
+        let c = Scripted { conflict_from: 2, ..Scripted::new(vec![Found::Nothing]) };
+        assert_eq!(run(&c, false).await.0, Some("theirs"));
+        let c = Scripted::new(vec![Found::Conflict]);
+        assert_eq!(run(&c, false).await.0, Some("theirs"), "found: an object with our name that is not ours");
+        assert_eq!(c.sends.load(Ordering::SeqCst), 1);
     }
 }

@@ -49,6 +49,7 @@ async fn a_post_is_never_repeated_and_4xx_are_never_retried() {
     let (base, s) = server(vec![(503, "", None)]).await;
     let e = client(&base, 3).execute::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap_err();
     assert_eq!((e.status(), s.calls.lock().unwrap().len()), (Some(503), 1));
+    assert!(e.may_have_committed(), "a 5xx may have committed");
 
     let (base, s) = server(vec![(400, ERR, None)]).await;
     let e = client(&base, 3).execute::<serde_json::Value>(Request::put("/thing", NEED)).await.unwrap_err();
@@ -68,6 +69,19 @@ async fn a_refused_post_is_repeated_and_an_endless_retry_after_ends_retrying() {
     let (base, s) = server(vec![(429, "", Some("18446744073709551615"))]).await;
     let e = client(&base, 3).execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap_err();
     assert_eq!((e.status(), s.calls.lock().unwrap().len()), (Some(429), 1));
+}
+
+/// However many retries `max_retries` allows, they stop when the next wait would end after
+/// `retry_deadline`.
+#[tokio::test]
+async fn retries_stop_at_the_deadline() {
+    let (base, s) = server(vec![(503, "", None); 50]).await;
+    let cfg = ApiConfig { retry_deadline: Duration::from_secs(2), ..config(&base, 40) };
+    let c = ApiClient::new(cfg, CancellationToken::new()).unwrap();
+    let e = c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap_err();
+    assert_eq!(e.status(), Some(503));
+    let calls = s.calls.lock().unwrap().len();
+    assert!((2..40).contains(&calls), "retried, then stopped by the deadline: {calls} calls");
 }
 
 #[tokio::test]
@@ -196,6 +210,7 @@ async fn each_verb_reads_an_answer_as_what_it_means() {
         (200, "[1,2]", None),
         (200, "", None),
         (404, NONE, None),
+        (404, "Organization 1 does not have any clients", None),
         (404, NOT_FOUND, None),
         (200, "", None),
         (400, ERR, None),
@@ -211,12 +226,14 @@ async fn each_verb_reads_an_answer_as_what_it_means() {
     assert_eq!(c.list::<u8>(get()).await.unwrap(), [1, 2]);
     assert_eq!(c.list::<u8>(get()).await.unwrap(), [0u8; 0], "an empty answer is an empty list");
     assert_eq!(c.list::<u8>(get()).await.unwrap(), [0u8; 0], "\"does not have any\" is an empty list");
+    assert_eq!(c.list::<u8>(get()).await.unwrap(), [0u8; 0], "also as plain text");
     assert_eq!(c.list::<u8>(get()).await.unwrap_err().status(), Some(404), "a plain 404 stays an error");
     let e = c.fetch::<serde_json::Value>(Request::post("/thing", NEED)).await.unwrap_err();
     assert!(matches!(&e, ApiError::Decode { message, .. } if message == "empty response body"), "{e:?}");
-    assert_eq!(c.send(Request::delete("/thing", NEED)).await.unwrap_err().status(), Some(400));
+    let refused = c.send(Request::delete("/thing", NEED)).await.unwrap_err();
+    assert_eq!((refused.status(), refused.may_have_committed()), (Some(400), false));
     c.send(Request::delete("/thing", NEED)).await.unwrap();
-    assert_eq!(s.calls.lock().unwrap().len(), 10, "nothing retried");
+    assert_eq!(s.calls.lock().unwrap().len(), 11, "nothing retried");
     assert_eq!(s.queries.lock().unwrap()[..2], ["inactive=true", ""], "the query goes with its request only");
     assert_eq!((c.token_requests(), *s.tokens.lock().unwrap()), (1, 1));
     // Asked for the broader scope first; asked for is granted (Maskinporten refuses otherwise).
