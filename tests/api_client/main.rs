@@ -7,6 +7,7 @@ mod transport;
 
 use script::{ERR, NEED, client, client_with, config, server};
 use std::time::{Duration, Instant};
+use terraform_provider_maskinporten::api::client_token::ClientGrant;
 use terraform_provider_maskinporten::api::{ApiClient, ApiConfig, ApiError, Request};
 use tokio_util::sync::CancellationToken;
 
@@ -254,4 +255,23 @@ async fn a_busy_token_endpoint_is_retried_and_a_refusal_is_not() {
     assert_eq!(e.status(), Some(400), "{e:?}");
     assert!(s.token_answers.lock().unwrap().is_empty() && s.calls.lock().unwrap().is_empty());
     assert_eq!(*s.tokens.lock().unwrap(), 0, "asked once, not again");
+}
+
+/// An API client's own token (the ephemeral `maskinporten_access_token`): asked with this
+/// provider's HTTP client (its User-Agent, no redirects), and Maskinporten's "not yet" while a new
+/// client propagates (MP-100) waited out rather than reported.
+#[tokio::test]
+async fn a_client_token_waits_out_propagation() {
+    let (base, s) = server(vec![]).await;
+    let not_yet = r#"{"error":"invalid_client","error_description":"MP-100 Invalid client ID"}"#;
+    s.token_answers.lock().unwrap().push_back((400, not_yet));
+    let grant = ClientGrant {
+        client_id: "c1".into(),
+        signing: config(&base, 0).signing,
+        scopes: vec!["demo:x".into()],
+        consumer_org: None,
+    };
+    let token = client(&base, 0).client_token(&grant, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(token.access_token.expose(), "t1");
+    assert_eq!(*s.token_agents.lock().unwrap(), ["test", "test"], "asked twice, by this provider's client");
 }

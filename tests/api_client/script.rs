@@ -27,6 +27,8 @@ pub struct Script {
     pub queries: Mutex<Vec<String>>,
     /// Scripted answers of the token endpoint (status, body), before it issues tokens.
     pub token_answers: Mutex<VecDeque<(u16, &'static str)>>,
+    /// The User-Agent of each token request.
+    pub token_agents: Mutex<Vec<String>>,
     /// `/api/v1/slow` has received a request (and holds its answer until `release`).
     pub arrived: tokio::sync::Notify,
     pub release: tokio::sync::Notify,
@@ -40,7 +42,9 @@ async fn slow(State(s): State<Arc<Script>>, method: axum::http::Method) -> Respo
     axum::Json(serde_json::json!({"done": true})).into_response()
 }
 
-async fn token(State(s): State<Arc<Script>>) -> Response {
+async fn token(State(s): State<Arc<Script>>, h: HeaderMap) -> Response {
+    let agent = h.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    s.token_agents.lock().unwrap().push(agent);
     if let Some((status, body)) = s.token_answers.lock().unwrap().pop_front() {
         return (StatusCode::from_u16(status).unwrap(), body.to_string()).into_response();
     }
