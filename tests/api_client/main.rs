@@ -23,6 +23,7 @@ async fn one_token_serves_many_calls_and_a_401_renews_it_once() {
     let v = c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap();
     assert_eq!(v, Some(serde_json::json!({"ok": true})));
     assert_eq!(*s.tokens.lock().unwrap(), 2, "the 401 renewed the token once");
+    assert_eq!(c.token_requests(), 2, "and the client counted both");
     let calls = s.calls.lock().unwrap();
     assert_eq!(calls[2].1, "Bearer t1");
     assert_eq!(calls[3].1, "Bearer t2", "retried with the new token");
