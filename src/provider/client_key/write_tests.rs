@@ -62,9 +62,21 @@ fn object(pairs: &[(&str, &str)]) -> Value {
 
 impl Fixture {
     async fn add(&self, kid: &str, key: &PublicKey) -> (Option<Value>, Diagnostics) {
+        self.add_planned(&[("kid", kid), ("alg", "RS256")], key).await
+    }
+
+    /// Add with these planned attributes (besides `client_id`).
+    async fn add_planned(&self, planned: &[(&str, &str)], key: &PublicKey) -> (Option<Value>, Diagnostics) {
         let mut diags = Diagnostics::default();
-        let planned = object(&[("client_id", &self.client_id), ("kid", kid), ("alg", "RS256")]);
-        (add(&self.shared, &self.api, &planned, key, &mut diags).await, diags)
+        let mut pairs = vec![("client_id", self.client_id.as_str())];
+        pairs.extend_from_slice(planned);
+        (add(&self.shared, &self.api, &object(&pairs), key, &mut diags).await, diags)
+    }
+
+    /// The JWK the simulator stores under `kid`.
+    fn stored_jwk(&self, kid: &str) -> serde_json::Value {
+        let keys = self.sim.state()["keys"][&self.client_id].as_array().cloned().unwrap_or_default();
+        keys.into_iter().find(|k| k["kid"] == kid).unwrap_or_default()
     }
 
     async fn remove(&self, kid: &str, thumbprint: &str) -> Diagnostics {
@@ -179,9 +191,11 @@ async fn a_lost_write_is_adopted_only_when_digdir_shows_the_key() {
 #[tokio::test]
 async fn a_key_is_removed_only_while_its_kid_names_our_key() {
     for per_key_ops in [true, false] {
-        let f = fixture(per_key_ops).await;
+        let mut f = fixture(per_key_ops).await;
         let (k1, k2) = (new_key(), new_key());
         assert!(f.add("k1", &k1).await.0.is_some() && f.add("k2", &k2).await.0.is_some());
+        // A new process, which has not yet learnt whether Digdir serves the per-key DELETE.
+        f.shared = Shared::new(CancellationToken::new());
 
         let diags = f.remove("k1", &new_key().thumbprint()).await;
         assert_eq!(said(&diags), [(Severity::Warning, "Key k1 was not removed".to_string(), None)], "{per_key_ops}");
@@ -198,5 +212,62 @@ async fn a_key_is_removed_only_while_its_kid_names_our_key() {
         let summary = format!("Client {} has no keys left", f.client_id);
         assert_eq!(said(&diags), [(Severity::Warning, summary, None)], "{per_key_ops}");
         assert!(f.stored().is_empty(), "{per_key_ops}");
+
+        // A client that is gone has no key to remove; a read that fails is reported.
+        let mut diags = Diagnostics::default();
+        let gone = object(&[("client_id", "no-such-client"), ("kid", "k1"), ("thumbprint", "t")]);
+        remove(&f.shared, &f.api, &gone, &mut diags).await;
+        assert!(diags.is_empty(), "{per_key_ops}: {diags:?}");
+        let paths = vec![format!("/api/v1/clients/{}/jwks", f.client_id)];
+        f.sim.set_faults(Faults { rate_5xx: 1.0, methods: vec!["GET".into()], paths, ..Default::default() });
+        let diags = f.remove("k1", &k1.thumbprint()).await;
+        assert!(diags.has_errors(), "{per_key_ops}: the failed read is reported");
     }
+}
+
+/// The JWK sent says everything the plan says (use, alg, the certificate as x5c, the expiry), and
+/// the state is what Digdir stored: its default expiry when the plan names none.
+#[tokio::test]
+async fn a_written_key_carries_the_plan_and_the_state_reads_what_digdir_stored() {
+    for per_key_ops in [true, false] {
+        let f = fixture(per_key_ops).await;
+        let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["c".into()]).unwrap().self_signed(&pair).unwrap();
+        let with_cert = keys::parse(&cert.pem()).unwrap();
+        // Within the year Digdir allows a key.
+        let exp = std::time::SystemTime::now() + std::time::Duration::from_secs(30 * 86_400);
+        let expires_at = humantime::format_rfc3339_seconds(exp).to_string();
+        let planned = [("kid", "k1"), ("alg", "RS512"), ("expires_at", expires_at.as_str())];
+        let (state, diags) = f.add_planned(&planned, &with_cert).await;
+        assert!(diags.is_empty(), "{per_key_ops}: {diags:?}");
+        let jwk = f.stored_jwk("k1");
+        assert_eq!((jwk["use"].as_str(), jwk["alg"].as_str()), (Some("sig"), Some("RS512")), "{per_key_ops}: {jwk}");
+        assert_eq!(jwk["x5c"][0].as_str(), with_cert.x5c.as_deref(), "{per_key_ops}");
+        assert_eq!(jwk["exp"].as_i64(), super::super::model::exp_of(&expires_at), "{per_key_ops}: the planned expiry");
+        assert_eq!(state.and_then(|s| s.opt_str("expires_at")), Some(expires_at), "{per_key_ops}");
+
+        let (state, _) = f.add("k2", &new_key()).await;
+        let stored = f.stored_jwk("k2")["exp"].as_i64();
+        assert!(stored.is_some(), "{per_key_ops}: Digdir gives a key an expiry");
+        let expected = super::super::model::expires_at(stored);
+        assert_eq!(state.and_then(|s| s.opt_str("expires_at")), expected, "{per_key_ops}: the state reads Digdir's");
+    }
+}
+
+#[test]
+fn a_missing_per_key_route_is_told_from_a_missing_client() {
+    let http = |status, body: Option<&str>| crate::api::ApiError::Http {
+        method: "PUT".into(),
+        path: "/clients/c/jwks/k".into(),
+        status,
+        body: body.map(|b| serde_json::from_str(b).unwrap()),
+        correlation_id: None,
+        date: None,
+        raw: None,
+    };
+    assert!(super::per_key_missing(&http(405, None)), "method not allowed");
+    assert!(super::per_key_missing(&http(404, None)), "a bare 404");
+    assert!(super::per_key_missing(&http(404, Some(r#"{"error":"Not Found","correlation_id":"x"}"#))));
+    assert!(!super::per_key_missing(&http(404, Some(r#"{"error":"no client","correlation_id":"x"}"#))));
+    assert!(!super::per_key_missing(&http(400, None)));
 }
