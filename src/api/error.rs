@@ -210,6 +210,19 @@ impl ApiError {
             || self.status().is_some_and(|s| s >= 500)
     }
 
+    /// An HTTP error answer as tests need one, without the response's date or correlation id.
+    #[cfg(test)]
+    pub(crate) fn http_for_test(
+        method: &str,
+        path: &str,
+        status: u16,
+        body: Option<ApiErrorResponse>,
+        raw: Option<&str>,
+    ) -> ApiError {
+        let (method, path, raw) = (method.into(), path.into(), raw.map(str::to_string));
+        ApiError::Http { method, path, status, body, correlation_id: None, date: None, raw }
+    }
+
     pub fn correlation_id(&self) -> Option<&str> {
         match self {
             ApiError::Http { correlation_id, .. } => correlation_id.as_deref(),
@@ -235,29 +248,13 @@ mod tests {
             r#"{"error":"invalid_request","error_description":"Organization 1 does not have any scopes"}"#,
         )
         .unwrap();
-        let e = ApiError::Http {
-            method: "GET".into(),
-            path: "/scopes".into(),
-            status: 404,
-            body: Some(b),
-            correlation_id: None,
-            date: None,
-            raw: None,
-        };
+        let e = ApiError::http_for_test("GET", "/scopes", 404, Some(b), None);
         assert!(e.is_does_not_have_any());
         assert!(e.to_string().contains("does not have any scopes"));
     }
 
     fn http(body: Option<ApiErrorResponse>, raw: Option<&str>) -> ApiError {
-        ApiError::Http {
-            method: "GET".into(),
-            path: "/scopes".into(),
-            status: 400,
-            body,
-            correlation_id: None,
-            date: None,
-            raw: raw.map(str::to_string),
-        }
+        ApiError::http_for_test("GET", "/scopes", 400, body, raw)
     }
 
     /// The message explains with Digdir's words when there are any: the parsed body, else the raw

@@ -157,15 +157,7 @@ mod tests {
     }
 
     fn conflict() -> ApiError {
-        ApiError::Http {
-            method: "POST".into(),
-            path: "/scopes".into(),
-            status: 409,
-            body: None,
-            correlation_id: None,
-            date: None,
-            raw: None,
-        }
+        ApiError::http_for_test("POST", "/scopes", 409, None, None)
     }
 
     fn lost() -> ApiError {

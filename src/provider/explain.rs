@@ -194,15 +194,7 @@ mod tests {
     }
 
     fn http(method: &str, path: &str, status: u16) -> ApiError {
-        ApiError::Http {
-            method: method.into(),
-            path: path.into(),
-            status,
-            body: None,
-            correlation_id: None,
-            date: None,
-            raw: Some("{}".into()),
-        }
+        ApiError::http_for_test(method, path, status, None, Some("{}"))
     }
 
     #[test]

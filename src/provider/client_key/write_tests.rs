@@ -73,10 +73,14 @@ impl Fixture {
         (add(&self.shared, &self.api, &object(&pairs), key, &mut diags).await, diags)
     }
 
+    /// The client's key set as the simulator stores it.
+    fn stored_jwks(&self) -> Vec<serde_json::Value> {
+        self.sim.state()["keys"][&self.client_id].as_array().cloned().unwrap_or_default()
+    }
+
     /// The JWK the simulator stores under `kid`.
     fn stored_jwk(&self, kid: &str) -> serde_json::Value {
-        let keys = self.sim.state()["keys"][&self.client_id].as_array().cloned().unwrap_or_default();
-        keys.into_iter().find(|k| k["kid"] == kid).unwrap_or_default()
+        self.stored_jwks().into_iter().find(|k| k["kid"] == kid).unwrap_or_default()
     }
 
     async fn remove(&self, kid: &str, thumbprint: &str) -> Diagnostics {
@@ -88,8 +92,10 @@ impl Fixture {
 
     /// The client's keys as the simulator stores them: kid and modulus.
     fn stored(&self) -> Vec<(String, String)> {
-        let keys = self.sim.state()["keys"][&self.client_id].as_array().cloned().unwrap_or_default();
-        keys.iter().map(|k| (k["kid"].as_str().unwrap().to_string(), k["n"].as_str().unwrap().to_string())).collect()
+        self.stored_jwks()
+            .iter()
+            .map(|k| (k["kid"].as_str().unwrap().to_string(), k["n"].as_str().unwrap().to_string()))
+            .collect()
     }
 
     /// Key writes the simulator carried out (per-key or whole-set).
@@ -256,14 +262,9 @@ async fn a_written_key_carries_the_plan_and_the_state_reads_what_digdir_stored()
 
 #[test]
 fn a_missing_per_key_route_is_told_from_a_missing_client() {
-    let http = |status, body: Option<&str>| crate::api::ApiError::Http {
-        method: "PUT".into(),
-        path: "/clients/c/jwks/k".into(),
-        status,
-        body: body.map(|b| serde_json::from_str(b).unwrap()),
-        correlation_id: None,
-        date: None,
-        raw: None,
+    let http = |status, body: Option<&str>| {
+        let body = body.map(|b| serde_json::from_str(b).unwrap());
+        crate::api::ApiError::http_for_test("PUT", "/clients/c/jwks/k", status, body, None)
     };
     assert!(super::per_key_missing(&http(405, None)), "method not allowed");
     assert!(super::per_key_missing(&http(404, None)), "a bare 404");
