@@ -203,15 +203,14 @@ impl TokenSource {
         scopes: &BTreeSet<String>,
         resource: Option<&str>,
     ) -> Result<Token, ApiError> {
-        let endpoint = self.endpoint(http, cfg).await?;
         let scope = scopes.iter().cloned().collect::<Vec<_>>().join(" ");
-        let assertion = sign_assertion(cfg, &scope, resource, SystemTime::now())?;
-        let nth = 1 + self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let sign = || sign_assertion(cfg, &scope, resource, SystemTime::now());
         let started = Instant::now();
-        let (status, body) = super::grant::exchange(http, &endpoint, &assertion).await?;
+        let (endpoint, status, body) = self.send_grant(http, cfg, sign).await?;
         let result = token_from_response(status, &body, endpoint.path(), scopes, Instant::now());
         // `nth` counts this process's token requests and `pid` names the process: a process
         // should see at most one refusal for a scope (admin_scopes), and the tests check it here.
+        let nth = self.requests.load(std::sync::atomic::Ordering::Relaxed);
         let outcome = match &result {
             Ok(_) => "issued".to_string(),
             Err(ApiError::Token { error, .. }) => error.clone(),
@@ -230,6 +229,57 @@ impl TokenSource {
         );
         result
     }
+
+    /// Send a freshly signed grant to the token endpoint: where it went, and the status and body
+    /// of the answer.
+    ///
+    /// Until this process has read the issuer's metadata, the grant goes to `<issuer>token` —
+    /// where Maskinporten keeps its token endpoint (docs/development/digdir-api.md, "Environments
+    /// and URLs") — while the metadata is read beside it, so that the first call of a process
+    /// waits one round trip less. That answer counts only if the metadata then names the same
+    /// endpoint; otherwise a new grant goes to the endpoint it names, and metadata that fails its
+    /// checks fails the call as before. The early grant never leaves the configured issuer's own
+    /// address, which is the grant's audience and where the metadata comes from, so it trusts
+    /// nothing the metadata says.
+    async fn send_grant(
+        &self,
+        http: &reqwest::Client,
+        cfg: &ApiConfig,
+        sign: impl Fn() -> Result<Secret, ApiError>,
+    ) -> Result<(url::Url, u16, Vec<u8>), ApiError> {
+        let send = |endpoint: url::Url, assertion: Secret| async move {
+            self.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            super::grant::exchange(http, &endpoint, &assertion).await.map(|(status, body)| (endpoint, status, body))
+        };
+        if let Some(known) = self.endpoint.get() {
+            return send(known.clone(), sign()?).await;
+        }
+        let Some(guess) = conventional_endpoint(&cfg.issuer) else {
+            let named = self.endpoint(http, cfg).await?;
+            return send(named, sign()?).await;
+        };
+        let (named, early) = tokio::join!(self.endpoint(http, cfg), send(guess.clone(), sign()?));
+        let named = named?;
+        if named == guess {
+            return early;
+        }
+        send(named, sign()?).await
+    }
+}
+
+/// Where Maskinporten keeps the token endpoint of an issuer: `<issuer>token`, the issuer's own
+/// scheme, host and path (`https://maskinporten.no/` → `https://maskinporten.no/token`). `None`
+/// for an issuer a grant may not be sent to (see [`check_scheme`]).
+fn conventional_endpoint(issuer: &str) -> Option<url::Url> {
+    let mut url = url::Url::parse(issuer).ok()?;
+    check_scheme(&url).ok()?;
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    url.join("token").ok()
 }
 
 /// The token endpoint of an issuer's metadata (RFC 8414): the metadata must name the configured
@@ -307,6 +357,17 @@ mod tests {
         .unwrap_err();
         assert!(matches!(e, ApiError::Token { ref mp_code, .. } if mp_code.as_deref() == Some("MP-121")), "{e:?}");
         assert!(matches!(token_from_response(200, b"<html>", "/token", none, now), Err(ApiError::Decode { .. })));
+    }
+
+    #[test]
+    fn the_conventional_token_endpoint_is_the_issuers_own() {
+        let at = |issuer: &str| conventional_endpoint(issuer).map(|u| u.to_string());
+        assert_eq!(at("https://maskinporten.no/").as_deref(), Some("https://maskinporten.no/token"));
+        assert_eq!(at("https://test.maskinporten.no").as_deref(), Some("https://test.maskinporten.no/token"));
+        assert_eq!(at("http://127.0.0.1:8080/idp/").as_deref(), Some("http://127.0.0.1:8080/idp/token"));
+        assert_eq!(at("https://x.no/idp?q=1#f").as_deref(), Some("https://x.no/idp/token"));
+        assert_eq!(at("http://maskinporten.example.no/"), None, "never plain http to another machine");
+        assert_eq!(at("not a url"), None);
     }
 
     #[test]

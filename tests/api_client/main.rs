@@ -5,7 +5,7 @@
 mod script;
 mod transport;
 
-use script::{ERR, NEED, client, client_with, config, server};
+use script::{ERR, NEED, client, client_with, config, server, server_naming};
 use std::time::{Duration, Instant};
 use terraform_provider_maskinporten::api::client_token::ClientGrant;
 use terraform_provider_maskinporten::api::{ApiClient, ApiConfig, ApiError, Request};
@@ -256,6 +256,31 @@ async fn a_busy_token_endpoint_is_retried_and_a_refusal_is_not() {
     assert_eq!(e.status(), Some(400), "{e:?}");
     assert!(s.token_answers.lock().unwrap().is_empty() && s.calls.lock().unwrap().is_empty());
     assert_eq!(*s.tokens.lock().unwrap(), 0, "asked once, not again");
+}
+
+/// The first grant of a process goes to `<issuer>token` while the issuer's metadata is read
+/// beside it (the metadata here answers only once that grant has arrived, or after 2 s), and
+/// counts because the metadata names that endpoint. Where the metadata names another endpoint,
+/// that early answer is thrown away and a new grant goes where the metadata says.
+#[tokio::test]
+async fn the_first_grant_goes_out_beside_the_metadata_and_counts_only_where_it_names() {
+    let (base, s) = server(vec![]).await;
+    s.hold_metadata.store(true, std::sync::atomic::Ordering::Relaxed);
+    let c = client(&base, 0);
+    c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap();
+    c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap();
+    assert_eq!(*s.metadata.lock().unwrap(), [true], "one metadata read, with the grant already on its way");
+    assert_eq!(*s.token_paths.lock().unwrap(), ["/token"]);
+    assert_eq!(c.token_requests(), 1);
+
+    let (base, s) = server_naming(vec![], "/named/token").await;
+    let c = client(&base, 0);
+    c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap();
+    c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap();
+    assert_eq!(*s.token_paths.lock().unwrap(), ["/token", "/named/token"], "the early grant, then the named");
+    let auth: Vec<String> = s.calls.lock().unwrap().iter().map(|(_, a)| a.clone()).collect();
+    assert_eq!(auth, ["Bearer t2", "Bearer t2"], "the token from the named endpoint, held for later calls");
+    assert_eq!(c.token_requests(), 2);
 }
 
 /// An API client's own token (the ephemeral `maskinporten_access_token`): asked with this

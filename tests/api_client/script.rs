@@ -1,6 +1,6 @@
 //! The scripted server the API client's tests talk to: `/api/v1/thing` answers from a script,
-//! `/api/v1/slow` holds its answer until released, `/token` issues numbered tokens (after any
-//! scripted refusals), and the issuer's metadata names them.
+//! `/api/v1/slow` holds its answer until released, `/token` (and `/named/token`) issue numbered
+//! tokens (after any scripted refusals), and the issuer's metadata names one of them.
 
 use axum::Router;
 use axum::extract::State;
@@ -29,6 +29,14 @@ pub struct Script {
     pub token_answers: Mutex<VecDeque<(u16, &'static str)>>,
     /// The User-Agent of each token request.
     pub token_agents: Mutex<Vec<String>>,
+    /// The path of each token request, in order.
+    pub token_paths: Mutex<Vec<String>>,
+    /// A token request has arrived.
+    pub token_arrived: tokio::sync::Notify,
+    /// The metadata waits (up to 2 s) for a token request to arrive before it answers.
+    pub hold_metadata: std::sync::atomic::AtomicBool,
+    /// Each metadata request: whether a token request had arrived before it was answered.
+    pub metadata: Mutex<Vec<bool>>,
     /// `/api/v1/slow` has received a request (and holds its answer until `release`).
     pub arrived: tokio::sync::Notify,
     pub release: tokio::sync::Notify,
@@ -42,9 +50,11 @@ async fn slow(State(s): State<Arc<Script>>, method: axum::http::Method) -> Respo
     axum::Json(serde_json::json!({"done": true})).into_response()
 }
 
-async fn token(State(s): State<Arc<Script>>, h: HeaderMap) -> Response {
+async fn token(State(s): State<Arc<Script>>, h: HeaderMap, uri: axum::http::Uri) -> Response {
     let agent = h.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     s.token_agents.lock().unwrap().push(agent);
+    s.token_paths.lock().unwrap().push(uri.path().to_string());
+    s.token_arrived.notify_one();
     if let Some((status, body)) = s.token_answers.lock().unwrap().pop_front() {
         return (StatusCode::from_u16(status).unwrap(), body.to_string()).into_response();
     }
@@ -71,6 +81,14 @@ async fn thing(
 }
 
 pub async fn server(answers: Vec<(u16, &'static str, Option<&'static str>)>) -> (String, Arc<Script>) {
+    server_naming(answers, "/token").await
+}
+
+/// [`server`] whose metadata names `token_path` as the token endpoint.
+pub async fn server_naming(
+    answers: Vec<(u16, &'static str, Option<&'static str>)>,
+    token_path: &'static str,
+) -> (String, Arc<Script>) {
     let script = Arc::new(Script { answers: Mutex::new(answers.into()), ..Default::default() });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -78,11 +96,15 @@ pub async fn server(answers: Vec<(u16, &'static str, Option<&'static str>)>) -> 
     let app = Router::new()
         .route(
             "/.well-known/oauth-authorization-server",
-            get(move || async move {
-                axum::Json(serde_json::json!({"issuer": format!("{b}/"), "token_endpoint": format!("{b}/token")}))
+            get(move |State(s): State<Arc<Script>>| async move {
+                let hold = if s.hold_metadata.load(std::sync::atomic::Ordering::Relaxed) { 2 } else { 0 };
+                let arrived = tokio::time::timeout(Duration::from_secs(hold), s.token_arrived.notified()).await.is_ok();
+                s.metadata.lock().unwrap().push(arrived);
+                axum::Json(serde_json::json!({"issuer": format!("{b}/"), "token_endpoint": format!("{b}{token_path}")}))
             }),
         )
         .route("/token", post(token))
+        .route("/named/token", post(token))
         .route("/api/v1/thing", get(thing).post(thing).put(thing).delete(thing))
         .route("/api/v1/slow", get(slow).post(slow))
         .with_state(script.clone());
