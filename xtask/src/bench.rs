@@ -87,23 +87,44 @@ struct Step {
     /// API requests that write (POST, PUT, DELETE).
     writes: usize,
     tokens: usize,
+    /// Rounds of requests, one after another (see [`rounds`]).
+    rounds: usize,
     by_path: Value,
+}
+
+/// How many rounds of requests ran one after another: arrivals sorted and grouped, a new round
+/// starting with the first request that arrives a whole `latency_ms` or more after the first of
+/// the round before — one that could have gone out beside that round would have arrived with it.
+/// Each round costs at least one latency however many requests it holds, which is what binds a
+/// refresh of few objects (README, "Performance").
+fn rounds(mut arrivals: Vec<u64>, latency_ms: u64) -> usize {
+    arrivals.sort_unstable();
+    let mut started: Option<u64> = None;
+    let mut n = 0;
+    for at in arrivals {
+        if started.is_none_or(|s| at >= s + latency_ms) {
+            started = Some(at);
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Runs one command; the simulator's log of the requests it caused, with arrival times, is kept
 /// in the work directory as `requests-<phase>.json` for whoever wants to see what waited on what.
-fn step(tf: &Tf, sim: Option<&SimProc>, phase: &str, args: &[&str]) -> Result<Step> {
+fn step(tf: &Tf, sim: Option<(&SimProc, u64)>, phase: &str, args: &[&str]) -> Result<Step> {
     let sampler = ProcSampler::start();
     let out = tf.run(args)?;
     let usage = sampler.finish();
     if out.code != 0 {
         bail!("terraform {args:?} exited {}:\n{}\n{}", out.code, out.stdout, out.stderr);
     }
-    let (mut api, mut writes, mut tokens) = (0, 0, 0);
+    let (mut api, mut writes, mut tokens, mut round_count) = (0, 0, 0, 0);
     let mut by_path: std::collections::BTreeMap<String, usize> = Default::default();
-    if let Some(sim) = sim {
+    if let Some((sim, latency_ms)) = sim {
         let log = sim.take_requests()?;
         std::fs::write(tf.dir().join(format!("requests-{phase}.json")), serde_json::to_vec_pretty(&log)?)?;
+        round_count = rounds(log.iter().filter_map(|r| r["at_ms"].as_u64()).collect(), latency_ms);
         for r in log {
             let path = r["path"].as_str().unwrap_or("");
             api += usize::from(path.starts_with("/api/"));
@@ -117,20 +138,20 @@ fn step(tf: &Tf, sim: Option<&SimProc>, phase: &str, args: &[&str]) -> Result<St
             *by_path.entry(format!("{} {}", r["method"].as_str().unwrap_or(""), shape.join("/"))).or_default() += 1;
         }
     }
-    Ok(Step { out, usage, api, writes, tokens, by_path: json!(by_path) })
+    Ok(Step { out, usage, api, writes, tokens, rounds: round_count, by_path: json!(by_path) })
 }
 
 impl Step {
     fn report(&self) -> Value {
         json!({
-            "secs": self.out.secs, "api_requests": self.api, "writes": self.writes, "token_requests": self.tokens,
+            "secs": self.out.secs, "api_requests": self.api, "writes": self.writes, "token_requests": self.tokens, "request_rounds": self.rounds,
             "provider_cpu_secs": self.usage.cpu_secs, "provider_processes": self.usage.processes,
             "peak_rss_mib": self.usage.peak_rss_mib, "requests_by_path": self.by_path,
         })
     }
 }
 
-fn phases(tf: &Tf, sim: Option<&SimProc>, p: usize) -> Result<Value> {
+fn phases(tf: &Tf, sim: Option<(&SimProc, u64)>, p: usize) -> Result<Value> {
     let par = format!("-parallelism={p}");
     let apply = step(tf, sim, "apply", &["apply", "-auto-approve", "-input=false", &par])?;
     let plan = step(tf, sim, "refresh_plan", &["plan", "-input=false", "-detailed-exitcode", &par])?;
@@ -189,7 +210,7 @@ pub fn run(args: &Args) -> Result<()> {
             env.push(("MASKINPORTEN_MAX_CONCURRENT_REQUESTS".into(), p.to_string()));
             let ours = Tf::with_floor(&dir.join("ours"), &terraform, &bin, env)?;
             ours.write(&config(n, &key))?;
-            os.push(phases(&ours, Some(&sim), p)?);
+            os.push(phases(&ours, Some((&sim, latency)), p)?);
             let null = Tf::with_floor(&dir.join("plugin-floor"), &terraform, &bin, vec![])?;
             null.write(&plugin_floor(n, &key))?;
             fs.push(phases(&null, None, p)?);
@@ -327,13 +348,13 @@ fn print_table(r: &Value) {
         );
     }
     println!(
-        "\n| N | API requests: apply (writes) / refresh plan (budget: scopes + clients + 1) / plan -refresh=false | token requests: apply / refresh / no refresh | provider CPU s in the refresh plan (plugin floor) | provider processes per plan | peak RSS MiB |"
+        "\n| N | API requests: apply (writes) / refresh plan (budget: scopes + clients + 1) / plan -refresh=false | token requests: apply / refresh / no refresh | refresh: rounds of requests in a row | provider CPU s in the refresh plan (plugin floor) | provider processes per plan | peak RSS MiB |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for row in r["rows"].as_array().into_iter().flatten() {
         let (o, n) = (&row["ours"], &row["plugin_floor"]);
         println!(
-            "| {} | {} ({}) / {} ({}) / {} | {} / {} / {} | {:.2} ({:.2}) | {} | {:.1} |",
+            "| {} | {} ({}) / {} ({}) / {} | {} / {} / {} | {} | {:.2} ({:.2}) | {} | {:.1} |",
             row["n"],
             o["apply"]["api_requests"],
             o["apply"]["writes"],
@@ -343,10 +364,23 @@ fn print_table(r: &Value) {
             o["apply"]["token_requests"],
             o["refresh_plan"]["token_requests"],
             o["plan_no_refresh"]["token_requests"],
+            o["refresh_plan"]["request_rounds"],
             f(&o["refresh_plan"]["provider_cpu_secs"]),
             f(&n["refresh_plan"]["provider_cpu_secs"]),
             o["refresh_plan"]["provider_processes"],
             f(&o["peak_rss_mib"]),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rounds_count_requests_that_waited_on_earlier_ones() {
+        // Metadata and token side by side, six lists, a token, a list: four rounds at 25 ms.
+        assert_eq!(super::rounds(vec![101, 0, 0, 28, 28, 29, 28, 30, 28, 72], 25), 4);
+        // Requests trickling in faster than a latency apart share a round.
+        assert_eq!(super::rounds(vec![0, 10, 20, 30, 40], 25), 2);
+        assert_eq!(super::rounds(vec![], 25), 0);
     }
 }
