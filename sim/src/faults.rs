@@ -21,6 +21,10 @@
 //!   delay drawn uniformly from 0..=T; writes are replayed in order (a read replica), so a read
 //!   sees a prefix of the writes. Writes always act on the latest state. Reads served from a
 //!   lagging replica count as `stale_read` in `injected_by_kind` (not in `injected`);
+//! * `lose_key_on_set_write`: a whole-set key write (`POST /clients/{id}/jwks`) of two or more
+//!   keys stores, and answers, the set without the first key it was sent — an API that silently
+//!   drops a key it will not keep. Whether Digdir ever does is unknown; the provider must report
+//!   such a loss, not hide it. Counted as `lost_key` in `injected_by_kind`;
 //! * `methods`: only requests of these HTTP methods get the faults above (empty: all),
 //!   `paths`: only requests whose path starts with one of these (empty: all), and `limit`: at
 //!   most this many are injected (0: no limit) — together they make one exact case, such as
@@ -44,6 +48,7 @@ pub struct Faults {
     pub rate_drop_after_commit: f64,
     pub rate_cut_body_after_commit: f64,
     pub consistency_delay_ms: u64,
+    pub lose_key_on_set_write: bool,
     pub methods: Vec<String>,
     pub paths: Vec<String>,
     pub limit: u64,
@@ -130,5 +135,15 @@ impl FaultState {
 
     pub fn count_stale_read(&mut self) {
         *self.by_kind.entry("stale_read").or_default() += 1;
+    }
+
+    /// Whether a whole-set key write of `n` keys loses its first one (counted when it does).
+    pub fn loses_key(&mut self, n: usize) -> bool {
+        let lose = self.faults.lose_key_on_set_write && n > 1;
+        if lose {
+            self.injected += 1;
+            *self.by_kind.entry("lost_key").or_default() += 1;
+        }
+        lose
     }
 }

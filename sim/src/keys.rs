@@ -124,7 +124,10 @@ pub async fn post_jwks(
     }
     let (now, stamp) = (now_secs(), now_rfc3339());
     let old = d.keys.get(&id).cloned().unwrap_or_default();
-    let set: Vec<Value> = keys.into_iter().map(|k| stored(k, &old, now, &stamp)).collect();
+    let mut set: Vec<Value> = keys.into_iter().map(|k| stored(k, &old, now, &stamp)).collect();
+    if s.faults.lock().unwrap_or_else(|p| p.into_inner()).loses_key(set.len()) {
+        set.remove(0);
+    }
     d.changed.insert(id.clone(), std::time::Instant::now());
     d.keys.insert(id, set.clone());
     Ok(Json(json!({"keys": set})).into_response())

@@ -194,6 +194,34 @@ async fn a_lost_write_is_adopted_only_when_digdir_shows_the_key() {
     }
 }
 
+/// Where keys are written as whole sets, a key the set was sent with but Digdir's answer lacks
+/// is reported by name, after an add and after a removal; the key written is still recorded.
+#[tokio::test]
+async fn a_key_lost_by_a_whole_set_write_is_reported() {
+    let f = fixture(false).await;
+    let (k1, k2, k3) = (new_key(), new_key(), new_key());
+    assert!(f.add("k1", &k1).await.0.is_some());
+    f.sim.set_faults(Faults { lose_key_on_set_write: true, ..Default::default() });
+    let (state, diags) = f.add("k2", &k2).await;
+    let vanished = |diags: &Diagnostics, detail: &str| {
+        let summary = format!("Keys vanished from client {}", f.client_id);
+        let d: Vec<_> = diags.iter().map(|d| (d.severity, d.summary.clone(), d.detail.clone())).collect();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].0, &d[0].1), (Severity::Error, &summary), "{d:?}");
+        assert!(d[0].2.contains(detail), "{d:?}");
+    };
+    vanished(&diags, "After adding k2, Digdir no longer lists: k1.");
+    assert_eq!(state.and_then(|s| s.opt_str("thumbprint")), Some(k2.thumbprint()), "k2 itself is stored");
+    assert_eq!(f.stored(), [("k2".to_string(), k2.n_b64())]);
+
+    f.sim.set_faults(Faults::default());
+    assert!(f.add("k3", &k3).await.0.is_some() && f.add("k1", &k1).await.0.is_some());
+    f.sim.set_faults(Faults { lose_key_on_set_write: true, ..Default::default() });
+    let diags = f.remove("k3", &k3.thumbprint()).await;
+    vanished(&diags, "After removing k3, Digdir no longer lists: k2.");
+    assert_eq!(f.stored(), [("k1".to_string(), k1.n_b64())]);
+}
+
 #[tokio::test]
 async fn a_key_is_removed_only_while_its_kid_names_our_key() {
     for per_key_ops in [true, false] {
