@@ -21,14 +21,15 @@
 //!   delay drawn uniformly from 0..=T; writes are replayed in order (a read replica), so a read
 //!   sees a prefix of the writes. Writes always act on the latest state. Reads served from a
 //!   lagging replica count as `stale_read` in `injected_by_kind` (not in `injected`);
-//! * `lose_key_on_set_write`: a whole-set key write (`POST /clients/{id}/jwks`) of two or more
-//!   keys stores, and answers, the set without the first key it was sent — an API that silently
-//!   drops a key it will not keep. Whether Digdir ever does is unknown; the provider must report
-//!   such a loss, not hide it. Counted as `lost_key` in `injected_by_kind`;
 //! * `methods`: only requests of these HTTP methods get the faults above (empty: all),
 //!   `paths`: only requests whose path starts with one of these (empty: all), and `limit`: at
 //!   most this many are injected (0: no limit) — together they make one exact case, such as
-//!   "the first POST is answered 503" or "the organisation register is down", for tests.
+//!   "the first POST is answered 503" or "the organisation register is down", for tests;
+//! * `lose_key_on_set_write` (apart from the knobs above: no rate, and `methods`, `paths` and
+//!   `limit` do not apply): every whole-set key write (`POST /clients/{id}/jwks`) of two or more
+//!   keys stores, and answers, the set without the first key it was sent — an API that silently
+//!   drops a key it will not keep. Whether Digdir ever does is unknown; the provider must report
+//!   such a loss, not hide it. Counted in `injected`, and as `lost_key` in `injected_by_kind`.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -236,11 +236,12 @@ impl TokenSource {
     /// Until this process has read the issuer's metadata, the grant goes to `<issuer>token` —
     /// where Maskinporten keeps its token endpoint (docs/development/digdir-api.md, "Environments
     /// and URLs") — while the metadata is read beside it, so that the first call of a process
-    /// waits one round trip less. That answer counts only if the metadata then names the same
-    /// endpoint; otherwise a new grant goes to the endpoint it names, and metadata that fails its
-    /// checks fails the call as before. The early grant never leaves the configured issuer's own
-    /// address, which is the grant's audience and where the metadata comes from, so it trusts
-    /// nothing the metadata says.
+    /// waits one round trip less. The metadata decides: if it names that same endpoint, the early
+    /// answer counts; if it names another, the early grant is abandoned (or its answer dropped)
+    /// and a new grant goes where it says; if it fails its checks, the call fails with that, and
+    /// whatever the early grant brought is dropped. The early grant never leaves the configured
+    /// issuer's own address, which is the grant's audience and where the metadata comes from, so
+    /// it trusts nothing the metadata says.
     async fn send_grant(
         &self,
         http: &reqwest::Client,
@@ -258,12 +259,29 @@ impl TokenSource {
             let named = self.endpoint(http, cfg).await?;
             return send(named, sign()?).await;
         };
-        let (named, early) = tokio::join!(self.endpoint(http, cfg), send(guess.clone(), sign()?));
-        let named = named?;
-        if named == guess {
-            return early;
+        let metadata = self.endpoint(http, cfg);
+        let early = send(guess.clone(), sign()?);
+        tokio::pin!(metadata, early);
+        let mut answered = None;
+        // Both run; the metadata's answer decides, without waiting for an early grant it rejects.
+        let named = loop {
+            tokio::select! {
+                named = &mut metadata => break named,
+                answer = &mut early, if answered.is_none() => answered = Some(answer),
+            }
+        };
+        let dropped = |why: &str| {
+            tracing::debug!(path = guess.path(), answered = answered.is_some(), "early token request dropped: {why}")
+        };
+        let named = named.inspect_err(|_| dropped("the issuer's metadata failed"))?;
+        if named != guess {
+            dropped("the issuer's metadata names another token endpoint");
+            return send(named, sign()?).await;
         }
-        send(named, sign()?).await
+        match answered {
+            Some(answer) => answer,
+            None => early.await,
+        }
     }
 }
 

@@ -59,7 +59,7 @@ fn with_env_proxies(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
 /// tests need not change the process's environment.
 fn with_proxies(builder: reqwest::ClientBuilder, env: impl Fn(&str) -> Option<String>) -> reqwest::ClientBuilder {
     let var = |k: &str| env(k).or_else(|| env(&k.to_ascii_lowercase())).filter(|v| !v.is_empty());
-    let no_proxy = format!("{},localhost,127.0.0.1,::1", var("NO_PROXY").unwrap_or_default());
+    let no_proxy = format!("{},localhost,127.0.0.0/8,::1", var("NO_PROXY").unwrap_or_default());
     let mut builder = builder.no_proxy();
     for (name, kind) in [("HTTPS_PROXY", "https"), ("HTTP_PROXY", "http"), ("ALL_PROXY", "all")] {
         let made = var(name).map(|url| match kind {

@@ -259,7 +259,7 @@ async fn a_busy_token_endpoint_is_retried_and_a_refusal_is_not() {
 }
 
 /// The first grant of a process goes to `<issuer>token` while the issuer's metadata is read
-/// beside it (the metadata here answers only once that grant has arrived, or after 2 s), and
+/// beside it (the metadata here answers only once that grant has arrived, or after 10 s), and
 /// counts because the metadata names that endpoint. Where the metadata names another endpoint,
 /// that early answer is thrown away and a new grant goes where the metadata says.
 #[tokio::test]
@@ -281,6 +281,21 @@ async fn the_first_grant_goes_out_beside_the_metadata_and_counts_only_where_it_n
     let auth: Vec<String> = s.calls.lock().unwrap().iter().map(|(_, a)| a.clone()).collect();
     assert_eq!(auth, ["Bearer t2", "Bearer t2"], "the token from the named endpoint, held for later calls");
     assert_eq!(c.token_requests(), 2);
+
+    // Metadata that fails fails the call, and the token the early grant brought is dropped: the
+    // next call reads the metadata again and uses the token of its own grant.
+    let (base, s) = server(vec![]).await;
+    s.hold_metadata.store(true, std::sync::atomic::Ordering::Relaxed);
+    s.metadata_failures.lock().unwrap().push_back(503);
+    let c = client(&base, 0);
+    let e = c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap_err();
+    assert_eq!(e.status(), Some(503), "{e:?}");
+    assert!(s.calls.lock().unwrap().is_empty(), "no API call with the early token");
+    c.execute::<serde_json::Value>(Request::get("/thing", NEED)).await.unwrap();
+    assert_eq!(*s.metadata.lock().unwrap(), [true, true]);
+    assert_eq!(*s.token_paths.lock().unwrap(), ["/token", "/token"]);
+    let auth: Vec<String> = s.calls.lock().unwrap().iter().map(|(_, a)| a.clone()).collect();
+    assert_eq!(auth, ["Bearer t2"], "the first call's token was not kept");
 }
 
 /// An API client's own token (the ephemeral `maskinporten_access_token`): asked with this

@@ -33,8 +33,11 @@ pub struct Script {
     pub token_paths: Mutex<Vec<String>>,
     /// A token request has arrived.
     pub token_arrived: tokio::sync::Notify,
-    /// The metadata waits (up to 2 s) for a token request to arrive before it answers.
+    /// The metadata waits (up to 10 s) for a token request to arrive before it answers.
     pub hold_metadata: std::sync::atomic::AtomicBool,
+    /// Scripted failures of the metadata (statuses, answered with an empty object), before it
+    /// answers properly.
+    pub metadata_failures: Mutex<VecDeque<u16>>,
     /// Each metadata request: whether a token request had arrived before it was answered.
     pub metadata: Mutex<Vec<bool>>,
     /// `/api/v1/slow` has received a request (and holds its answer until `release`).
@@ -97,10 +100,14 @@ pub async fn server_naming(
         .route(
             "/.well-known/oauth-authorization-server",
             get(move |State(s): State<Arc<Script>>| async move {
-                let hold = if s.hold_metadata.load(std::sync::atomic::Ordering::Relaxed) { 2 } else { 0 };
+                let hold = if s.hold_metadata.load(std::sync::atomic::Ordering::Relaxed) { 10 } else { 0 };
                 let arrived = tokio::time::timeout(Duration::from_secs(hold), s.token_arrived.notified()).await.is_ok();
                 s.metadata.lock().unwrap().push(arrived);
+                if let Some(status) = s.metadata_failures.lock().unwrap().pop_front() {
+                    return (StatusCode::from_u16(status).unwrap(), "{}").into_response();
+                }
                 axum::Json(serde_json::json!({"issuer": format!("{b}/"), "token_endpoint": format!("{b}{token_path}")}))
+                    .into_response()
             }),
         )
         .route("/token", post(token))

@@ -42,11 +42,22 @@ pub fn orgno(i: usize) -> String {
         .unwrap_or_default()
 }
 
-const HEADER: &str = "terraform {\n  required_providers {\n    maskinporten = { source = \"digdir/maskinporten\" }\n  }\n}\n\nprovider \"maskinporten\" {}\n\n";
+/// The `terraform` block, and the provider block with `scopes` set to `admin_scopes` (unset when
+/// empty: the provider then learns them per operation, one token per admin-scope area).
+fn header(admin_scopes: &[String]) -> String {
+    let provider = if admin_scopes.is_empty() {
+        "provider \"maskinporten\" {}".to_string()
+    } else {
+        format!("provider \"maskinporten\" {{\n  scopes = {admin_scopes:?}\n}}")
+    };
+    format!(
+        "terraform {{\n  required_providers {{\n    maskinporten = {{ source = \"digdir/maskinporten\" }}\n  }}\n}}\n\n{provider}\n\n"
+    )
+}
 
-fn config(n: usize, key_pem: &str) -> String {
+fn config(n: usize, key_pem: &str, admin_scopes: &[String]) -> String {
     let (scopes, grants, clients, _) = mix(n);
-    let mut tf = String::from(HEADER);
+    let mut tf = header(admin_scopes);
     tf += &format!("locals {{\n  key = <<-EOT\n{key_pem}EOT\n}}\n\n");
     for s in 0..scopes {
         tf += &format!(
@@ -74,8 +85,8 @@ fn baseline(n: usize) -> String {
 }
 
 /// The benchmark's configuration, served by the plugin floor instead of the real provider.
-fn plugin_floor(n: usize, key_pem: &str) -> String {
-    config(n, key_pem).replacen("digdir/maskinporten", "bench/maskinporten", 1)
+fn plugin_floor(n: usize, key_pem: &str, admin_scopes: &[String]) -> String {
+    config(n, key_pem, admin_scopes).replacen("digdir/maskinporten", "bench/maskinporten", 1)
 }
 
 /// One terraform command, timed, with what its provider processes used and the simulator's
@@ -94,10 +105,14 @@ struct Step {
 
 /// How many rounds of requests ran one after another: arrivals sorted and grouped, a new round
 /// starting with the first request that arrives a whole `latency_ms` or more after the first of
-/// the round before — one that could have gone out beside that round would have arrived with it.
-/// Each round costs at least one latency however many requests it holds, which is what binds a
-/// refresh of few objects (README, "Performance").
+/// the current round. An upper bound on the requests that waited on each other: a request held
+/// back by the concurrency limit, or by Terraform's pace, starts a round too. Each round costs at
+/// least one latency however many requests it holds, which is what binds a refresh of few objects
+/// (README, "Performance"). Zero without latency, where rounds cannot be told apart.
 fn rounds(mut arrivals: Vec<u64>, latency_ms: u64) -> usize {
+    if latency_ms == 0 {
+        return 0;
+    }
     arrivals.sort_unstable();
     let mut started: Option<u64> = None;
     let mut n = 0;
@@ -184,6 +199,8 @@ pub fn run(args: &Args) -> Result<()> {
     let latency: u64 = args.get("--latency-ms")?;
     let p: usize = args.get("--parallelism")?;
     let reps: usize = args.get("--reps")?;
+    let admin_scopes: Vec<String> =
+        args.text("--admin-scopes").split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
     let out_file = root().join(args.text("--out"));
     let bin = build(true)?;
     build_plugin_floor(&bin)?;
@@ -209,10 +226,10 @@ pub fn run(args: &Args) -> Result<()> {
             let mut env = sim.env_for("991825827")?;
             env.push(("MASKINPORTEN_MAX_CONCURRENT_REQUESTS".into(), p.to_string()));
             let ours = Tf::with_floor(&dir.join("ours"), &terraform, &bin, env)?;
-            ours.write(&config(n, &key))?;
+            ours.write(&config(n, &key, &admin_scopes))?;
             os.push(phases(&ours, Some((&sim, latency)), p)?);
             let null = Tf::with_floor(&dir.join("plugin-floor"), &terraform, &bin, vec![])?;
-            null.write(&plugin_floor(n, &key))?;
+            null.write(&plugin_floor(n, &key, &admin_scopes))?;
             fs.push(phases(&null, None, p)?);
             let base = Tf::with_floor(&dir.join("baseline"), &terraform, &bin, vec![])?;
             base.write(&baseline(n))?;
@@ -257,6 +274,7 @@ pub fn run(args: &Args) -> Result<()> {
         "terraform": terraform_version(&terraform),
         "latency_ms": latency,
         "parallelism": p,
+        "admin_scopes": admin_scopes,
         "startup": startup,
         "rows": rows,
     });
@@ -379,8 +397,9 @@ mod tests {
     fn rounds_count_requests_that_waited_on_earlier_ones() {
         // Metadata and token side by side, six lists, a token, a list: four rounds at 25 ms.
         assert_eq!(super::rounds(vec![101, 0, 0, 28, 28, 29, 28, 30, 28, 72], 25), 4);
-        // Requests trickling in faster than a latency apart share a round.
+        // Requests less than a latency after a round's first share it: five in 40 ms make two.
         assert_eq!(super::rounds(vec![0, 10, 20, 30, 40], 25), 2);
         assert_eq!(super::rounds(vec![], 25), 0);
+        assert_eq!(super::rounds(vec![0, 10], 0), 0, "no latency, no rounds to tell apart");
     }
 }

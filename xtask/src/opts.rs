@@ -37,6 +37,11 @@ pub const COMMANDS: &[Cmd] = &[
             value("--latency-ms", "25", "the simulator's answer delay per request"),
             value("--parallelism", "10", "terraform's -parallelism"),
             value("--reps", "3", "runs per command for N ≤ 500; the median counts"),
+            value(
+                "--admin-scopes",
+                "",
+                "the provider's `scopes`, comma-separated (empty: unset, learnt per operation)",
+            ),
             value("--out", "target/bench/bench.json", "where the figures go (JSON)"),
             switch("--keep", "keep the working directories and request logs"),
         ],
