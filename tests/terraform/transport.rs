@@ -170,8 +170,9 @@ fn an_http_issuer_elsewhere_and_a_foreign_metadata_issuer_are_refused() {
 
     // Metadata naming another issuer than the configured one: the simulator's, reached under
     // another spelling of the same address. The first grant went out beside the metadata, to the
-    // configured issuer's own `/token` (api/auth.rs, `send_grant`), and nothing it brought is used:
-    // the plan fails with the metadata's error, and no API request is made.
+    // configured issuer's own `/token` (api/auth.rs, `send_grant`), and was refused (its audience
+    // is the other spelling): the plan fails with the metadata's error, and no API request is
+    // made. That a token an early grant did bring is dropped is shown in tests/api_client.
     let mut w = Workdir::new(&sim, "1.15", "data \"maskinporten_prefixes\" \"p\" {}\n");
     let other = sim.sim.issuer().replace("127.0.0.1", "localhost");
     w.env("MASKINPORTEN_ISSUER", &other);
