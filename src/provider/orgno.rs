@@ -19,6 +19,12 @@ pub fn mod11_valid(o: &str) -> bool {
     }
 }
 
+/// The organisation number made of the eight digits of `base` and their check digit, if they have
+/// one (a remainder of 10 leaves none): for generating valid numbers in tests and benchmarks.
+pub fn with_check_digit(base: u32) -> Option<String> {
+    (0..10).map(|c| format!("{base:08}{c}")).find(|o| mod11_valid(o))
+}
+
 /// Check one organisation number at `path`. `test_env` relaxes the mod-11 check to a warning.
 pub fn check(orgno: &str, path: AttrPath, test_env: bool, diags: &mut Diagnostics) {
     if orgno.len() != 9 || !orgno.bytes().all(|b| b.is_ascii_digit()) {
@@ -52,6 +58,14 @@ mod tests {
         for bad in ["991825828", "123", "99182582x", "311111111"] {
             assert!(!mod11_valid(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn eight_digits_get_their_check_digit_when_they_have_one() {
+        assert_eq!(with_check_digit(99_182_582).as_deref(), Some("991825827"));
+        assert_eq!(with_check_digit(88_964_078).as_deref(), Some("889640782"));
+        // 31111123: weighted sum 45, remainder 1, check digit 10: no number.
+        assert_eq!(with_check_digit(31_111_123), None);
     }
 
     #[test]

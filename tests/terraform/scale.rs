@@ -5,6 +5,7 @@
 use crate::complete::{complete_example, two_orgs};
 use crate::harness::{Sim, Workdir};
 use serde_json::Value as Json;
+use terraform_provider_maskinporten::provider::orgno::with_check_digit;
 
 /// What one `terraform` run asked the simulator: admin-API requests and token requests.
 fn count(sim: &Sim) -> (usize, usize, Vec<String>) {
@@ -43,18 +44,7 @@ fn refresh_of_the_complete_example_costs_one_request_per_scope_and_client() {
 
 /// A valid organisation number (mod 11) made from `n`.
 fn orgno(n: u32) -> String {
-    (0..)
-        .map(|i| 31_000_000 + n * 97 + i)
-        .find_map(|base: u32| {
-            let d: Vec<u32> = format!("{base:08}").bytes().map(|b| u32::from(b - b'0')).collect();
-            let sum: u32 = d.iter().zip([3, 2, 7, 6, 5, 4, 3, 2]).map(|(a, w)| a * w).sum();
-            match 11 - sum % 11 {
-                10 => None,
-                11 => Some(format!("{base:08}0")),
-                c => Some(format!("{base:08}{c}")),
-            }
-        })
-        .unwrap_or_default()
+    (31_000_000 + n * 97..).find_map(with_check_digit).unwrap_or_default()
 }
 
 /// Twelve grants, four keys: the refresh still costs one request per scope and client, because

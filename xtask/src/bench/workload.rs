@@ -1,6 +1,8 @@
 //! The benchmark's workload: N managed objects in a realistic mix, as Terraform configuration for
 //! the real provider, for the plugin floor, and N `terraform_data` resources as the baseline.
 
+use terraform_provider_maskinporten::provider::orgno::with_check_digit;
+
 /// How N objects are made up: scopes, grants, clients, keys (one key per client).
 pub fn mix(n: usize) -> (usize, usize, usize, usize) {
     let scopes = (n / 20).max(2);
@@ -10,18 +12,8 @@ pub fn mix(n: usize) -> (usize, usize, usize, usize) {
 
 /// A valid organisation number (mod 11) for consumer `i`.
 fn orgno(i: usize) -> String {
-    (0..)
-        .map(|k| 31_000_000 + i * 13 + k)
-        .find_map(|base| {
-            let digits: Vec<usize> = format!("{base:08}").bytes().map(|b| usize::from(b - b'0')).collect();
-            let sum: usize = digits.iter().zip([3, 2, 7, 6, 5, 4, 3, 2]).map(|(d, w)| d * w).sum();
-            match 11 - sum % 11 {
-                10 => None,
-                11 => Some(format!("{base:08}0")),
-                c => Some(format!("{base:08}{c}")),
-            }
-        })
-        .unwrap_or_default()
+    let i = u32::try_from(i).expect("a consumer index fits u32");
+    (31_000_000 + i * 13..).find_map(with_check_digit).unwrap_or_default()
 }
 
 /// The `terraform` block, and the provider block with `scopes` set to `admin_scopes` (unset when
