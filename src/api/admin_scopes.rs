@@ -58,7 +58,7 @@ impl Need {
         self.0.is_empty()
     }
 
-    fn met_by(self, scopes: &BTreeSet<String>) -> bool {
+    pub(crate) fn met_by(self, scopes: &BTreeSet<String>) -> bool {
         self.0.iter().all(|group| group.iter().any(|s| scopes.contains(*s)))
     }
 }

@@ -113,6 +113,13 @@ impl ApiClient {
         &self.inner.cfg
     }
 
+    /// Whether the configuration's `scopes` cover `need`, so that a call needing it costs neither
+    /// a probe nor a token request of its own. Always false with `scopes` unset, where what
+    /// Digdir granted is learnt call by call (see [`super::admin_scopes`]).
+    pub fn configured_for(&self, need: super::admin_scopes::Need) -> bool {
+        self.inner.cfg.scopes.as_ref().is_some_and(|s| need.met_by(&s.iter().cloned().collect()))
+    }
+
     /// The admin scopes Maskinporten granted with the current token (to explain a 403).
     pub fn granted_scope(&self) -> Option<String> {
         self.inner.tokens.granted_scope()

@@ -132,6 +132,7 @@ impl Resource for ScopeAccessResource {
     async fn read(&self, st: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.api.client(diags)?;
         let (scope, consumer) = (st.opt_str("scope")?, st.opt_str("consumer_orgno")?);
+        self.shared.reads.prefetch_clients(client);
         match self.shared.reads.grants(client, &scope).await {
             Ok(grants) => grants
                 .iter()

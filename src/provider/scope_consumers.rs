@@ -124,6 +124,7 @@ impl Resource for ScopeConsumersResource {
     async fn read(&self, st: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.api.client(diags)?;
         let scope = st.opt_str("scope")?;
+        self.shared.reads.prefetch_clients(client);
         match self.shared.reads.grants(client, &scope).await {
             Ok(grants) => {
                 let now = grants

@@ -89,3 +89,70 @@ fn refresh_requests_grow_with_scopes_and_clients_not_with_grants_or_keys() {
     // for the clients' scope when it first reads a client (docs: the provider's `scopes`).
     assert_eq!(tokens, 2, "one token per area of admin scopes the process uses: {log:#?}");
 }
+
+/// A work directory whose provider has `scopes` naming the four admin scopes the simulator's
+/// default organisation holds, with `scopes` scopes (one grant each) and `clients` clients.
+fn declared_scopes(sim: &Sim, scopes: usize, clients: usize) -> Workdir {
+    let mut tf = String::new();
+    for s in 0..scopes {
+        tf += &format!(
+            "resource \"maskinporten_scope\" \"s{s}\" {{\n  prefix = \"demo\"\n  subscope = \"rounds.s{s}\"\n  description = \"Scope {s}\"\n}}\nresource \"maskinporten_scope_access\" \"g{s}\" {{\n  scope = maskinporten_scope.s{s}.name\n  consumer_orgno = \"{}\"\n}}\n",
+            orgno(s as u32)
+        );
+    }
+    for c in 0..clients {
+        tf += &format!(
+            "resource \"maskinporten_client\" \"c{c}\" {{\n  client_name = \"client-{c}\"\n  description = \"Client {c}\"\n  scopes = [maskinporten_scope.s0.name]\n}}\n"
+        );
+    }
+    let mut w = Workdir::new(sim, "1.15", &tf);
+    w.env("MASKINPORTEN_SCOPES", "idporten:scopes.read idporten:scopes.write idporten:dcr.read idporten:dcr.write");
+    w
+}
+
+/// With `scopes` covering the client area, the client list of a refresh goes out beside the
+/// scope list, not a round trip after it: Terraform reads clients only once the scopes they name
+/// are read, so a list started then would add one latency to every refresh (README,
+/// "Performance"). Told apart by a latency far longer than the time between two requests of one
+/// round; nothing here measures how long the refresh takes.
+#[test]
+fn declared_client_scopes_let_the_client_list_travel_with_the_scope_list() {
+    const LATENCY_MS: u64 = 800;
+    let sim = Sim::start();
+    let w = declared_scopes(&sim, 2, 2);
+    w.apply();
+    sim.sim.set_faults(maskinporten_sim::Faults { latency_ms: LATENCY_MS, ..Default::default() });
+    sim.sim.clear_requests();
+    let run = w.ok(&["plan", "-refresh-only", "-input=false", "-no-color"]);
+    assert!(run.stdout.contains("No changes"), "{}", run.stdout);
+    let (api, tokens, log) = count(&sim);
+    assert!(api <= 2 + 2 + 1, "{api} API requests for 2 scopes and 2 clients: {log:#?}");
+    assert_eq!(tokens, 1, "one token with the declared scopes: {log:#?}");
+    let reqs = sim.requests();
+    let arrival =
+        |path: &str| reqs.iter().find(|r| r["path"] == path && r["method"] == "GET").and_then(|r| r["at_ms"].as_u64());
+    let (scope_list, client_list) = (arrival("/api/v1/scopes"), arrival("/api/v1/clients"));
+    let (Some(scope_list), Some(client_list)) = (scope_list, client_list) else {
+        panic!("a scope list and a client list: {log:#?}");
+    };
+    assert!(
+        client_list.abs_diff(scope_list) < LATENCY_MS / 2,
+        "the client list came {} ms after the scope list, a round trip of its own: {log:#?}",
+        client_list as i64 - scope_list as i64
+    );
+}
+
+/// The price of the above, paid where the state has no client: the one client list, beside
+/// one list per scope for its grants.
+#[test]
+fn declared_client_scopes_cost_a_state_without_clients_one_client_list() {
+    let sim = Sim::start();
+    let w = declared_scopes(&sim, 2, 0);
+    w.apply();
+    sim.sim.clear_requests();
+    let run = w.ok(&["plan", "-refresh-only", "-input=false", "-no-color"]);
+    assert!(run.stdout.contains("No changes"), "{}", run.stdout);
+    let (api, _, log) = count(&sim);
+    let client_lists = sim.requests().iter().filter(|r| r["path"] == "/api/v1/clients").count();
+    assert_eq!((api, client_lists), (2 + 1 + 1, 1), "scope list, a grant list per scope, the client list: {log:#?}");
+}

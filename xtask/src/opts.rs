@@ -39,8 +39,8 @@ pub const COMMANDS: &[Cmd] = &[
             value("--reps", "3", "runs per command for N ≤ 500; the median counts"),
             value(
                 "--admin-scopes",
-                "",
-                "the provider's `scopes`, comma-separated (empty: unset, learnt per operation)",
+                "idporten:scopes.read,idporten:scopes.write,idporten:dcr.read,idporten:dcr.write",
+                "the provider's `scopes`, comma-separated, as an organisation that is API provider and consumer sets them (none: unset, learnt per operation)",
             ),
             value("--out", "target/bench/bench.json", "where the figures go (JSON)"),
             switch("--keep", "keep the working directories and request logs"),

@@ -74,10 +74,12 @@ impl Resource for ScopeResource {
     async fn read(&self, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let client = self.shared.api.client(diags)?;
         let name = state.opt_str("name")?;
-        // Grants refresh after their scope: start this scope's grant list now, beside the scope
-        // list and the other scopes' grant lists, rather than one list per wave of Terraform's
-        // reads. A scope found gone or deactivated wastes that one list; a failed list is not
-        // kept, so the grant reads ask again.
+        // Grants and clients refresh after the scopes they name: start this scope's grant list
+        // (and, when `scopes` allow it, the client list) now, beside the scope list and the other
+        // scopes' grant lists, rather than one list per wave of Terraform's reads. A scope found
+        // gone or deactivated wastes that one list; a failed list is not kept, so the reads that
+        // need it ask again.
+        self.shared.reads.prefetch_clients(client);
         if state.opt_bool("active") != Some(false) {
             self.shared.reads.prefetch_grants(client, &name);
         }

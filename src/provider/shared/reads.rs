@@ -9,6 +9,7 @@
 //! docs/development/digdir-api.md, "Scopes" and "Clients").
 
 use super::cache::Coalesced;
+use crate::api::admin_scopes::Need;
 use crate::api::{ApiClient, ApiError, Client, Jwk, Jwks, Scope, ScopeAccess};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -53,7 +54,7 @@ pub struct Reads {
     jwks: Coalesced<Vec<Jwk>>,
     /// The organisation's scopes and clients, one list call each per refresh.
     scope_list: Coalesced<Vec<Scope>>,
-    client_list: Coalesced<Vec<Client>>,
+    client_list: Arc<Coalesced<Vec<Client>>>,
     /// Organisation names by orgno, for grants' plans (one lookup per consumer per process).
     org_names: Coalesced<Option<String>>,
     /// Scopes this organisation may put on its clients (own, granted, open; delegation sources).
@@ -68,7 +69,7 @@ impl Reads {
             grants: Arc::new(Coalesced::new(short())),
             jwks: Coalesced::new(short()),
             scope_list: Coalesced::new(short()),
-            client_list: Coalesced::new(short()),
+            client_list: Arc::new(Coalesced::new(short())),
             org_names: Coalesced::new(Duration::from_secs(600)),
             usable_scopes: Coalesced::new(short()),
         }
@@ -112,6 +113,26 @@ impl Reads {
     async fn listed_client(&self, client: &ApiClient, id: &str) -> Result<Option<Client>, ApiError> {
         let list = self.client_list.get(ALL, || client.list_clients(true)).await?;
         Ok(list.iter().find(|c| c.client_id.as_deref() == Some(id)).cloned())
+    }
+
+    /// Start fetching the organisation's client list in the background, when the configured
+    /// `scopes` allow reading clients: called by the reads of scopes and grants, which Terraform
+    /// makes before the reads of clients that refer to those scopes. The client list then travels
+    /// beside the scope list instead of a round trip later, once the scopes are read (README,
+    /// "Performance"). A refresh without clients pays that one list (ARCHITECTURE.md, "Targets").
+    /// With `scopes` unset nothing is started: whether the client area is granted is unknown
+    /// until a client is read, and a guess could cost a refused token request on every run.
+    pub fn prefetch_clients(&self, client: &ApiClient) {
+        if !client.configured_for(Need::CLIENTS_READ) {
+            return;
+        }
+        let (list, client) = (self.client_list.clone(), client.clone());
+        tokio::spawn(async move {
+            if let Err(e) = list.get(ALL, || client.list_clients(true)).await {
+                // Not kept: the client reads ask again, and report it.
+                tracing::debug!(error = %e, "prefetching the client list failed");
+            }
+        });
     }
 
     /// Forget the cached client list after we created, changed or deactivated a client.
