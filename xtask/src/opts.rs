@@ -36,7 +36,7 @@ pub const COMMANDS: &[Cmd] = &[
             value("--n", "100,500,2000", "object counts, comma-separated"),
             value("--latency-ms", "25", "the simulator's answer delay per request"),
             value("--parallelism", "10", "terraform's -parallelism"),
-            value("--reps", "3", "runs per command for N ≤ 500; the median counts"),
+            value("--reps", "7", "runs per command for N ≤ 500; the median counts"),
             value(
                 "--admin-scopes",
                 "idporten:scopes.read,idporten:scopes.write,idporten:dcr.read,idporten:dcr.write",
