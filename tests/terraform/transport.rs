@@ -169,10 +169,12 @@ fn an_http_issuer_elsewhere_and_a_foreign_metadata_issuer_are_refused() {
     assert!(sim.sim.token_requests().is_empty(), "no grant was sent anywhere");
 
     // Metadata naming another issuer than the configured one: the simulator's, reached under
-    // another spelling of the same address. The first grant went out beside the metadata, to the
-    // configured issuer's own `/token` (api/auth.rs, `send_grant`), and was refused (its audience
-    // is the other spelling): the plan fails with the metadata's error, and no API request is
-    // made. That a token an early grant did bring is dropped is shown in tests/api_client.
+    // another spelling of the same address. The first grant goes out beside the metadata, to the
+    // configured issuer's own `/token` (api/auth.rs, `send_grant`), and is abandoned when the
+    // metadata fails its check: whether it reached the simulator first is a race, and if it did
+    // it was refused (its audience is the other spelling). The plan fails with the metadata's
+    // error, and no API request is made. That a token an early grant did bring is dropped is
+    // shown in tests/api_client.
     let mut w = Workdir::new(&sim, "1.15", "data \"maskinporten_prefixes\" \"p\" {}\n");
     let other = sim.sim.issuer().replace("127.0.0.1", "localhost");
     w.env("MASKINPORTEN_ISSUER", &other);
@@ -180,7 +182,10 @@ fn an_http_issuer_elsewhere_and_a_foreign_metadata_issuer_are_refused() {
     assert_ne!(run.code, 0);
     assert!(run.flat_text().contains("the issuer's metadata names the issuer"), "{}", run.text());
     let grants = sim.sim.token_requests();
-    assert!(grants.len() == 1 && grants[0]["outcome"] != "issued", "only the early grant, refused: {grants:?}");
+    assert!(
+        grants.len() <= 1 && grants.iter().all(|g| g["outcome"] != "issued"),
+        "at most the early grant, refused: {grants:?}"
+    );
     let api: Vec<_> =
         sim.requests().into_iter().filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with("/api/"))).collect();
     assert!(api.is_empty(), "no API request: {api:?}");
