@@ -17,8 +17,9 @@ use std::sync::Arc;
 /// inside the latency knob's round trip: half of it before the request is handled, half after,
 /// so a write has committed a while before its answer arrives, as over a real network. Both
 /// halves are counted from the arrival, so the answer leaves one latency after the request came
-/// (the handling itself hides inside it), not a latency plus the handling plus two timer
-/// roundings: a benchmark's limit counts exactly the configured latency per request. The token
+/// (the handling hides inside it while it takes less than half the latency), not a latency plus
+/// the handling plus two timer roundings: a benchmark's limit counts exactly the configured
+/// latency per request. The token
 /// request's assertion is never recorded.
 pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();

@@ -13,6 +13,7 @@ use crate::api::admin_scopes::Need;
 use crate::api::{ApiClient, ApiError, Client, Jwk, Jwks, Scope, ScopeAccess};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
@@ -55,6 +56,8 @@ pub struct Reads {
     /// The organisation's scopes and clients, one list call each per refresh.
     scope_list: Coalesced<Vec<Scope>>,
     client_list: Arc<Coalesced<Vec<Client>>>,
+    /// Whether [`Reads::prefetch_clients`] ran in this process.
+    clients_prefetched: AtomicBool,
     /// Organisation names by orgno, for grants' plans (one lookup per consumer per process).
     org_names: Coalesced<Option<String>>,
     /// Scopes this organisation may put on its clients (own, granted, open; delegation sources).
@@ -70,6 +73,7 @@ impl Reads {
             jwks: Coalesced::new(short()),
             scope_list: Coalesced::new(short()),
             client_list: Arc::new(Coalesced::new(short())),
+            clients_prefetched: AtomicBool::new(false),
             org_names: Coalesced::new(Duration::from_secs(600)),
             usable_scopes: Coalesced::new(short()),
         }
@@ -122,15 +126,20 @@ impl Reads {
     /// "Performance"). A refresh without clients pays that one list (ARCHITECTURE.md, "Targets").
     /// With `scopes` unset nothing is started: whether the client area is granted is unknown
     /// until a client is read, and a guess could cost a refused token request on every run.
+    /// Only the first call of a process starts it: later ones would refetch a list our own
+    /// writes or a disagreeing read just dropped, at once rather than when a client read asks.
     pub fn prefetch_clients(&self, client: &ApiClient) {
-        if !client.configured_for(Need::CLIENTS_READ) {
+        if self.clients_prefetched.swap(true, Ordering::Relaxed) || !client.configured_for(Need::CLIENTS_READ) {
             return;
         }
         let (list, client) = (self.client_list.clone(), client.clone());
         tokio::spawn(async move {
-            if let Err(e) = list.get(ALL, || client.list_clients(true)).await {
+            match list.get(ALL, || client.list_clients(true)).await {
                 // Not kept: the client reads ask again, and report it.
-                tracing::debug!(error = %e, "prefetching the client list failed");
+                Err(e) if !matches!(e, ApiError::Cancelled) => {
+                    tracing::debug!(error = %e, "prefetching the client list failed");
+                }
+                _ => {}
             }
         });
     }
