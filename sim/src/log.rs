@@ -19,8 +19,7 @@ use std::sync::Arc;
 /// halves are counted from the arrival, so the answer leaves one latency after the request came
 /// (the handling hides inside it while it takes less than half the latency), not a latency plus
 /// the handling plus two timer roundings: a benchmark's limit counts exactly the configured
-/// latency per request. The token
-/// request's assertion is never recorded.
+/// latency per request. The token request's assertion is never recorded.
 pub async fn record(State(s): State<Arc<Store>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if path.starts_with("/__sim/") {

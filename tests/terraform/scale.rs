@@ -17,6 +17,14 @@ fn count(sim: &Sim) -> (usize, usize, Vec<String>) {
     (api, tokens, lines)
 }
 
+/// A `plan -refresh-only` that finds nothing to change, and what it asked the simulator.
+fn refresh_counted(sim: &Sim, w: &Workdir) -> (usize, usize, Vec<String>) {
+    sim.sim.clear_requests();
+    let run = w.ok(&["plan", "-refresh-only", "-input=false", "-no-color"]);
+    assert!(run.stdout.contains("No changes"), "{}", run.stdout);
+    count(sim)
+}
+
 fn active(state: &Json, kind: &str) -> usize {
     state[kind].as_array().into_iter().flatten().filter(|x| x["active"] == true).count()
 }
@@ -80,10 +88,7 @@ fn refresh_requests_grow_with_scopes_and_clients_not_with_grants_or_keys() {
     w.apply();
     let state = sim.state();
     assert_eq!((active(&state, "scopes"), active(&state, "accesses"), active(&state, "clients")), (3, 12, 2));
-    sim.sim.clear_requests();
-    let run = w.ok(&["plan", "-refresh-only", "-input=false", "-no-color"]);
-    assert!(run.stdout.contains("No changes"), "{}", run.stdout);
-    let (api, tokens, log) = count(&sim);
+    let (api, tokens, log) = refresh_counted(&sim, &w);
     let budget = 3 + 2 + 1;
     assert!(api <= budget, "{api} API requests for 3 scopes, 12 grants, 2 clients, 4 keys; budget {budget}: {log:#?}");
     // Scopes and clients are two areas of admin scopes: with `scopes` unset, the process asks
@@ -123,10 +128,7 @@ fn declared_client_scopes_let_the_client_list_travel_with_the_scope_list() {
     let w = declared_scopes(&sim, 2, 2);
     w.apply();
     sim.sim.set_faults(maskinporten_sim::Faults { latency_ms: LATENCY_MS, ..Default::default() });
-    sim.sim.clear_requests();
-    let run = w.ok(&["plan", "-refresh-only", "-input=false", "-no-color"]);
-    assert!(run.stdout.contains("No changes"), "{}", run.stdout);
-    let (api, tokens, log) = count(&sim);
+    let (api, tokens, log) = refresh_counted(&sim, &w);
     let reqs = sim.requests();
     let client_lists = reqs.iter().filter(|r| r["path"] == "/api/v1/clients").count();
     assert_eq!((api, client_lists), (1 + 2 + 1, 1), "scope list, a grant list per scope, one client list: {log:#?}");
@@ -151,10 +153,7 @@ fn declared_client_scopes_cost_a_state_without_clients_one_client_list() {
     let sim = Sim::start();
     let w = declared_scopes(&sim, 2, 0);
     w.apply();
-    sim.sim.clear_requests();
-    let run = w.ok(&["plan", "-refresh-only", "-input=false", "-no-color"]);
-    assert!(run.stdout.contains("No changes"), "{}", run.stdout);
-    let (api, _, log) = count(&sim);
+    let (api, _, log) = refresh_counted(&sim, &w);
     let client_lists = sim.requests().iter().filter(|r| r["path"] == "/api/v1/clients").count();
     assert_eq!((api, client_lists), (2 + 1 + 1, 1), "scope list, a grant list per scope, the client list: {log:#?}");
 }

@@ -44,6 +44,26 @@ where
     }
 }
 
+/// Fill `cache` at `key` in the background, for reads that will ask for it soon. A failure is
+/// not kept, so those reads ask again and report it; it is logged at debug (a cancellation, by
+/// StopProvider, not at all).
+fn warm<T, F, Fut>(cache: &Arc<Coalesced<T>>, key: String, fetch: F)
+where
+    T: Send + Sync + 'static,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
+{
+    let cache = cache.clone();
+    tokio::spawn(async move {
+        match cache.get(&key, fetch).await {
+            Err(e) if !matches!(e, ApiError::Cancelled) => {
+                tracing::debug!(error = %e, key, "prefetching a list failed")
+            }
+            _ => {}
+        }
+    });
+}
+
 /// The caches. Entries live a few seconds (long enough for one refresh) and our own writes drop
 /// them.
 pub struct Reads {
@@ -132,16 +152,8 @@ impl Reads {
         if self.clients_prefetched.swap(true, Ordering::Relaxed) || !client.configured_for(Need::CLIENTS_READ) {
             return;
         }
-        let (list, client) = (self.client_list.clone(), client.clone());
-        tokio::spawn(async move {
-            match list.get(ALL, || client.list_clients(true)).await {
-                // Not kept: the client reads ask again, and report it.
-                Err(e) if !matches!(e, ApiError::Cancelled) => {
-                    tracing::debug!(error = %e, "prefetching the client list failed");
-                }
-                _ => {}
-            }
-        });
+        let client = client.clone();
+        warm(&self.client_list, ALL.to_string(), move || async move { client.list_clients(true).await });
     }
 
     /// Forget the cached client list after we created, changed or deactivated a client.
@@ -159,10 +171,9 @@ impl Reads {
     /// waiting for a wave of Terraform's reads. Costs at most one list per scope, shared with
     /// every grant read of it (and none when a list is cached already).
     pub fn prefetch_grants(&self, client: &ApiClient, scope: &str) {
-        let (grants, client, scope) = (self.grants.clone(), client.clone(), scope.to_string());
-        tokio::spawn(async move {
-            let _ = grants.get(&scope, || client.list_accesses(&scope, false)).await;
-        });
+        let (client, key) = (client.clone(), scope.to_string());
+        let scope = key.clone();
+        warm(&self.grants, key, move || async move { client.list_accesses(&scope, false).await });
     }
 
     /// Forget cached grants of `scope` after we changed them.
